@@ -1,0 +1,183 @@
+"""The chain-rule base shared by every autoregressive binary model.
+
+A distribution over :math:`\\{0,1\\}^D` factorises in a fixed variable order
+:math:`\\sigma` as
+
+.. math:: p(x) = \\prod_{k=1}^{D} p(x_{\\sigma_k} \\mid x_{\\sigma_1}, \\dots, x_{\\sigma_{k-1}}),
+
+so it is exactly normalised whatever the conditionals are, and it can be sampled
+ancestrally. :class:`AutoregressiveModel` is the ``nn.Module`` that holds the
+parameters of the conditionals (the *conditioner*) and the order; calling it returns
+an :class:`AutoregressiveBernoulli`, the Pyro distribution that scores and samples.
+This is zuko's ``LazyDistribution`` pattern: parameters live in the module, the
+density in the distribution.
+
+Subclasses implement two methods in *ordered* coordinates (position ``k`` holds
+variable ``order[k]``):
+
+- ``ordered_logits(x, context)``: ``(N, D) -> (N, D)`` logits of every conditional in
+  one pass, the ``k``-th depending on ``x[:, :k]`` only (teacher forcing);
+- ``ordered_sample(n, context)``: ``n`` ancestral draws ``(n, D)``.
+
+References:
+
+1. Frey, Hinton & Dayan, "Does the wake-sleep algorithm produce good density
+   estimators?", NIPS 1996 (the chain-rule / FVSBN view).
+2. Larochelle & Murray, "The Neural Autoregressive Distribution Estimator", AISTATS 2011.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from pyro.distributions import TorchDistribution
+from torch import nn
+from torch.distributions import constraints
+
+from ppl_models.distributions.binary_input import check_binary
+
+__all__ = ["AutoregressiveBernoulli", "AutoregressiveModel", "check_order"]
+
+
+def check_order(order, dim: int) -> torch.Tensor:
+    """Return ``order`` as a long tensor after checking it is a permutation of ``range(dim)``.
+
+    :param order: a permutation of ``0 .. dim-1`` or ``None`` for raster order.
+    :param int dim: number of variables.
+    :raises ValueError: if ``order`` is not a permutation of ``range(dim)``.
+    """
+    if order is None:
+        return torch.arange(dim)
+    order = torch.as_tensor(order, dtype=torch.long).flatten()
+    if order.numel() != dim or not torch.equal(order.sort().values, torch.arange(dim)):
+        raise ValueError(f"order must be a permutation of range({dim}), got {order.tolist()[:20]}")
+    return order
+
+
+class AutoregressiveModel(nn.Module):
+    """Base module for autoregressive Bernoulli models over ``dim`` binary variables.
+
+    :param int dim: number of binary variables ``D``.
+    :param order: variable order, a permutation of ``range(dim)`` (raster order if None).
+    :param int context_dim: size of an optional context vector (0 for none).
+    """
+
+    def __init__(self, dim: int, order=None, context_dim: int = 0):
+        super().__init__()
+        if dim < 1:
+            raise ValueError(f"dim must be a positive integer, got {dim}")
+        if context_dim < 0:
+            raise ValueError(f"context_dim must be >= 0, got {context_dim}")
+        self.dim = int(dim)
+        self.context_dim = int(context_dim)
+        order = check_order(order, self.dim)
+        self.register_buffer("order", order)
+        self.register_buffer("inverse_order", torch.argsort(order))
+
+    def forward(self, context: torch.Tensor | None = None) -> "AutoregressiveBernoulli":
+        """Return the distribution :math:`p(x \\mid context)`.
+
+        :param context: ``(*batch, context_dim)`` tensor or None.
+        """
+        return AutoregressiveBernoulli(self, context)
+
+    # --- to be implemented by subclasses, in ordered coordinates -----------------------
+    def ordered_logits(self, x: torch.Tensor, context: torch.Tensor | None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def ordered_sample(self, n: int, context: torch.Tensor | None) -> torch.Tensor:
+        raise NotImplementedError
+
+    # --- natural coordinates ----------------------------------------------------------
+    def logits(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits of every conditional, aligned with ``x``: ``logits[..., order[k]]``
+        is the logit of :math:`p(x_{order_k}=1 \\mid x_{order_{<k}})`.
+
+        :param x: ``(*batch, D)`` binary tensor.
+        :param context: ``(*batch, context_dim)`` or None; broadcast against ``x``.
+        :return: ``(*batch, D)`` logits.
+        """
+        context = self._check_context(context)
+        batch = x.shape[:-1]
+        if context is not None:
+            batch = torch.broadcast_shapes(batch, context.shape[:-1])
+            context = context.expand(batch + context.shape[-1:]).reshape(-1, self.context_dim)
+        flat = x.expand(batch + x.shape[-1:]).reshape(-1, self.dim)
+        ordered = self.ordered_logits(flat[:, self.order], context)
+        return ordered[:, self.inverse_order].reshape(batch + (self.dim,))
+
+    def sample_x(self, shape: torch.Size, context: torch.Tensor | None = None) -> torch.Tensor:
+        """Ancestral samples of shape ``shape + (D,)``; ``context`` broadcasts to ``shape``."""
+        context = self._check_context(context)
+        n = math.prod(shape)
+        if context is not None:
+            context = context.expand(tuple(shape) + context.shape[-1:]).reshape(n, -1)
+        ordered = self.ordered_sample(n, context)
+        return ordered[:, self.inverse_order].reshape(tuple(shape) + (self.dim,))
+
+    def _check_context(self, context):
+        if self.context_dim == 0:
+            if context is not None:
+                raise ValueError(f"{type(self).__name__} was built with context_dim=0 "
+                                 "but a context was given")
+            return None
+        if context is None:
+            raise ValueError(f"{type(self).__name__} needs a context of shape "
+                             f"(*batch, {self.context_dim})")
+        if context.dim() < 1 or context.shape[-1] != self.context_dim:
+            raise ValueError(f"context must have shape (*batch, {self.context_dim}), "
+                             f"got {tuple(context.shape)}")
+        return context
+
+
+class AutoregressiveBernoulli(TorchDistribution):
+    """Exact distribution over :math:`\\{0,1\\}^D` defined by an :class:`AutoregressiveModel`.
+
+    ``log_prob(x)`` is :math:`\\sum_k \\log p(x_{\\sigma_k} \\mid x_{\\sigma_{<k}})` in nats;
+    ``sample()`` draws ancestrally in the model's order. Usable as
+    ``pyro.sample("x", model(), obs=x)``.
+
+    :param AutoregressiveModel model: the conditioner holding the parameters.
+    :param context: ``(*batch, context_dim)`` tensor or None; its leading shape is the
+        batch shape.
+    """
+
+    arg_constraints = {}
+    support = constraints.independent(constraints.boolean, 1)
+    has_enumerate_support = False
+
+    def __init__(self, model: AutoregressiveModel, context=None, validate_args=None):
+        self.model = model
+        self.context = model._check_context(context)
+        batch_shape = () if self.context is None else self.context.shape[:-1]
+        super().__init__(torch.Size(batch_shape), torch.Size([model.dim]),
+                         validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(AutoregressiveBernoulli, _instance)
+        batch_shape = torch.Size(batch_shape)
+        new.model = self.model
+        new.context = None
+        if self.context is not None:
+            new.context = self.context.expand(batch_shape + self.context.shape[-1:])
+        super(AutoregressiveBernoulli, new).__init__(batch_shape, self.event_shape,
+                                                     validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def logits(self, value: torch.Tensor) -> torch.Tensor:
+        """Per-variable conditional logits for ``value`` (teacher forcing), ``(*batch, D)``."""
+        check_binary(value, self.model.dim, "value")
+        return self.model.logits(value, self.context)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        """Exact :math:`\\log p(x)` in nats, shape ``broadcast(value.shape[:-1], batch_shape)``."""
+        logits = self.logits(value)
+        value = value.expand(logits.shape)
+        lp = -F.binary_cross_entropy_with_logits(logits, value, reduction="none").sum(-1)
+        return lp.expand(torch.broadcast_shapes(lp.shape, self.batch_shape))
+
+    def sample(self, sample_shape=torch.Size()):
+        shape = self._extended_shape(sample_shape)[:-1]
+        with torch.no_grad():
+            return self.model.sample_x(shape, self.context)

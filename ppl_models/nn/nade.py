@@ -1,0 +1,140 @@
+"""NADE: the neural autoregressive distribution estimator.
+
+Each conditional is a one-hidden-layer network whose input weights are *shared*
+across positions (Larochelle & Murray 2011, eq. 3-4), in ordered coordinates:
+
+.. math::
+
+    h_k = \\mathrm{sigm}(c + W_{:, <k}\\, x_{<k}), \\qquad
+    p(x_k = 1 \\mid x_{<k}) = \\mathrm{sigm}(b_k + V_k^\\top h_k).
+
+Sharing makes the pre-activation a running sum, :math:`a_{k+1} = a_k + W_{:,k} x_k`
+(eq. 5), so all ``D`` conditionals cost :math:`O(HD)` rather than :math:`O(HD^2)`.
+
+**Speed.** Differentiating the per-position loop with autograd is slow less for the
+arithmetic than for the bookkeeping: every ``W[k]``/``V[k]`` slice has a backward that
+materialises a full ``D x H`` gradient. A cumulative sum over the whole ``B x D x H``
+pre-activation tensor avoids that but streams ~160 MB through memory several times.
+:class:`_NADELogits` writes the forward *and* backward (Larochelle & Murray 2011,
+Algorithm 1) as the recursion itself, in blocks of ``block_size`` positions so each
+``(B, block, H)`` slab is still in cache for its sigmoid, its output layer and, in the
+backward, its gradient. ``benchmarks/nade_speed.py`` measures it against the plain loop.
+
+A ``context`` (e.g. a VAE latent) shifts the hidden and output biases through a linear
+map, giving a conditional NADE :math:`p(x \\mid z)`.
+
+References:
+
+1. Larochelle & Murray, "The Neural Autoregressive Distribution Estimator", AISTATS 2011.
+2. Uria, Côté, Gregor, Murray & Larochelle, "Neural Autoregressive Distribution
+   Estimation", JMLR 2016.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from ppl_models.distributions.autoregressive import AutoregressiveModel
+
+__all__ = ["NADE"]
+
+
+class NADE(AutoregressiveModel):
+    """Binary NADE over ``dim`` variables with ``hidden`` shared hidden units.
+
+    ``NADE(dim, hidden)()`` is a Pyro distribution over :math:`\\{0,1\\}^{dim}` with exact
+    ``log_prob`` (nats) and ancestral ``sample``.
+
+    :param int dim: number of binary variables ``D``.
+    :param int hidden: number of hidden units ``H``.
+    :param order: variable order (permutation of ``range(dim)``), raster if None.
+    :param int context_dim: size of an optional conditioning vector; 0 for none.
+    :param int block_size: positions per block in the teacher-forced pass (speed only).
+    """
+
+    def __init__(self, dim: int, hidden: int, order=None, context_dim: int = 0,
+                 block_size: int = 16):
+        super().__init__(dim, order, context_dim)
+        if hidden < 1:
+            raise ValueError(f"hidden must be a positive integer, got {hidden}")
+        if block_size < 1:
+            raise ValueError(f"block_size must be a positive integer, got {block_size}")
+        self.hidden = int(hidden)
+        self.block_size = int(block_size)
+        # Stored in *ordered* coordinates: row k of W and V belongs to position k.
+        bound_w, bound_v = 1 / math.sqrt(dim), 1 / math.sqrt(hidden)
+        self.W = nn.Parameter(torch.empty(dim, hidden).uniform_(-bound_w, bound_w))
+        self.c = nn.Parameter(torch.zeros(hidden))
+        self.V = nn.Parameter(torch.empty(dim, hidden).uniform_(-bound_v, bound_v))
+        self.b = nn.Parameter(torch.zeros(dim))
+        self.context_net = nn.Linear(context_dim, hidden + dim) if context_dim else None
+
+    def _biases(self, n: int, context):
+        """Hidden bias ``(n|1, H)`` and output bias ``(n|1, D)``, shifted by the context."""
+        c, b = self.c.unsqueeze(0), self.b.unsqueeze(0)
+        if context is None:
+            return c, b
+        shift = self.context_net(context)
+        return c + shift[:, : self.hidden], b + shift[:, self.hidden:]
+
+    def ordered_logits(self, x, context):
+        c, b = self._biases(x.shape[0], context)
+        return _NADELogits.apply(x, c, self.W, self.V, self.block_size) + b
+
+    def ordered_sample(self, n, context):
+        c, b = self._biases(n, context)
+        a = c.expand(n, self.hidden).clone()
+        b = b.expand(n, self.dim)
+        x = torch.empty(n, self.dim, device=self.W.device)
+        for k in range(self.dim):
+            logit = torch.sigmoid(a) @ self.V[k] + b[:, k]
+            x[:, k] = torch.bernoulli(torch.sigmoid(logit))
+            a += x[:, k : k + 1] * self.W[k]
+        return x
+
+
+class _NADELogits(torch.autograd.Function):
+    """Teacher-forced NADE logits (output bias excluded) with the backward written out.
+
+    Shapes: ``x (N, D)``, ``c (N|1, H)``, ``W (D, H)``, ``V (D, H)`` -> ``(N, D)``.
+    ``x`` is data: no gradient flows to it. Saves the hidden units, ``N x D x H`` floats.
+    """
+
+    @staticmethod
+    def forward(ctx, x, c, W, V, block_size):
+        n, (dim, hidden) = x.shape[0], W.shape
+        a = c.expand(n, hidden)
+        logits = x.new_empty(n, dim)
+        hs = []
+        for s in range(0, dim, block_size):
+            e = min(s + block_size, dim)
+            h = x.new_empty(n, e - s, hidden)
+            h[:, 0] = a
+            for i in range(s + 1, e):  # a_{i} = a_{i-1} + x_{i-1} W_{i-1}  (eq. 5)
+                torch.addcmul(h[:, i - s - 1], x[:, i - 1 : i], W[i - 1], out=h[:, i - s])
+            a = torch.addcmul(h[:, e - s - 1], x[:, e - 1 : e], W[e - 1])
+            h.sigmoid_()
+            logits[:, s:e] = torch.einsum("nkh,kh->nk", h, V[s:e])
+            hs.append(h)
+        ctx.save_for_backward(x, c, W, V, *hs)
+        ctx.block_size = block_size
+        return logits
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, c, W, V, *hs = ctx.saved_tensors
+        n, dim, block_size = x.shape[0], W.shape[0], ctx.block_size
+        dW, dV = torch.empty_like(W), torch.empty_like(V)
+        r = x.new_zeros(n, W.shape[1])  # d loss / d a_{k+1}: what later positions send back
+        xt = x.T
+        for s, h in reversed(list(zip(range(0, dim, block_size), hs, strict=True))):
+            e = min(s + block_size, dim)
+            gb = grad[:, s:e]
+            dV[s:e] = torch.einsum("nk,nkh->kh", gb, h)
+            dpre = torch.ops.aten.sigmoid_backward(gb.unsqueeze(2) * V[s:e], h)
+            for i in range(e - 1, s - 1, -1):
+                torch.mv(r.T, xt[i], out=dW[i])  # W_i feeds every a_j with j > i
+                r += dpre[:, i - s]
+        dc = r if c.shape[0] == n else r.sum(0, keepdim=True)
+        return None, dc, dW, dV, None
