@@ -1,0 +1,1 @@
+"""How models from :mod:`ppl_models` are fitted and judged: objectives, training, metrics."""

@@ -1,0 +1,21 @@
+"""One training loop driven by small step objects, with atomic checkpoints and exact resume."""
+
+from inference.training.checkpoint import load_checkpoint, save_checkpoint
+from inference.training.history import History
+from inference.training.mle_step import MLEStep
+from inference.training.seeding import rng_state, seed_everything, set_rng_state
+from inference.training.step import Batch, Step
+from inference.training.trainer import Trainer
+
+__all__ = [
+    "Batch",
+    "History",
+    "MLEStep",
+    "Step",
+    "Trainer",
+    "load_checkpoint",
+    "rng_state",
+    "save_checkpoint",
+    "seed_everything",
+    "set_rng_state",
+]

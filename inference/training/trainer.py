@@ -1,0 +1,342 @@
+"""The one training loop: minibatches, validation, early stopping, checkpoints, exact resume.
+
+The loop knows nothing about models or losses; it feeds batches to a
+:class:`~inference.training.step.Step` and records the mean per-example numbers it returns.
+Every source of randomness it touches is checkpointed (the shuffle generator and the global
+torch / Python / numpy RNGs), so training ``k`` epochs, stopping, building everything anew and
+resuming gives bit-for-bit the run that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+from tqdm import tqdm
+
+from inference.training.checkpoint import load_checkpoint, save_checkpoint
+from inference.training.history import History
+from inference.training.seeding import rng_state, seed_everything, set_rng_state
+from inference.training.step import Batch, Step
+
+__all__ = ["Trainer"]
+
+LAST = "last.pt"
+BEST = "best.pt"
+# Weight of the newest batch in the progress bar's running loss.
+_EMA_WEIGHT = 0.1
+
+
+def _check_data(data: Any, name: str) -> int:
+    tensors = (data,) if isinstance(data, Tensor) else data
+    if (
+        not isinstance(tensors, tuple)
+        or not tensors
+        or not all(isinstance(t, Tensor) for t in tensors)
+    ):
+        raise ValueError(f"{name} must be a tensor (N, ...) or a tuple of such tensors")
+    n = len(tensors[0]) if tensors[0].dim() > 0 else 0
+    if n == 0:
+        raise ValueError(f"{name} must hold at least one example")
+    if any(t.dim() == 0 or len(t) != n for t in tensors):
+        raise ValueError(f"{name}'s tensors must share their first dimension")
+    return n
+
+
+def _index(data: Batch, idx: Tensor | slice) -> Batch:
+    if isinstance(data, Tensor):
+        return data[idx]
+    return tuple(t[idx] for t in data)
+
+
+def _shuffle_seed(seed: int) -> int:
+    # torch seeds its Mersenne twister with 32 bits only, so seed + constant can collide with
+    # another run's global seed; hashing through SeedSequence keeps the batch order and the
+    # global stream (e.g. stochastic binarisation) from sharing random numbers.
+    return int(np.random.SeedSequence(seed).generate_state(1)[0])
+
+
+class _MeanMeter:
+    """Example-weighted means of the per-batch dicts a step returns."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, values: dict[str, float], n: int) -> None:
+        for k, v in values.items():
+            self.sums[k] = self.sums.get(k, 0.0) + float(v) * n
+            self.counts[k] = self.counts.get(k, 0) + n
+
+    def means(self) -> dict[str, float]:
+        return {k: self.sums[k] / self.counts[k] for k in self.sums}
+
+
+class Trainer:
+    """Fit whatever a step object fits, with minibatch SGD over a tensor data set.
+
+    Each epoch visits the training examples once in an order drawn from a
+    :class:`torch.Generator` seeded from ``seed`` (the last batch may be smaller), then
+    evaluates the whole validation set. With ``checkpoint_dir`` every epoch ends by writing
+    ``last.pt`` (everything needed to resume exactly) and, when validation improved,
+    ``best.pt`` (``{"epoch", "valid_loss", "step"}``).
+
+    A fresh :meth:`fit` calls :func:`~inference.training.seeding.seed_everything` with
+    ``seed``, so the run does not depend on what consumed random numbers before it; it starts
+    a new history but continues from whatever state ``step`` holds (build the model, seeded,
+    before the trainer).
+
+    :param Step step: the update/evaluation object (e.g.
+        :class:`~inference.training.mle_step.MLEStep`).
+    :param train_data: a tensor ``(N, ...)``, or a tuple of tensors sharing ``N`` (e.g.
+        ``(x, context)``); batches are sliced the same way and handed to ``step`` as is.
+    :param valid_data: same form, or ``None`` for no validation.
+    :param int batch_size: examples per batch, for training and validation.
+    :param int max_epochs: total epochs, counting those done before a resume.
+    :param patience: stop after this many epochs without a strictly lower validation loss;
+        ``None`` never stops early. Needs ``valid_data``.
+    :type patience: int or None
+    :param max_seconds: stop after the epoch in which this :meth:`fit` call has run this long.
+    :type max_seconds: float or None
+    :param checkpoint_dir: directory for ``last.pt`` and ``best.pt`` (created if missing);
+        ``None`` writes nothing.
+    :param int seed: seeds the shuffle order and the global RNGs of a fresh run.
+    :param progress: show a tqdm bar: ``True``, ``False``, or ``None`` for only when writing
+        to a terminal.
+    :type progress: bool or None
+    :param bool restore_best: after training, load the state of the best validation epoch
+        into ``step`` (needs ``valid_data``; ignored without it).
+    :param log_fn: called with each epoch's record (a dict, see
+        :class:`~inference.training.history.History`) after it is checkpointed.
+    :type log_fn: callable or None
+    """
+
+    def __init__(
+        self,
+        step: Step,
+        train_data: Batch,
+        valid_data: Batch | None = None,
+        *,
+        batch_size: int = 100,
+        max_epochs: int = 10,
+        patience: int | None = None,
+        max_seconds: float | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        seed: int = 0,
+        progress: bool | None = None,
+        restore_best: bool = True,
+        log_fn: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        if not isinstance(step, Step):
+            raise ValueError(
+                "step must have train_step, eval_step, state_dict and load_state_dict methods"
+            )
+        self.n_train = _check_data(train_data, "train_data")
+        self.n_valid = 0 if valid_data is None else _check_data(valid_data, "valid_data")
+        _check_positive_int(batch_size, "batch_size")
+        _check_positive_int(max_epochs, "max_epochs")
+        if patience is not None:
+            _check_positive_int(patience, "patience")
+            if valid_data is None:
+                raise ValueError("patience needs valid_data to measure improvement on")
+        if max_seconds is not None and not max_seconds > 0:
+            raise ValueError(f"max_seconds must be positive or None, got {max_seconds}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        if progress not in (None, True, False):
+            raise ValueError(f"progress must be True, False or None, got {progress!r}")
+        if log_fn is not None and not callable(log_fn):
+            raise ValueError("log_fn must be callable or None")
+        self.step = step
+        self.train_data = train_data
+        self.valid_data = valid_data
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.max_seconds = max_seconds
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.seed = seed
+        self.progress = progress
+        self.restore_best = restore_best
+        self.log_fn = log_fn
+        self._reset()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self.history = History()
+        self.epoch = 0
+        self.epochs_since_best = 0
+        self._best_state: dict[str, Any] | None = None
+        # Display only (the progress bar's running loss), so it is not checkpointed.
+        self._ema: float | None = None
+        self._generator = torch.Generator().manual_seed(_shuffle_seed(self.seed))
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything :meth:`fit` needs to continue exactly where this epoch ended."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step.state_dict(),
+            "history": self.history.to_dict(),
+            "epochs_since_best": self.epochs_since_best,
+            # One self-contained file cannot disagree with itself after a crash between two
+            # writes, so the best state rides along instead of being read back from best.pt.
+            "best_step": self._best_state,
+            "generator": self._generator.get_state(),
+            "rng": rng_state(),
+            "config": {"seed": self.seed, "batch_size": self.batch_size, "n_train": self.n_train},
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned, including the global RNG states.
+
+        :param dict state: a trainer state, e.g. loaded from ``last.pt``.
+        """
+        config = state.get("config", {})
+        current = {"seed": self.seed, "batch_size": self.batch_size, "n_train": self.n_train}
+        changed = {k for k, v in current.items() if config.get(k, v) != v}
+        if changed:
+            warnings.warn(
+                f"resuming with different {sorted(changed)} than the checkpoint; the run will "
+                "not match an uninterrupted one",
+                stacklevel=3,
+            )
+        self.step.load_state_dict(state["step"])
+        self.history = History.from_dict(state["history"])
+        self.epoch = int(state["epoch"])
+        self.epochs_since_best = int(state["epochs_since_best"])
+        self._best_state = state["best_step"]
+        self._generator.set_state(state["generator"])
+        set_rng_state(state["rng"])
+
+    # -- loop ----------------------------------------------------------------------------
+
+    def fit(self, resume: bool = False) -> History:
+        """Train until ``max_epochs``, early stopping, or the time budget.
+
+        :param bool resume: continue from ``checkpoint_dir/last.pt`` if it exists (a fresh
+            start otherwise).
+        :return: the history of all epochs, including those before a resume.
+        """
+        started = time.perf_counter()
+        if resume and self.checkpoint_dir is None:
+            raise ValueError("resume=True needs a checkpoint_dir")
+        if self.checkpoint_dir is not None:
+            self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        if resume and (self.checkpoint_dir / LAST).is_file():
+            self.load_state_dict(load_checkpoint(self.checkpoint_dir / LAST))
+        else:
+            self._reset()
+            seed_everything(self.seed)
+
+        bar = tqdm(
+            total=max(self.max_epochs - self.epoch, 0) * self._n_batches(self.n_train),
+            disable=None if self.progress is None else not self.progress,
+            unit="batch",
+            dynamic_ncols=True,
+        )
+        with bar:
+            while self.epoch < self.max_epochs and not self._patience_exhausted():
+                record = self._run_epoch(self.epoch + 1, bar)
+                if self.log_fn is not None:
+                    self.log_fn(record)
+                if self.max_seconds is not None:
+                    if time.perf_counter() - started > self.max_seconds:
+                        break
+
+        if self.restore_best and self._best_state is not None:
+            self.step.load_state_dict(self._best_state)
+        return self.history
+
+    def _run_epoch(self, epoch: int, bar: tqdm) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        bar.set_description(f"epoch {epoch}/{self.max_epochs}")
+        train = self._train_epoch(bar)
+        valid = self._validate() if self.valid_data is not None else {"loss": None}
+        record = {"epoch": epoch}
+        record.update({f"train_{k}": v for k, v in train.items()})
+        record.update({f"valid_{k}": v for k, v in valid.items()})
+        record["seconds"] = time.perf_counter() - t0
+        self.history.epochs.append(record)
+        self.epoch = epoch
+        improved = self._track_best(epoch, valid["loss"])
+        if valid["loss"] is not None:
+            bar.set_postfix_str(f"loss={self._ema:.4g}, valid={valid['loss']:.4g}")
+        self._save(improved)
+        return record
+
+    def _train_epoch(self, bar: tqdm) -> dict[str, float]:
+        meter = _MeanMeter()
+        order = torch.randperm(self.n_train, generator=self._generator)
+        for idx in self._batch_slices(self.n_train):
+            batch_idx = order[idx]
+            out = self.step.train_step(_index(self.train_data, batch_idx))
+            meter.add(out, len(batch_idx))
+            loss = out["loss"]
+            ema = self._ema
+            self._ema = loss if ema is None else (1 - _EMA_WEIGHT) * ema + _EMA_WEIGHT * loss
+            bar.set_postfix_str(f"loss={self._ema:.4g}", refresh=False)
+            bar.update()
+        return meter.means()
+
+    def _validate(self) -> dict[str, float]:
+        meter = _MeanMeter()
+        with torch.no_grad():
+            for idx in self._batch_slices(self.n_valid):
+                out = self.step.eval_step(_index(self.valid_data, idx))
+                meter.add(out, idx.stop - idx.start)
+        return meter.means()
+
+    def _n_batches(self, n: int) -> int:
+        return math.ceil(n / self.batch_size)
+
+    def _batch_slices(self, n: int) -> Iterator[slice]:
+        for start in range(0, n, self.batch_size):
+            yield slice(start, min(start + self.batch_size, n))
+
+    # -- best state and checkpoints ----------------------------------------------------
+
+    def _track_best(self, epoch: int, valid_loss: float | None) -> bool:
+        if valid_loss is None:
+            return False
+        best = self.history.best_valid_loss
+        # NaN never improves, so a diverged epoch can neither become "best" nor reset patience.
+        if not math.isnan(valid_loss) and (best is None or valid_loss < best):
+            self.history.best_epoch = epoch
+            self.history.best_valid_loss = valid_loss
+            self.epochs_since_best = 0
+            self._best_state = copy.deepcopy(self.step.state_dict())
+            return True
+        self.epochs_since_best += 1
+        return False
+
+    def _patience_exhausted(self) -> bool:
+        return self.patience is not None and self.epochs_since_best >= self.patience
+
+    def _save(self, improved: bool) -> None:
+        if self.checkpoint_dir is None:
+            return
+        if improved:
+            save_checkpoint(
+                self.checkpoint_dir / BEST,
+                {
+                    "epoch": self.history.best_epoch,
+                    "valid_loss": self.history.best_valid_loss,
+                    "step": self._best_state,
+                },
+            )
+        save_checkpoint(self.checkpoint_dir / LAST, self.state_dict())
+
+
+def _check_positive_int(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
