@@ -177,7 +177,7 @@ class AutoregressiveBernoulli(TorchDistribution):
         lp = -F.binary_cross_entropy_with_logits(logits, value, reduction="none").sum(-1)
         return lp.expand(torch.broadcast_shapes(lp.shape, self.batch_shape))
 
-    def sample(self, sample_shape=torch.Size()):
+    def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)[:-1]
         with torch.no_grad():
             return self.model.sample_x(shape, self.context)

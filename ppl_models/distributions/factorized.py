@@ -176,7 +176,7 @@ class ChainRuleBernoulli(TorchDistribution):
             lp = lp + torch.where(value[..., i] == 1, torch.log(p), torch.log1p(-p))
         return lp
 
-    def sample(self, sample_shape=torch.Size()) -> torch.Tensor:
+    def sample(self, sample_shape=()) -> torch.Tensor:
         shape = self._extended_shape(sample_shape)
         x = torch.zeros(shape)
         for i in self.order.tolist():

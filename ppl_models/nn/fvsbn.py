@@ -3,10 +3,10 @@
 The simplest parametric chain rule: each conditional is a logistic regression on the
 variables before it (Frey 1998; Larochelle & Murray 2011, eq. 2), in ordered coordinates
 
-.. math:: p(x_k = 1 \\mid x_{<k}) = \\mathrm{sigm}\\big(b_k + \\textstyle\\sum_{j<k} A_{kj} x_j\\big),
+.. math:: p(x_k = 1 \\mid x_{<k}) = \\mathrm{sigm}\\big(b_k + \\sum_{j<k} A_{kj} x_j\\big),
 
-with ``D (D + 1) / 2`` parameters. The strictly lower-triangular ``A`` is kept as a dense
-matrix times a mask buffer, so every conditional comes out of one matmul.
+with ``D (D + 1) / 2`` parameters. The strictly lower-triangular ``A`` is kept as a
+dense matrix times a mask buffer, so every conditional comes out of one matmul.
 
 References:
 
