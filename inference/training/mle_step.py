@@ -43,6 +43,9 @@ class MLEStep:
         ``model()``. Default: a tensor batch is ``x``; a pair is ``(x, context)``. A custom
         function may also transform ``x``, e.g. binarise it stochastically.
     :type context_fn: callable or None
+    :param scheduler: learning-rate scheduler stepped after every update (so a schedule is
+        written in updates, not epochs); its state is checkpointed with the optimiser's.
+    :type scheduler: torch.optim.lr_scheduler.LRScheduler or None
     """
 
     def __init__(
@@ -53,6 +56,7 @@ class MLEStep:
         lr: float = 1e-3,
         grad_clip: float | None = None,
         context_fn: Callable[[Batch], tuple[Tensor, Tensor | None]] | None = None,
+        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -68,6 +72,7 @@ class MLEStep:
         self.optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
         self.grad_clip = grad_clip
         self.context_fn = context_fn or _default_split
+        self.scheduler = scheduler
 
     def loss(self, batch: Batch) -> Tensor:
         """Mean negative log-likelihood per example, in nats, as a differentiable scalar.
@@ -98,6 +103,8 @@ class MLEStep:
         if self.grad_clip is not None:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
         self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
         return {"loss": loss.item()}
 
     def eval_step(self, batch: Batch) -> dict[str, float]:
@@ -114,8 +121,11 @@ class MLEStep:
             self.model.train(was_training)
 
     def state_dict(self) -> dict[str, Any]:
-        """Model and optimiser state."""
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+        """Model, optimiser and (if any) scheduler state."""
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+        if self.scheduler is not None:
+            state["scheduler"] = self.scheduler.state_dict()
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore model and optimiser state.
@@ -129,3 +139,5 @@ class MLEStep:
         # match, so without a copy two steps (or a step and a kept "best" state) would share
         # Adam moments and update each other in place.
         self.optimizer.load_state_dict(copy.deepcopy(state_dict["optimizer"]))
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state_dict["scheduler"])

@@ -81,6 +81,20 @@ class AutoregressiveModel(nn.Module):
         """
         return AutoregressiveBernoulli(self, context)
 
+    @torch.no_grad()
+    def init_bias_from_data(self, x: torch.Tensor, eps: float = 1e-3) -> None:
+        """Set the output bias ``b`` (ordered coordinates) to the log-odds of the marginals.
+
+        With the other weights small, training then starts near the fully independent
+        model instead of at 0.69 nats a pixel; for ``D = 784`` that saves the first epoch.
+
+        :param x: ``(N, D)`` binary data.
+        :param float eps: the marginals are clamped to ``[eps, 1 - eps]``.
+        """
+        check_binary(x, self.dim, "x")
+        mean = x.reshape(-1, self.dim).mean(0)[self.order].clamp(eps, 1 - eps)
+        self.b.copy_(torch.logit(mean))
+
     # --- to be implemented by subclasses, in ordered coordinates -----------------------
     def ordered_logits(self, x: torch.Tensor, context: torch.Tensor | None) -> torch.Tensor:
         raise NotImplementedError

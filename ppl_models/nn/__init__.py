@@ -1,5 +1,8 @@
 """Conditioners and networks: the parameterised parts of density models."""
 
+# The networks subclass the distribution base classes, and ppl_models.distributions
+# re-exports the networks: load the base package first so either import order works.
+import ppl_models.distributions  # noqa: F401  isort: skip
 from ppl_models.nn.fvsbn import FVSBN
 from ppl_models.nn.nade import NADE
 

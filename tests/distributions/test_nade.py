@@ -71,3 +71,27 @@ def test_bad_arguments(bad):
     kwargs = dict(dim=4, hidden=3) | bad
     with pytest.raises(ValueError, match=next(iter(bad))):
         NADE(**kwargs)
+
+
+@pytest.mark.parametrize("module", ["ppl_models.nn.nade", "ppl_models.nn", "ppl_models.distributions"])
+def test_imports_in_any_order(module):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+
+
+def test_large_batches_are_chunked_without_changing_values_or_gradients():
+    torch.manual_seed(4)
+    m = NADE(12, 5).double()
+    x = torch.bernoulli(torch.full((11, 12), 0.5, dtype=torch.double))
+    whole = m().log_prob(x)
+    whole.sum().backward()
+    grads = [p.grad.clone() for p in m.parameters()]
+    m.zero_grad()
+    m.max_rows = 4
+    chunked = m().log_prob(x)
+    chunked.sum().backward()
+    torch.testing.assert_close(chunked, whole)
+    for g, p in zip(grads, m.parameters(), strict=True):
+        torch.testing.assert_close(p.grad, g)
