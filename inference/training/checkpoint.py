@@ -11,7 +11,6 @@ import contextlib
 import os
 import pickle
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +80,11 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: Any = None) -> dic
             f"checkpoint file {str(path)!r} is corrupt or holds objects that weights_only "
             f"loading refuses: {str(e).splitlines()[0]}"
         ) from e
-    except (RuntimeError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"checkpoint file {str(path)!r} is truncated or corrupt: {e}") from e
+    except OSError:
+        raise
+    except Exception as e:  # garbage fails the weights-only unpickler in arbitrary ways
+        raise ValueError(f"checkpoint file {str(path)!r} is truncated or corrupt: "
+                         f"{type(e).__name__}: {e}") from e
     if not isinstance(state, dict):
         raise ValueError(f"checkpoint file {str(path)!r} holds {type(state).__name__}, not dict")
     return state

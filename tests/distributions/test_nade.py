@@ -73,7 +73,9 @@ def test_bad_arguments(bad):
         NADE(**kwargs)
 
 
-@pytest.mark.parametrize("module", ["ppl_models.nn.nade", "ppl_models.nn", "ppl_models.distributions"])
+@pytest.mark.parametrize(
+    "module", ["ppl_models.nn.nade", "ppl_models.nn", "ppl_models.distributions"]
+)
 def test_imports_in_any_order(module):
     import subprocess
     import sys

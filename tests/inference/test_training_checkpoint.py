@@ -48,12 +48,13 @@ def test_failed_write_keeps_old_file_and_no_temporary(tmp_path):
     _assert_same(load_checkpoint(path), _state())
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "text"])
 def test_corrupt_file_raises_value_error_naming_it(tmp_path, damage):
     path = tmp_path / "broken.pt"
     save_checkpoint(path, _state())
     raw = path.read_bytes()
-    corrupted = {"truncate": raw[: len(raw) // 2], "garbage": b"not a checkpoint" * 8, "empty": b""}
+    corrupted = {"truncate": raw[: len(raw) // 2], "garbage": b"not a checkpoint" * 8,
+                 "empty": b"", "text": b"epoch,loss\n1,0.5\n"}  # text: torch raises KeyError
     path.write_bytes(corrupted[damage])
     with pytest.raises(ValueError, match="broken.pt"):
         load_checkpoint(path)

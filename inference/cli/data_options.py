@@ -1,0 +1,67 @@
+"""The dataset options shared by the subcommands, and loading the data they name."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BINARIZE_CHOICES",
+    "FILE_DATASETS",
+    "add_data_arguments",
+    "binarize_name",
+    "load_binary_splits",
+]
+
+import argparse
+
+from ppl_models.data import DATASETS, DataSplits, load_dataset
+
+# The command trains binary models only, so intensities are always binarised.
+BINARIZE_CHOICES = ("threshold", "stochastic")
+FILE_DATASETS = ("mnist", "binarized_mnist")
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True,
+                       default: str | None = None) -> None:
+    """Add ``--dataset``, ``--data-path`` and ``--binarize`` to ``parser``.
+
+    :param bool required: whether ``--dataset`` must be given.
+    :param default: ``--dataset``'s default when not required (None: taken from elsewhere,
+        e.g. a checkpoint).
+    """
+    parser.add_argument("--dataset", choices=DATASETS, required=required, default=default,
+                        help="digits (8x8) and mnist5k (28x28) are embedded; mnist and "
+                             "binarized_mnist are read from --data-path")
+    parser.add_argument("--data-path", default=None,
+                        help="folder of MNIST IDX files (mnist), or binarized_mnist.npz / a "
+                             "folder of its .amat files (binarized_mnist)")
+    parser.add_argument("--binarize", choices=BINARIZE_CHOICES, default=None,
+                        help="threshold: x > 0.5 (default); stochastic: one Bernoulli(x) draw "
+                             "seeded by --seed. binarized_mnist is binary already")
+
+
+def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None,
+                       seed: int) -> DataSplits:
+    """Load ``dataset`` binarised, as the models see it.
+
+    :param str dataset: one of :data:`~ppl_models.data.DATASETS`.
+    :param data_path: required for :data:`FILE_DATASETS`, refused for embedded ones.
+    :param binarize: one of :data:`BINARIZE_CHOICES`; None means ``"threshold"``.
+    :param int seed: seed of the random split and of stochastic binarisation.
+    :raises ValueError: naming the option at fault.
+    """
+    if dataset in FILE_DATASETS and data_path is None:
+        raise ValueError(f"--data-path is required for --dataset {dataset} (it is read from "
+                         "files; digits and mnist5k are embedded)")
+    if dataset not in FILE_DATASETS and data_path is not None:
+        raise ValueError(f"--dataset {dataset} is embedded and takes no --data-path")
+    splits = load_dataset(dataset, path=data_path, binarize=binarize or "threshold", seed=seed)
+    if not all(((x == 0) | (x == 1)).all() for x in (splits.train, splits.valid, splits.test)):
+        raise ValueError(f"--dataset {dataset}: images are not binary after binarisation")
+    return splits
+
+
+def binarize_name(dataset: str, binarize: str | None) -> str:
+    """How the data was made binary, for reports."""
+    if dataset == "binarized_mnist":
+        return "fixed (Larochelle & Murray 2011)"
+    return binarize or "threshold"
+

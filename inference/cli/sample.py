@@ -1,0 +1,50 @@
+"""``ppl-models sample``: draw images from a saved model into a PNG grid."""
+
+from __future__ import annotations
+
+__all__ = ["add_parser", "draw_samples", "run"]
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from inference.cli.model_file import load_model_file
+from inference.plots import save_sample_grid
+from ppl_models.density_models import density_of
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("sample", help="draw samples from a trained model into a PNG",
+                              description="Draw ancestral samples from DIR/model.pt.")
+    p.add_argument("--checkpoint", required=True, help="model.pt written by 'train'")
+    p.add_argument("--num", type=int, default=64, help="number of samples")
+    p.add_argument("--nrow", type=int, default=8, help="images per row of the grid")
+    p.add_argument("--out", default="samples.png", help="PNG file to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=run)
+    return p
+
+
+def draw_samples(model, num: int, seed: int) -> torch.Tensor:
+    """``num`` samples ``(num, D)`` from ``model``, the same for the same ``seed``.
+
+    The global torch RNG is forked, so drawing samples does not shift a caller's stream.
+    """
+    if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+        raise ValueError(f"--num must be a positive int, got {num!r}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return density_of(model).sample((num,))
+
+
+def run(args: argparse.Namespace) -> int:
+    model, config = load_model_file(args.checkpoint)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise ValueError(f"--out: directory {str(out.parent)!r} does not exist")
+    samples = draw_samples(model, args.num, args.seed)
+    save_sample_grid(samples, out, nrow=args.nrow, image_shape=tuple(config["image_shape"]),
+                     title=f"{config['model']} on {config['dataset']}: {args.num} samples")
+    print(f"wrote {out}")
+    return 0
