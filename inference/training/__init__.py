@@ -5,12 +5,15 @@ from inference.training.history import History
 from inference.training.mle_step import MLEStep
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
+from inference.training.svi_step import OBJECTIVES, SVIStep
 from inference.training.trainer import Trainer
 
 __all__ = [
     "Batch",
     "History",
     "MLEStep",
+    "OBJECTIVES",
+    "SVIStep",
     "Step",
     "Trainer",
     "load_checkpoint",

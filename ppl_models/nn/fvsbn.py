@@ -50,7 +50,7 @@ class FVSBN(AutoregressiveModel):
 
     def ordered_sample(self, n, context):
         b = self._bias(context).expand(n, self.dim)
-        x = torch.zeros(n, self.dim, device=self.A.device)
+        x = self.A.new_zeros(n, self.dim)
         for k in range(self.dim):
             logit = b[:, k] + x[:, :k] @ self.A[k, :k]
             x[:, k] = torch.bernoulli(torch.sigmoid(logit))

@@ -94,7 +94,7 @@ class NADE(AutoregressiveModel):
         c, b = self._biases(n, context)
         a = c.expand(n, self.hidden).clone()
         b = b.expand(n, self.dim)
-        x = torch.empty(n, self.dim, device=self.W.device)
+        x = self.W.new_empty(n, self.dim)
         for k in range(self.dim):
             logit = torch.sigmoid(a) @ self.V[k] + b[:, k]
             x[:, k] = torch.bernoulli(torch.sigmoid(logit))

@@ -1,0 +1,327 @@
+r"""Stochastic variational inference step: fit a model/guide pair by maximising an ELBO.
+
+The objective is Pyro's, never re-derived (DESIGN.md): ``"trace"`` is ``Trace_ELBO``
+(Monte Carlo KL), ``"meanfield"`` is ``TraceMeanField_ELBO`` (analytic KL where one is
+registered), ``"renyi"`` is ``RenyiELBO`` with ``alpha = 0`` and ``K`` particles, the
+importance-weighted bound of Burda et al. (2016, eq. 8),
+
+.. math:: \mathcal{L}_K = \mathbb{E}\Big[\log \frac{1}{K} \sum_{k=1}^{K}
+          \frac{p(x, z_k)}{q(z_k \mid x)}\Big], \qquad z_k \sim q(z \mid x).
+
+An ordinary torch optimiser updates the parameters of the module(s) that own ``model`` and
+``guide``, so its state checkpoints with :meth:`SVIStep.state_dict`; Pyro's global parameter
+store is never used.
+
+Besides the loss each step reports the ELBO split into *rate* and *distortion* (Alemi et al.
+2018), per datum, read off one trace of the guide and of the model replayed on the same
+draw :math:`z \sim q(z \mid x)`:
+
+.. math:: R = \log q(z \mid x) - \log p(z), \qquad D = -\log p(x \mid z), \qquad
+          \mathrm{ELBO} = -(R + D).
+
+**KL warm-up** (Bowman et al. 2016; Sønderby et al. 2016) multiplies the log-densities of
+the latent sites by :math:`\beta`, rising linearly from 0 to 1 over ``kl_warmup_steps``
+updates, so the optimised objective is :math:`D + \beta R` (with the analytic KL in place of
+:math:`R` for ``"meanfield"``).
+
+References:
+
+1. Kingma & Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+2. Burda, Grosse & Salakhutdinov, "Importance Weighted Autoencoders", ICLR 2016.
+3. Li & Turner, "Rényi Divergence Variational Inference", NeurIPS 2016.
+4. Alemi, Poole, Fischer, Dillon, Saurous & Murphy, "Fixing a Broken ELBO", ICML 2018.
+5. Bowman, Vilnis, Vinyals, Dai, Jozefowicz & Bengio, "Generating Sentences from a
+   Continuous Space", CoNLL 2016.
+6. Sønderby, Raiko, Maaløe, Sønderby & Winther, "Ladder Variational Autoencoders",
+   NeurIPS 2016.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from pyro import poutine
+from pyro.distributions.util import scale_and_mask
+from pyro.infer import ELBO, RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
+from pyro.poutine.messenger import Messenger
+from pyro.poutine.runtime import effectful
+from pyro.poutine.util import site_is_subsample
+from torch import Tensor, nn
+
+from inference.training.step import Batch
+
+__all__ = ["OBJECTIVES", "SVIStep"]
+
+OBJECTIVES = ("trace", "meanfield", "renyi")
+
+
+class SVIStep:
+    """Fit a model/guide pair (e.g. a :class:`~ppl_models.vae.VAE`) by SVI.
+
+    ``train_step`` and ``eval_step`` return per-datum means ``{"loss", "elbo", "rate",
+    "distortion"}`` in nats. In training ``loss`` is the objective being minimised (the
+    negative warm-up-scaled ELBO, or the negative Rényi/IWAE bound) and the other three come
+    from the same draw as the loss (the last particle's when ``num_particles > 1``); with
+    ``objective="trace"``, one particle and no warm-up, ``loss == -elbo``. In evaluation
+    ``loss = -elbo``, the unscaled single-sample ELBO, whatever the objective.
+
+    :param vae_or_model: an ``nn.Module`` with ``model`` and ``guide`` methods (when
+        ``guide`` is None), or the model callable: an ``nn.Module`` or a method of one.
+    :param guide: the guide callable (an ``nn.Module`` or a method of one), or None.
+    :param str objective: ``"trace"``, ``"meanfield"`` or ``"renyi"``.
+    :param int num_particles: samples per datum in the objective (``K`` of the IWAE bound).
+    :param float renyi_alpha: the Rényi ``alpha`` (0 gives the IWAE bound; 1 is excluded);
+        only for ``objective="renyi"``.
+    :param float lr: learning rate of the default Adam (ignored if ``optimizer`` given).
+    :param optimizer: optimiser over the module's parameters; default ``Adam(lr=lr)``.
+    :type optimizer: torch.optim.Optimizer or None
+    :param int kl_warmup_steps: updates over which :math:`\\beta` rises from 0 to 1; 0 for
+        none. The update counter is part of :meth:`state_dict`, so a resumed run continues
+        the schedule exactly.
+    :param scheduler: learning-rate scheduler stepped after every update.
+    :type scheduler: torch.optim.lr_scheduler.LRScheduler or None
+    :param grad_clip: if set, clip the global gradient norm to this value before each update.
+    :type grad_clip: float or None
+    """
+
+    def __init__(
+        self,
+        vae_or_model: nn.Module | Callable[..., Any],
+        guide: Callable[..., Any] | None = None,
+        *,
+        objective: str = "trace",
+        num_particles: int = 1,
+        renyi_alpha: float = 0.0,
+        lr: float = 1e-3,
+        optimizer: torch.optim.Optimizer | None = None,
+        kl_warmup_steps: int = 0,
+        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+        grad_clip: float | None = None,
+    ) -> None:
+        self.model, self.guide, self.module = _resolve(vae_or_model, guide)
+        _check_int(num_particles, "num_particles", minimum=1)
+        _check_int(kl_warmup_steps, "kl_warmup_steps", minimum=0)
+        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+            raise ValueError(
+                f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
+            )
+        if not lr > 0:
+            raise ValueError(f"lr must be positive, got {lr}")
+        if grad_clip is not None and not grad_clip > 0:
+            raise ValueError(f"grad_clip must be positive or None, got {grad_clip}")
+        self.objective = objective
+        self.elbo = _make_elbo(objective, num_particles, renyi_alpha)
+        self.optimizer = optimizer or torch.optim.Adam(self.module.parameters(), lr=lr)
+        self.kl_warmup_steps = kl_warmup_steps
+        self.scheduler = scheduler
+        self.grad_clip = grad_clip
+        self.num_updates = 0
+
+    @property
+    def beta(self) -> float:
+        """Weight of the latent sites' log-densities in the next update, in [0, 1]."""
+        if self.kl_warmup_steps == 0:
+            return 1.0
+        return min(1.0, self.num_updates / self.kl_warmup_steps)
+
+    def train_step(self, batch: Batch) -> dict[str, float]:
+        """One optimiser update; see :meth:`Step.train_step`.
+
+        :param batch: a tensor ``x`` (passed as ``model(x)``) or a tuple of tensors (passed
+            as ``model(*batch)``), examples along the first dimension.
+        """
+        args, n = _args(batch)
+        self.module.train()
+        scale = _LatentScale(self.beta)
+        # Tracing inside the ELBO's own trace/replay captures the very draw the loss used.
+        model, guide = poutine.trace(scale(self.model)), poutine.trace(scale(self.guide))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self._loss_and_grads(model, guide, args)
+        terms = _elbo_terms(model.trace, guide.trace, n)
+        if self.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.module.parameters(), self.grad_clip)
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        self.num_updates += 1
+        return {"loss": loss / n, **terms}
+
+    def _loss_and_grads(self, model: Callable, guide: Callable, args: tuple) -> float:
+        """Sum over the batch of the objective; leaves its gradient in ``.grad``."""
+        if isinstance(self.elbo, RenyiELBO):
+            # Pyro 1.9's RenyiELBO has no differentiable_loss, and its loss_and_grads
+            # backpropagates only when the trace holds "param" sites.
+            return self.elbo.loss_and_grads(_declare_params(model, self.module), guide, *args)
+        loss = self.elbo.differentiable_loss(model, guide, *args)
+        loss.backward()
+        return loss.item()
+
+    def eval_step(self, batch: Batch) -> dict[str, float]:
+        """``{"loss": -elbo, "elbo", "rate", "distortion"}`` per datum, without gradients.
+
+        :param batch: a minibatch of validation data, as for :meth:`train_step`.
+        """
+        args, n = _args(batch)
+        was_training = self.module.training
+        self.module.eval()
+        try:
+            with torch.no_grad():
+                guide_trace = poutine.trace(self.guide).get_trace(*args)
+                replayed = poutine.replay(self.model, trace=guide_trace)
+                model_trace = poutine.trace(replayed).get_trace(*args)
+                terms = _elbo_terms(model_trace, guide_trace, n)
+        finally:
+            self.module.train(was_training)
+        return {"loss": -terms["elbo"], **terms}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Module, optimiser, update counter and (if any) scheduler state."""
+        state = {
+            "model": self.module.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "num_updates": self.num_updates,
+        }
+        if self.scheduler is not None:
+            state["scheduler"] = self.scheduler.state_dict()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned.
+
+        :param dict state_dict: as returned by :meth:`state_dict`.
+        """
+        keys = {"model", "optimizer", "num_updates"}
+        if not isinstance(state_dict, dict) or not keys <= state_dict.keys():
+            raise ValueError(f"state_dict must be a dict with keys {sorted(keys)}")
+        self.module.load_state_dict(state_dict["model"])
+        # Without a copy two steps (or a step and the trainer's kept "best" state) would share
+        # Adam moments and update each other in place; see MLEStep.load_state_dict.
+        self.optimizer.load_state_dict(copy.deepcopy(state_dict["optimizer"]))
+        self.num_updates = int(state_dict["num_updates"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state_dict["scheduler"])
+
+
+class _LatentScale(Messenger):
+    """Multiply the log-density of every latent (unobserved) sample site by ``beta``.
+
+    A handler rather than a ``beta`` argument of the model: the model stays the generative
+    program it claims to be, the step works for any model/guide pair, and scaling the latent
+    sites in *both* programs turns the ELBO's KL term (Monte Carlo in ``Trace_ELBO``, analytic
+    in ``TraceMeanField_ELBO``, which scales it by the guide site's scale) into
+    :math:`\\beta\\,\\mathrm{KL}` while the likelihood keeps weight 1. ``poutine.scale`` cannot
+    do this: it scales every site, observations included, and refuses ``beta = 0``.
+    """
+
+    def __init__(self, beta: float) -> None:
+        super().__init__()
+        self.beta = beta
+
+    def _process_message(self, msg: dict[str, Any]) -> None:
+        if msg["type"] == "sample" and not msg["is_observed"]:
+            msg["scale"] = self.beta * msg["scale"]
+
+
+def _declare_params(fn: Callable, module: nn.Module) -> Callable:
+    """``fn`` preceded by one local "param" site per parameter of ``module``.
+
+    The sites go through the handler stack (so traces record them) but never reach Pyro's
+    global parameter store, the way PyroModule's local-parameter mode declares them.
+    """
+
+    def declared(*args: Any, **kwargs: Any) -> Any:
+        for name, p in module.named_parameters():
+            effectful(type="param")(lambda *_, p=p, **__: p)(name, p, name=name)
+        return fn(*args, **kwargs)
+
+    return declared
+
+
+def _elbo_terms(model_trace: Any, guide_trace: Any, n: int) -> dict[str, float]:
+    """Per-datum rate, distortion and ELBO from one guide trace and its replayed model trace.
+
+    Log-densities are recomputed unscaled, so warm-up does not enter them.
+    """
+    with torch.no_grad():
+        rate = distortion = 0.0
+        for site in _sample_sites(guide_trace):
+            rate = rate + _log_prob(site)
+        for site in _sample_sites(model_trace):
+            if site["is_observed"]:
+                distortion = distortion - _log_prob(site)
+            else:
+                rate = rate - _log_prob(site)
+    rate, distortion = float(rate) / n, float(distortion) / n
+    return {"elbo": -(rate + distortion), "rate": rate, "distortion": distortion}
+
+
+def _sample_sites(trace: Any) -> list[dict[str, Any]]:
+    # A plate records its indices as a sample site; it is no random variable.
+    return [
+        s for s in trace.nodes.values() if s["type"] == "sample" and not site_is_subsample(s)
+    ]
+
+
+def _log_prob(site: dict[str, Any]) -> Tensor:
+    log_prob = site["fn"].log_prob(site["value"])
+    return scale_and_mask(log_prob, mask=site["mask"]).sum()
+
+
+def _args(batch: Batch) -> tuple[tuple[Tensor, ...], int]:
+    args = (batch,) if isinstance(batch, Tensor) else tuple(batch)
+    if not args or not all(isinstance(a, Tensor) and a.dim() > 0 for a in args):
+        raise ValueError("batch must be a tensor (N, ...) or a tuple of such tensors")
+    return args, args[0].shape[0]
+
+
+def _owner(fn: Any) -> nn.Module | None:
+    """The module whose parameters ``fn`` uses: ``fn`` itself, or the object of a method."""
+    if isinstance(fn, nn.Module):
+        return fn
+    owner = getattr(fn, "__self__", None)
+    return owner if isinstance(owner, nn.Module) else None
+
+
+def _resolve(vae_or_model: Any, guide: Any) -> tuple[Callable, Callable, nn.Module]:
+    """``(model, guide, module holding both programs' parameters)``."""
+    if guide is None:
+        model, guide = getattr(vae_or_model, "model", None), getattr(vae_or_model, "guide", None)
+        if not isinstance(vae_or_model, nn.Module) or not callable(model) or not callable(guide):
+            raise ValueError(
+                "vae_or_model must be an nn.Module with model and guide methods (e.g. a VAE) "
+                f"when guide is None, got {type(vae_or_model).__name__}"
+            )
+        return model, guide, vae_or_model
+    owners: list[nn.Module] = []
+    for fn, name in ((vae_or_model, "vae_or_model"), (guide, "guide")):
+        owner = _owner(fn)
+        if owner is None:
+            raise ValueError(
+                f"{name} must be an nn.Module or a method of one, so that its parameters can "
+                f"be optimised and checkpointed; got {type(fn).__name__}"
+            )
+        if all(owner is not o for o in owners):
+            owners.append(owner)
+    module = owners[0] if len(owners) == 1 else nn.ModuleList(owners)
+    return vae_or_model, guide, module
+
+
+def _make_elbo(objective: str, num_particles: int, renyi_alpha: float) -> ELBO:
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+    if objective != "renyi":
+        if renyi_alpha != 0:
+            raise ValueError(f"renyi_alpha applies to objective='renyi' only, got {renyi_alpha}")
+        cls = Trace_ELBO if objective == "trace" else TraceMeanField_ELBO
+        return cls(num_particles=num_particles)
+    if renyi_alpha == 1:
+        raise ValueError("renyi_alpha must not be 1 (the ELBO itself: use objective='trace')")
+    return RenyiELBO(alpha=renyi_alpha, num_particles=num_particles)
+
+
+def _check_int(value: Any, name: str, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")

@@ -1,0 +1,245 @@
+r"""The variational autoencoder as a Pyro model/guide pair.
+
+The generative model draws a code from a standard normal prior and an image from a decoder,
+
+.. math:: z \sim \mathcal{N}(0, I_L), \qquad x \mid z \sim p_\theta(x \mid z),
+
+and the amortised guide is a diagonal Gaussian whose mean and scale an encoder network reads
+off the image, :math:`q_\phi(z \mid x) = \mathcal{N}(\mu_\phi(x), \mathrm{diag}\,
+\sigma_\phi(x)^2)`. Training maximises the evidence lower bound (Kingma & Welling 2014, eq. 3)
+
+.. math::
+
+    \log p_\theta(x) \ge \mathbb{E}_{q_\phi(z \mid x)}[\log p_\theta(x \mid z)]
+    - \mathrm{KL}(q_\phi(z \mid x) \,\|\, p(z)),
+
+which Pyro's ``Trace_ELBO`` / ``TraceMeanField_ELBO`` / ``RenyiELBO`` compute from the two
+programs; nothing here re-derives it (see :class:`~inference.training.svi_step.SVIStep`).
+
+**Likelihoods.** ``"bernoulli"``: independent Bernoulli pixels with logits from the decoder,
+for binary images. ``"continuous_bernoulli"``: for grey levels in [0, 1]. A Bernoulli
+"likelihood" evaluated at a non-binary pixel is not a density: it lacks the normaliser
+:math:`C(\lambda) = 2 \tanh^{-1}(1 - 2\lambda) / (1 - 2\lambda)` (for
+:math:`\lambda \ne 1/2`), so the bound it gives is not a bound on any likelihood and its
+optimum pulls means towards 0 and 1. The continuous Bernoulli
+:math:`p(x \mid \lambda) = C(\lambda)\, \lambda^x (1 - \lambda)^{1 - x}` on [0, 1] restores
+it (Loaiza-Ganem & Cunningham 2019). ``"nade"``: the decoder is a conditional NADE
+:math:`p(x \mid z) = \prod_d p(x_d \mid x_{<d}, z)` over the *flattened* binary pixels
+(Chen et al. 2017 discuss VAEs with such autoregressive decoders); the model reshapes ``x``
+to ``(N, D)`` before observing it, so its site ``"x"`` holds flattened images.
+
+**Parameters.** ``model`` and ``guide`` are plain methods, so PyroModule never mirrors the
+networks into Pyro's global parameter store: parameters live in this module only, two VAEs
+never share them, and ``state_dict()`` is the whole trainable state. Fit it with an ordinary
+torch optimiser over ``vae.parameters()`` and an ELBO's ``differentiable_loss``.
+
+References:
+
+1. Kingma & Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+2. Rezende, Mohamed & Wierstra, "Stochastic Backpropagation and Approximate Inference in
+   Deep Generative Models", ICML 2014.
+3. Loaiza-Ganem & Cunningham, "The continuous Bernoulli: fixing a pervasive error in
+   variational autoencoders", NeurIPS 2019.
+4. Chen, Kingma, Salimans, Duan, Dhariwal, Schulman, Sutskever & Abbeel, "Variational Lossy
+   Autoencoder", ICLR 2017.
+"""
+
+import math
+from collections.abc import Sequence
+
+import pyro
+import pyro.distributions as dist
+import torch
+import torch.nn.functional as F
+from pyro.nn import PyroModule
+from torch import nn
+
+from ppl_models.nn.conv import ConvDecoder, ConvEncoder
+from ppl_models.nn.mlp import MLP, check_widths
+from ppl_models.nn.nade import NADE
+
+__all__ = ["ARCHITECTURES", "LIKELIHOODS", "VAE"]
+
+ARCHITECTURES = ("mlp", "conv")
+LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "nade")
+# Keeps log q(z|x) finite where softplus underflows; far below the posterior scales a trained
+# VAE uses (~0.1), so it does not restrict the guide.
+_MIN_SCALE = 1e-3
+
+
+class VAE(PyroModule):
+    """Variational autoencoder with a standard normal prior and a diagonal Gaussian guide.
+
+    :param input_shape: ``(C, H, W)`` for images or ``(D,)`` for vectors; data ``x`` has
+        shape ``(N, *input_shape)``.
+    :param int latent_dim: size ``L`` of the code ``z``.
+    :param hidden: widths of the fully connected layers; the decoder uses them in reverse.
+        With ``architecture="conv"`` they sit between the feature map and the code.
+    :param str architecture: ``"mlp"`` or ``"conv"`` (images whose height and width are
+        divisible by 4, e.g. 28x28 and 8x8).
+    :param str likelihood: ``"bernoulli"`` (binary data), ``"continuous_bernoulli"`` (grey
+        levels in [0, 1]) or ``"nade"`` (binary data; the decoder is
+        ``NADE(D, nade_hidden, context_dim=latent_dim)`` and ``architecture`` shapes the
+        encoder only).
+    :param int nade_hidden: hidden units of the NADE decoder.
+    """
+
+    def __init__(self, input_shape: Sequence[int], latent_dim: int, *,
+                 hidden: Sequence[int] = (400,), architecture: str = "mlp",
+                 likelihood: str = "bernoulli", nade_hidden: int = 500):
+        super().__init__()
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        self.input_shape = _check_input_shape(input_shape, architecture)
+        (self.latent_dim,) = check_widths((latent_dim,), "latent_dim")
+        hidden = check_widths(hidden)
+        self.architecture, self.likelihood = architecture, likelihood
+        self.dim = math.prod(self.input_shape)
+        self.encoder = self._encoder(hidden)
+        self.decoder = self._decoder(hidden, nade_hidden)
+
+    def _encoder(self, hidden: tuple[int, ...]) -> nn.Module:
+        out = 2 * self.latent_dim  # loc and pre-softplus scale
+        if self.architecture == "conv":
+            return ConvEncoder(self.input_shape, out, hidden)
+        return nn.Sequential(nn.Flatten(), MLP(self.dim, hidden, out))
+
+    def _decoder(self, hidden: tuple[int, ...], nade_hidden: int) -> nn.Module:
+        if self.likelihood == "nade":
+            (nade_hidden,) = check_widths((nade_hidden,), "nade_hidden")
+            return NADE(self.dim, nade_hidden, context_dim=self.latent_dim)
+        if self.architecture == "conv":
+            return ConvDecoder(self.latent_dim, self.input_shape, hidden[::-1])
+        return nn.Sequential(MLP(self.latent_dim, hidden[::-1], self.dim),
+                             nn.Unflatten(1, self.input_shape))
+
+    # -- the probabilistic program -------------------------------------------------------
+
+    def model(self, x: torch.Tensor) -> None:
+        """Generative model: ``z ~ N(0, I)`` at site ``"z"``, ``x ~ p(x | z)`` at site ``"x"``.
+
+        Both sites sit in the plate ``"data"`` of size ``N``; their log-densities have shape
+        ``(N,)``. With ``likelihood="nade"`` the observed value is ``x.reshape(N, D)``.
+
+        :param x: ``(N, *input_shape)`` data in the likelihood's support.
+        """
+        x = self._check_x(x)
+        prior = dist.Normal(x.new_zeros(()), x.new_ones(())).expand([self.latent_dim])
+        with pyro.plate("data", x.shape[0]):
+            z = pyro.sample("z", prior.to_event(1))
+            obs = x.reshape(x.shape[0], self.dim) if self.likelihood == "nade" else x
+            pyro.sample("x", self.decode(z), obs=obs)
+
+    def guide(self, x: torch.Tensor) -> None:
+        """Amortised guide :math:`q(z \\mid x)`, a diagonal Gaussian at site ``"z"``.
+
+        :param x: ``(N, *input_shape)`` data, as for :meth:`model`.
+        """
+        loc, scale = self.encode(x)
+        with pyro.plate("data", x.shape[0]):
+            pyro.sample("z", dist.Normal(loc, scale).to_event(1))
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and standard deviation of :math:`q(z \\mid x)`, each ``(N, latent_dim)``.
+
+        :param x: ``(N, *input_shape)`` data.
+        """
+        h = self.encoder(self._check_x(x))
+        loc, raw = h.chunk(2, dim=-1)
+        return loc, F.softplus(raw) + _MIN_SCALE
+
+    def decode(self, z: torch.Tensor) -> dist.TorchDistribution:
+        """The distribution :math:`p(x \\mid z)`.
+
+        :param z: ``(*batch, latent_dim)`` codes.
+        :return: batch shape ``batch``; event shape ``input_shape``, or ``(D,)`` for
+            ``likelihood="nade"`` (flattened pixels).
+        """
+        if not isinstance(z, torch.Tensor) or z.dim() < 1 or z.shape[-1] != self.latent_dim:
+            shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"z must have shape (*batch, {self.latent_dim}), got {shape}")
+        if self.likelihood == "nade":
+            return self.decoder(z)
+        flat = self.decoder(z.reshape(-1, self.latent_dim))
+        logits = flat.reshape(z.shape[:-1] + self.input_shape)
+        if self.likelihood == "bernoulli":
+            pixels = dist.Bernoulli(logits=logits)
+        else:
+            pixels = dist.ContinuousBernoulli(logits=logits)
+        return pixels.to_event(len(self.input_shape))
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """Decode the posterior mean code: the decoder's mean, ``(N, *input_shape)``.
+
+        The mean of the autoregressive NADE decoder has no closed form, so with
+        ``likelihood="nade"`` this is one ancestral sample from :math:`p(x \\mid \\mu(x))`.
+
+        :param x: ``(N, *input_shape)`` data.
+        """
+        loc, _ = self.encode(x)
+        decoded = self.decode(loc)
+        if self.likelihood == "nade":
+            return decoded.sample().reshape(x.shape)
+        return decoded.mean
+
+    def sample(self, n: int) -> torch.Tensor:
+        """Draw ``n`` images from the model: ``z ~ N(0, I)``, then ``x ~ p(x | z)``.
+
+        :param int n: number of samples.
+        :return: ``(n, *input_shape)``.
+        """
+        (n,) = check_widths((n,), "n")
+        weight = next(self.parameters())
+        z = torch.randn(n, self.latent_dim, device=weight.device, dtype=weight.dtype)
+        with torch.no_grad():
+            return self.decode(z).sample().reshape((n, *self.input_shape))
+
+    def _check_x(self, x: torch.Tensor) -> torch.Tensor:
+        """Raise ``ValueError`` unless ``x`` is ``(N, *input_shape)`` in the support."""
+        expected = f"(N, {', '.join(map(str, self.input_shape))})"
+        if not isinstance(x, torch.Tensor):
+            raise ValueError(f"x must be a torch.Tensor of shape {expected}, "
+                             f"got {type(x).__name__}")
+        if x.dim() != 1 + len(self.input_shape) or tuple(x.shape[1:]) != self.input_shape:
+            raise ValueError(f"x must have shape {expected} for input_shape="
+                             f"{self.input_shape}, got {tuple(x.shape)}")
+        if x.shape[0] == 0:
+            raise ValueError("x must hold at least one example, got N = 0")
+        if not x.is_floating_point():
+            raise ValueError(f"x must be a floating tensor, got dtype {x.dtype}")
+        _check_support(x, self.likelihood)
+        return x
+
+
+def _check_input_shape(input_shape: Sequence[int], architecture: str) -> tuple[int, ...]:
+    if isinstance(input_shape, Sequence) and len(input_shape) not in (1, 3):
+        raise ValueError(f"input_shape must be (C, H, W) or (D,), got {tuple(input_shape)!r}")
+    shape = check_widths(input_shape, "input_shape")
+    if architecture == "conv" and (len(shape) != 3 or shape[1] % 4 or shape[2] % 4):
+        raise ValueError("architecture='conv' needs input_shape (C, H, W) with H and W "
+                         f"divisible by 4 (two stride-2 layers), got {shape}")
+    return shape
+
+
+def _check_support(x: torch.Tensor, likelihood: str) -> None:
+    # A Bernoulli scores 0.5 (and NaN) without complaint, and the continuous Bernoulli scores
+    # 1.5; neither is a likelihood of that data, so refuse it loudly.
+    if torch.isnan(x).any():
+        raise ValueError(f"x contains NaN ({int(torch.isnan(x).sum())} entries)")
+    if likelihood == "continuous_bernoulli":
+        bad = (x < 0) | (x > 1)
+        if bad.any():
+            raise ValueError(
+                f"x must hold grey levels in [0, 1] for likelihood='continuous_bernoulli'; "
+                f"found {x[bad].flatten()[0].item()!r} ({int(bad.sum())} entries outside)")
+        return
+    bad = (x != 0) & (x != 1)
+    if bad.any():
+        raise ValueError(
+            f"x must be binary (values in {{0, 1}}) for likelihood={likelihood!r}; found "
+            f"{x[bad].flatten()[0].item()!r} ({int(bad.sum())} non-binary entries); binarise it "
+            "(ppl_models.data.binarize) or use likelihood='continuous_bernoulli' for grey levels")
