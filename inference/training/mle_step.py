@@ -9,13 +9,13 @@ log-likelihood per example,
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
 
 __all__ = ["MLEStep"]
@@ -60,19 +60,18 @@ class MLEStep:
     ) -> None:
         if not isinstance(model, nn.Module):
             raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-            raise ValueError(
-                f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
-            )
-        if not lr > 0:
-            raise ValueError(f"lr must be positive, got {lr}")
-        if grad_clip is not None and not grad_clip > 0:
-            raise ValueError(f"grad_clip must be positive or None, got {grad_clip}")
         self.model = model
-        self.optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-        self.grad_clip = grad_clip
+        self.update = OptimizerUpdate(model.parameters(), optimizer, lr=lr,
+                                      grad_clip=grad_clip, scheduler=scheduler)
         self.context_fn = context_fn or _default_split
-        self.scheduler = scheduler
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        return self.update.optimizer
+
+    @property
+    def scheduler(self):
+        return self.update.scheduler
 
     def loss(self, batch: Batch) -> Tensor:
         """Mean negative log-likelihood per example, in nats, as a differentiable scalar.
@@ -98,13 +97,9 @@ class MLEStep:
         """
         self.model.train()
         loss = self.loss(batch)
-        self.optimizer.zero_grad(set_to_none=True)
+        self.update.zero_grad()
         loss.backward()
-        if self.grad_clip is not None:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
-        self.optimizer.step()
-        if self.scheduler is not None:
-            self.scheduler.step()
+        self.update.step()
         return {"loss": loss.item()}
 
     def eval_step(self, batch: Batch) -> dict[str, float]:
@@ -122,10 +117,7 @@ class MLEStep:
 
     def state_dict(self) -> dict[str, Any]:
         """Model, optimiser and (if any) scheduler state."""
-        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
-        if self.scheduler is not None:
-            state["scheduler"] = self.scheduler.state_dict()
-        return state
+        return {"model": self.model.state_dict(), **self.update.state_dict()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore model and optimiser state.
@@ -135,9 +127,4 @@ class MLEStep:
         if not isinstance(state_dict, dict) or not {"model", "optimizer"} <= state_dict.keys():
             raise ValueError("state_dict must be a dict with keys 'model' and 'optimizer'")
         self.model.load_state_dict(state_dict["model"])
-        # Optimizer.load_state_dict keeps the given tensors when dtype and device already
-        # match, so without a copy two steps (or a step and a kept "best" state) would share
-        # Adam moments and update each other in place.
-        self.optimizer.load_state_dict(copy.deepcopy(state_dict["optimizer"]))
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(state_dict["scheduler"])
+        self.update.load_state_dict(state_dict)

@@ -38,7 +38,6 @@ References:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +50,7 @@ from pyro.poutine.runtime import effectful
 from pyro.poutine.util import site_is_subsample
 from torch import Tensor, nn
 
+from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
 
 __all__ = ["OBJECTIVES", "SVIStep"]
@@ -104,21 +104,20 @@ class SVIStep:
         self.model, self.guide, self.module = _resolve(vae_or_model, guide)
         _check_int(num_particles, "num_particles", minimum=1)
         _check_int(kl_warmup_steps, "kl_warmup_steps", minimum=0)
-        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-            raise ValueError(
-                f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
-            )
-        if not lr > 0:
-            raise ValueError(f"lr must be positive, got {lr}")
-        if grad_clip is not None and not grad_clip > 0:
-            raise ValueError(f"grad_clip must be positive or None, got {grad_clip}")
         self.objective = objective
         self.elbo = _make_elbo(objective, num_particles, renyi_alpha)
-        self.optimizer = optimizer or torch.optim.Adam(self.module.parameters(), lr=lr)
+        self.update = OptimizerUpdate(self.module.parameters(), optimizer, lr=lr,
+                                      grad_clip=grad_clip, scheduler=scheduler)
         self.kl_warmup_steps = kl_warmup_steps
-        self.scheduler = scheduler
-        self.grad_clip = grad_clip
         self.num_updates = 0
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        return self.update.optimizer
+
+    @property
+    def scheduler(self):
+        return self.update.scheduler
 
     @property
     def beta(self) -> float:
@@ -138,14 +137,10 @@ class SVIStep:
         scale = _LatentScale(self.beta)
         # Tracing inside the ELBO's own trace/replay captures the very draw the loss used.
         model, guide = poutine.trace(scale(self.model)), poutine.trace(scale(self.guide))
-        self.optimizer.zero_grad(set_to_none=True)
+        self.update.zero_grad()
         loss = self._loss_and_grads(model, guide, args)
         terms = _elbo_terms(model.trace, guide.trace, n)
-        if self.grad_clip is not None:
-            nn.utils.clip_grad_norm_(self.module.parameters(), self.grad_clip)
-        self.optimizer.step()
-        if self.scheduler is not None:
-            self.scheduler.step()
+        self.update.step()
         self.num_updates += 1
         return {"loss": loss / n, **terms}
 
@@ -179,14 +174,8 @@ class SVIStep:
 
     def state_dict(self) -> dict[str, Any]:
         """Module, optimiser, update counter and (if any) scheduler state."""
-        state = {
-            "model": self.module.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "num_updates": self.num_updates,
-        }
-        if self.scheduler is not None:
-            state["scheduler"] = self.scheduler.state_dict()
-        return state
+        return {"model": self.module.state_dict(), "num_updates": self.num_updates,
+                **self.update.state_dict()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned.
@@ -197,12 +186,8 @@ class SVIStep:
         if not isinstance(state_dict, dict) or not keys <= state_dict.keys():
             raise ValueError(f"state_dict must be a dict with keys {sorted(keys)}")
         self.module.load_state_dict(state_dict["model"])
-        # Without a copy two steps (or a step and the trainer's kept "best" state) would share
-        # Adam moments and update each other in place; see MLEStep.load_state_dict.
-        self.optimizer.load_state_dict(copy.deepcopy(state_dict["optimizer"]))
+        self.update.load_state_dict(state_dict)
         self.num_updates = int(state_dict["num_updates"])
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(state_dict["scheduler"])
 
 
 class _LatentScale(Messenger):

@@ -1,0 +1,72 @@
+"""The update every gradient-based step shares: clip, step, schedule, and its checkpoint state.
+
+Steps differ in their loss (maximum likelihood, an ELBO, an adversarial game); what follows
+``loss.backward()`` does not, and neither does what must be saved for an exact resume.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["OptimizerUpdate"]
+
+
+class OptimizerUpdate:
+    """Optimiser, optional per-update scheduler and gradient clipping for some parameters.
+
+    :param parameters: the parameters to update (materialised into a list).
+    :param optimizer: a ``torch.optim.Optimizer`` over them; default ``Adam(lr=lr)``.
+    :param float lr: learning rate of the default optimiser (ignored if ``optimizer`` given).
+    :param grad_clip: if set, clip the global gradient norm to this value before each update.
+    :type grad_clip: float or None
+    :param scheduler: learning-rate scheduler stepped after every update (so a schedule is
+        written in updates, not epochs).
+    :type scheduler: torch.optim.lr_scheduler.LRScheduler or None
+    """
+
+    def __init__(self, parameters: Iterable[nn.Parameter], optimizer=None, *, lr: float = 1e-3,
+                 grad_clip: float | None = None, scheduler=None) -> None:
+        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+            raise ValueError(
+                f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
+            )
+        if not lr > 0:
+            raise ValueError(f"lr must be positive, got {lr}")
+        if grad_clip is not None and not grad_clip > 0:
+            raise ValueError(f"grad_clip must be positive or None, got {grad_clip}")
+        self.parameters = list(parameters)
+        self.optimizer = optimizer or torch.optim.Adam(self.parameters, lr=lr)
+        self.grad_clip = grad_clip
+        self.scheduler = scheduler
+
+    def zero_grad(self) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+
+    def step(self) -> None:
+        """Apply the gradients left by ``backward()``: clip, step, advance the schedule."""
+        if self.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.parameters, self.grad_clip)
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"optimizer": ..., "scheduler": ...}`` (the latter only with a scheduler)."""
+        state = {"optimizer": self.optimizer.state_dict()}
+        if self.scheduler is not None:
+            state["scheduler"] = self.scheduler.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (extra keys are ignored)."""
+        # Optimizer.load_state_dict keeps the given tensors when dtype and device already
+        # match, so without a copy two steps (or a step and a kept "best" state) would share
+        # Adam moments and update each other in place.
+        self.optimizer.load_state_dict(copy.deepcopy(state["optimizer"]))
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
