@@ -1,0 +1,48 @@
+"""Is a fitted latent-variable model any good, and where does its ELBO go?
+
+ELBO decomposition into rate and distortion (with per-dimension KL and active units),
+analytic-vs-Monte-Carlo KL checks, importance-sampled log-likelihood with Pareto-k̂
+reliability (ArviZ), export to ArviZ ``InferenceData``, and figures. Every term is read from
+Pyro traces of ``model(x)`` and ``guide(x)``; nothing re-derives the ELBO.
+"""
+
+from inference.diagnostics.active_units import active_units, unit_activity
+from inference.diagnostics.arviz_export import to_inference_data
+from inference.diagnostics.elbo_decomposition import ELBODecomposition, elbo_decomposition
+from inference.diagnostics.importance_log_likelihood import (
+    ImportanceLL,
+    importance_log_likelihood,
+    pareto_k,
+)
+from inference.diagnostics.kl_check import KLCheck, guide_prior_kl_check, kl_check
+from inference.diagnostics.kl_per_dimension import PerDimensionKL, kl_per_dimension
+from inference.diagnostics.plots import (
+    save_elbo_curves,
+    save_kl_per_dimension,
+    save_latent_map,
+    save_latent_traversals,
+    save_prior_samples,
+    save_reconstructions,
+)
+
+__all__ = [
+    "ELBODecomposition",
+    "ImportanceLL",
+    "KLCheck",
+    "PerDimensionKL",
+    "active_units",
+    "elbo_decomposition",
+    "guide_prior_kl_check",
+    "importance_log_likelihood",
+    "kl_check",
+    "kl_per_dimension",
+    "pareto_k",
+    "save_elbo_curves",
+    "save_kl_per_dimension",
+    "save_latent_map",
+    "save_latent_traversals",
+    "save_prior_samples",
+    "save_reconstructions",
+    "to_inference_data",
+    "unit_activity",
+]

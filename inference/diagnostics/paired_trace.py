@@ -1,0 +1,267 @@
+r"""The guide's trace and the model's trace replayed on it, read per datum.
+
+One pass draws :math:`z \sim q(z \mid x)` from the guide and scores it under the model with
+:func:`pyro.poutine.replay`, as Pyro's ``Trace_ELBO`` does [1]. The pass may be vectorised
+over :math:`S` particles by an outermost ``pyro.plate("particles", S)`` placed left of every
+plate the model and guide use (the ``vectorize_particles`` layout of Pyro's ELBOs), so each
+``log_prob`` gains a leading particle dimension; this needs the sites to broadcast.
+
+Sites are found from the trace, not by name: the **observed site** is the model's one sample
+site with ``is_observed``; the **latent sites** are the model's other sample sites. The
+**data plate** is the leftmost vectorised plate of the observed site and must have
+``len(x)`` elements. A per-datum log-density of a site sums its ``log_prob`` over every
+dimension right of the data plate, giving shape ``(S, N)``.
+
+Log-densities are read unscaled (masks still apply): a ``poutine.scale`` for KL annealing
+or a subsampling plate's ``N / B`` changes the objective being optimised, not the model the
+diagnostics describe. With unit scales the sum over data of ``log_joint - log_guide`` is
+exactly what ``Trace_ELBO`` adds up.
+
+References
+
+1. Pyro, ``pyro.infer.Trace_ELBO`` and ``pyro.infer.enum.get_importance_trace``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pyro
+import torch
+from pyro import poutine
+from pyro.distributions.util import scale_and_mask
+from pyro.poutine.trace_struct import Trace
+from pyro.poutine.util import prune_subsample_sites
+from torch import Tensor
+
+from inference.diagnostics.seeded import preserved_rng
+
+__all__ = ["PARTICLE_PLATE", "PairedTrace", "SiteRoles", "find_site_roles", "trace_pair"]
+
+PARTICLE_PLATE = "particles"
+
+
+@dataclass(frozen=True)
+class SiteRoles:
+    """Which sites of a model/guide pair are what, found once from an unvectorised pass.
+
+    :param str observed_site: the observed site whose plate defines the data plate.
+    :param tuple observed_sites: every observed site of the model (their log-likelihoods
+        all count as distortion).
+    :param tuple latent_sites: the latent sites to report per dimension (default: all).
+    :param tuple all_latent_sites: every unobserved sample site of the model.
+    :param str data_plate: name of the plate over the data.
+    :param int data_dim: its (negative) batch dimension.
+    :param int max_plate_nesting: number of plate dimensions the pair uses.
+    :param int num_data: ``N``, the size of the data plate.
+    """
+
+    observed_site: str
+    observed_sites: tuple[str, ...]
+    latent_sites: tuple[str, ...]
+    all_latent_sites: tuple[str, ...]
+    data_plate: str
+    data_dim: int
+    max_plate_nesting: int
+    num_data: int
+
+
+def find_site_roles(model: Callable, guide: Callable, x: Tensor, *,
+                    observed_site: str | None = None,
+                    latent_sites: Sequence[str] | None = None) -> SiteRoles:
+    """Run the guide and the replayed model once on ``x`` and name the sites' roles.
+
+    The pass runs on a copy of the RNG state, so it consumes no randomness: what follows
+    draws exactly what it would have drawn without it.
+
+    :param callable model: ``model(x)``, a Pyro program with one observed site in a plate
+        over the data.
+    :param callable guide: ``guide(x)``, sampling the model's latent sites.
+    :param Tensor x: the data, ``(N, ...)``.
+    :param observed_site: name of the observed site, needed only if there are several.
+    :param latent_sites: names of the latent sites to report (default: all of them).
+    """
+    check_data(x)
+    with preserved_rng():
+        model_trace, guide_trace = _traces(model, guide, x, None, 0)
+    observed = [n for n, s in _sample_sites(model_trace) if s["is_observed"]]
+    latent = [n for n, s in _sample_sites(model_trace) if not s["is_observed"]]
+    observed_site = _pick_observed(observed, observed_site)
+    data_frame = _data_frame(model_trace.nodes[observed_site], x)
+    missing = [n for n in latent if n not in guide_trace.nodes]
+    if missing:
+        raise ValueError(f"guide: latent sites {missing} are not sampled by the guide")
+    chosen = _pick_latent(latent, latent_sites)
+    dims = [f.dim for t in (model_trace, guide_trace) for _, s in _sample_sites(t)
+            for f in s["cond_indep_stack"] if f.vectorized]
+    return SiteRoles(observed_site=observed_site, observed_sites=tuple(observed),
+                     latent_sites=chosen, all_latent_sites=tuple(latent),
+                     data_plate=data_frame.name, data_dim=data_frame.dim,
+                     max_plate_nesting=-min(dims), num_data=len(x))
+
+
+@dataclass(frozen=True)
+class PairedTrace:
+    """One guide pass and the model replayed on it, with per-datum readers.
+
+    :param Trace model_trace: the replayed model's trace, log-probabilities computed.
+    :param Trace guide_trace: the guide's trace, log-probabilities computed.
+    :param SiteRoles roles: what the sites are.
+    :param int num_particles: ``S``; 1 for an unvectorised pass.
+    """
+
+    model_trace: Trace
+    guide_trace: Trace
+    roles: SiteRoles
+    num_particles: int
+
+    def log_likelihood(self) -> Tensor:
+        r""":math:`\log p(x \mid z_s)` summed over the observed sites, shape ``(S, N)``."""
+        return self._sum(self.model_trace, self.roles.observed_sites)
+
+    def log_prior(self) -> Tensor:
+        r""":math:`\log p(z_s)` summed over the model's latent sites, shape ``(S, N)``."""
+        return self._sum(self.model_trace, self.roles.all_latent_sites)
+
+    def log_guide(self) -> Tensor:
+        r""":math:`\log q(z_s \mid x)` summed over every guide site, shape ``(S, N)``."""
+        return self._sum(self.guide_trace, [n for n, _ in _sample_sites(self.guide_trace)])
+
+    def log_weight(self) -> Tensor:
+        r"""Importance log-weights :math:`\log p(x, z_s) - \log q(z_s \mid x)`, ``(S, N)``."""
+        return self.log_likelihood() + self.log_prior() - self.log_guide()
+
+    def per_datum(self, tensor: Tensor, name: str, *, event_ndim: int = 0,
+                  keep_dims: bool = False) -> Tensor:
+        """Bring a site-shaped tensor to ``(S, N)`` (summed) or ``(S, N, R)`` (flattened).
+
+        :param Tensor tensor: shaped like the site's ``batch_shape + event_shape[-event_ndim:]``
+            (broadcastable to it).
+        :param str name: the site, which must lie inside the data plate.
+        :param int event_ndim: trailing event dimensions ``tensor`` carries.
+        :param bool keep_dims: flatten the dimensions right of the data plate into ``R``
+            instead of summing them.
+        """
+        site = self.model_trace.nodes.get(name) or self.guide_trace.nodes[name]
+        if not any(f.name == self.roles.data_plate for f in site["cond_indep_stack"]):
+            raise ValueError(f"site {name!r} is outside the data plate "
+                             f"{self.roles.data_plate!r}; per-datum terms need local latents")
+        ndim = self.roles.max_plate_nesting + 1 + event_ndim
+        tensor = tensor.reshape((1,) * (ndim - tensor.dim()) + tensor.shape)
+        data_axis = ndim + self.roles.data_dim - event_ndim
+        if keep_dims:
+            tensor = tensor.flatten(data_axis + 1)
+        elif data_axis + 1 < ndim:
+            # Not sum(()) on an empty tuple: torch reads that as "sum every dimension".
+            tensor = tensor.sum(tuple(range(data_axis + 1, ndim)))
+        between = tensor.shape[1:data_axis]
+        if any(size != 1 for size in between):
+            raise ValueError(f"site {name!r} has plates outside the data plate "
+                             f"{self.roles.data_plate!r}; it must be the leftmost")
+        tail = tensor.shape[data_axis + 1:]
+        tensor = tensor.reshape(tensor.shape[0], tensor.shape[data_axis], *tail)
+        return tensor.expand(self.num_particles, self.roles.num_data, *tail)
+
+    def _sum(self, trace: Trace, names) -> Tensor:
+        total = sum(self.per_datum(_log_prob(trace.nodes[name]), name) for name in names)
+        return total.expand(self.num_particles, self.roles.num_data)
+
+
+def trace_pair(model: Callable, guide: Callable, x: Tensor, roles: SiteRoles, *,
+               num_particles: int | None = None) -> PairedTrace:
+    """Draw from the guide and replay the model on the draw, without gradients.
+
+    :param callable model: ``model(x)``.
+    :param callable guide: ``guide(x)``.
+    :param Tensor x: the data the roles were found on.
+    :param SiteRoles roles: from :func:`find_site_roles`.
+    :param num_particles: ``S`` for a pass vectorised over an outermost particle plate;
+        ``None`` for a plain pass (reported as ``S = 1``).
+    """
+    model_trace, guide_trace = _traces(model, guide, x, num_particles, roles.max_plate_nesting)
+    return PairedTrace(model_trace, guide_trace, roles, num_particles or 1)
+
+
+def check_data(x) -> None:
+    """Refuse anything but a non-empty tensor with a leading data dimension.
+
+    :param x: the value to check.
+    """
+    if not isinstance(x, Tensor) or x.dim() == 0 or len(x) == 0:
+        got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"x must be a non-empty tensor of shape (N, ...), got {got}")
+
+
+def check_count(value, name: str, minimum: int = 1) -> None:
+    """Refuse anything but an int of at least ``minimum``.
+
+    :param value: the value to check.
+    :param str name: the argument's name, for the message.
+    :param int minimum: the least allowed value.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+
+
+def _traces(model, guide, x, num_particles, max_plate_nesting) -> tuple[Trace, Trace]:
+    if num_particles is not None:
+        check_count(num_particles, "num_particles")
+        plate = dict(name=PARTICLE_PLATE, size=num_particles, dim=-(max_plate_nesting + 1),
+                     device=x.device)
+        model, guide = pyro.plate(**plate)(model), pyro.plate(**plate)(guide)
+    # block() keeps the pass invisible to handlers the caller may have installed around us.
+    # Diagnostics never differentiate: scoring under no_grad keeps a NADE decoder from
+    # saving its (particles x N x D x H) hidden units for a backward that never comes.
+    with torch.no_grad(), poutine.block():
+        guide_trace = poutine.trace(guide).get_trace(x)
+        model_trace = poutine.trace(poutine.replay(model, trace=guide_trace)).get_trace(x)
+        guide_trace = prune_subsample_sites(guide_trace)
+        model_trace = prune_subsample_sites(model_trace)
+        guide_trace.compute_log_prob()
+        model_trace.compute_log_prob()
+    return model_trace, guide_trace
+
+
+def _log_prob(site: dict) -> Tensor:
+    # Unscaled but masked: see the module docstring.
+    return scale_and_mask(site["unscaled_log_prob"], 1.0, site["mask"])
+
+
+def _sample_sites(trace: Trace):
+    return [(n, s) for n, s in trace.nodes.items() if s["type"] == "sample"]
+
+
+def _pick_observed(observed: list[str], name: str | None) -> str:
+    if name is not None:
+        if name not in observed:
+            raise ValueError(f"observed_site {name!r} is not an observed sample site of the "
+                             f"model; observed sites: {observed}")
+        return name
+    if len(observed) != 1:
+        raise ValueError(f"observed_site: the model has {len(observed)} observed sites "
+                         f"{observed}; name the one over the data")
+    return observed[0]
+
+
+def _pick_latent(latent: list[str], names: Sequence[str] | None) -> tuple[str, ...]:
+    if names is None:
+        if not latent:
+            raise ValueError("model: no latent sample sites found")
+        return tuple(latent)
+    if isinstance(names, str) or not names or any(n not in latent for n in names):
+        raise ValueError(f"latent_sites must be a non-empty list of the model's latent "
+                         f"sites {latent}, got {names!r}")
+    return tuple(names)
+
+
+def _data_frame(site: dict, x: Tensor):
+    frames = [f for f in site["cond_indep_stack"] if f.vectorized]
+    if not frames:
+        raise ValueError(f"model: observed site {site['name']!r} must lie inside a "
+                         f"pyro.plate over the data")
+    frame = min(frames, key=lambda f: f.dim)
+    if frame.size != len(x):
+        raise ValueError(f"x: the data plate {frame.name!r} has {frame.size} elements but x "
+                         f"has {len(x)} rows")
+    return frame
