@@ -32,6 +32,8 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--patience", type=int, default=4)
+    p.add_argument("--ema-decay", type=float, default=None,
+                   help="validate and test with an exponential moving average of the weights")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint-dir", type=Path, default=None)
     p.add_argument("--resume", action="store_true")
@@ -54,7 +56,7 @@ def main(args):
     # Adam's noise, which is worth about a nat over a constant rate at equal epochs.
     updates = args.epochs * math.ceil(len(train) / args.batch_size)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=updates)
-    step = MLEStep(model, optimizer, scheduler=scheduler)
+    step = MLEStep(model, optimizer, scheduler=scheduler, ema_decay=args.ema_decay)
     trainer = Trainer(step, train, data["valid"], batch_size=args.batch_size,
                       max_epochs=args.epochs, patience=args.patience, seed=args.seed,
                       checkpoint_dir=args.checkpoint_dir,
@@ -62,6 +64,8 @@ def main(args):
     start = time.perf_counter()
     history = trainer.fit(resume=args.resume)
     train_seconds = time.perf_counter() - start
+    if args.ema_decay is not None:
+        step.update.load_average()
     test = evaluate_nll(model, data["test"], batch_size=1000)
     result = {
         "benchmark": "binarized_mnist_nll",
@@ -78,6 +82,7 @@ def main(args):
         "epochs_run": len(history.epochs),
         "train_wall_seconds": round(train_seconds, 1),
         "lr": args.lr,
+        "ema_decay": args.ema_decay,
         "batch_size": args.batch_size,
         "threads": torch.get_num_threads(),
     }

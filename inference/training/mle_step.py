@@ -46,6 +46,10 @@ class MLEStep:
     :param scheduler: learning-rate scheduler stepped after every update (so a schedule is
         written in updates, not epochs); its state is checkpointed with the optimiser's.
     :type scheduler: torch.optim.lr_scheduler.LRScheduler or None
+    :param ema_decay: keep an exponential moving average of the parameters and validate
+        with it (see :class:`~inference.training.optimizer_update.OptimizerUpdate`); call
+        ``step.update.load_average()`` after training to keep it.
+    :type ema_decay: float or None
     """
 
     def __init__(
@@ -57,12 +61,14 @@ class MLEStep:
         grad_clip: float | None = None,
         context_fn: Callable[[Batch], tuple[Tensor, Tensor | None]] | None = None,
         scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+        ema_decay: float | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         self.model = model
         self.update = OptimizerUpdate(model.parameters(), optimizer, lr=lr,
-                                      grad_clip=grad_clip, scheduler=scheduler)
+                                      grad_clip=grad_clip, scheduler=scheduler,
+                                      ema_decay=ema_decay)
         self.context_fn = context_fn or _default_split
 
     @property
@@ -110,7 +116,7 @@ class MLEStep:
         was_training = self.model.training
         self.model.eval()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), self.update.averaged():
                 return {"loss": self.loss(batch).item()}
         finally:
             self.model.train(was_training)

@@ -6,8 +6,9 @@ Steps differ in their loss (maximum likelihood, an ELBO, an adversarial game); w
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
@@ -27,10 +28,15 @@ class OptimizerUpdate:
     :param scheduler: learning-rate scheduler stepped after every update (so a schedule is
         written in updates, not epochs).
     :type scheduler: torch.optim.lr_scheduler.LRScheduler or None
+    :param ema_decay: if set, also keep an exponential moving average of the parameters,
+        ``avg <- d * avg + (1 - d) * theta`` after every update
+        (Polyak & Juditsky 1992); :meth:`averaged` evaluates with it.
+    :type ema_decay: float or None
     """
 
     def __init__(self, parameters: Iterable[nn.Parameter], optimizer=None, *, lr: float = 1e-3,
-                 grad_clip: float | None = None, scheduler=None) -> None:
+                 grad_clip: float | None = None, scheduler=None,
+                 ema_decay: float | None = None) -> None:
         if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
             raise ValueError(
                 f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
@@ -39,7 +45,12 @@ class OptimizerUpdate:
             raise ValueError(f"lr must be positive, got {lr}")
         if grad_clip is not None and not grad_clip > 0:
             raise ValueError(f"grad_clip must be positive or None, got {grad_clip}")
+        if ema_decay is not None and not 0 < ema_decay < 1:
+            raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay}")
         self.parameters = list(parameters)
+        self.ema_decay = ema_decay
+        self.average = ([p.detach().clone() for p in self.parameters]
+                        if ema_decay is not None else None)
         self.optimizer = optimizer or torch.optim.Adam(self.parameters, lr=lr)
         self.grad_clip = grad_clip
         self.scheduler = scheduler
@@ -54,12 +65,42 @@ class OptimizerUpdate:
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
+        if self.average is not None:
+            with torch.no_grad():
+                current = [p.detach() for p in self.parameters]
+                torch._foreach_lerp_(self.average, current, 1 - self.ema_decay)
+
+    @contextlib.contextmanager
+    def averaged(self) -> Iterator[None]:
+        """Within the block the parameters hold their average (no-op without ``ema_decay``)."""
+        if self.average is None:
+            yield
+            return
+        with torch.no_grad():
+            raw = [p.detach().clone() for p in self.parameters]
+            self.load_average()
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, r in zip(self.parameters, raw, strict=True):
+                    p.copy_(r)
+
+    @torch.no_grad()
+    def load_average(self) -> None:
+        """Overwrite the parameters with their average, e.g. once training is over."""
+        if self.average is None:
+            raise ValueError("load_average needs ema_decay to be set")
+        for p, a in zip(self.parameters, self.average, strict=True):
+            p.copy_(a)
 
     def state_dict(self) -> dict[str, Any]:
-        """``{"optimizer": ..., "scheduler": ...}`` (the latter only with a scheduler)."""
+        """``{"optimizer", "scheduler", "average"}``, the last two only when in use."""
         state = {"optimizer": self.optimizer.state_dict()}
         if self.scheduler is not None:
             state["scheduler"] = self.scheduler.state_dict()
+        if self.average is not None:
+            state["average"] = [a.clone() for a in self.average]
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -70,3 +111,6 @@ class OptimizerUpdate:
         self.optimizer.load_state_dict(copy.deepcopy(state["optimizer"]))
         if self.scheduler is not None:
             self.scheduler.load_state_dict(state["scheduler"])
+        if self.average is not None:
+            for a, saved in zip(self.average, state["average"], strict=True):
+                a.copy_(saved)
