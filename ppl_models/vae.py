@@ -96,6 +96,9 @@ class VAE(PyroModule):
         (self.latent_dim,) = check_widths((latent_dim,), "latent_dim")
         hidden = check_widths(hidden)
         self.architecture, self.likelihood = architecture, likelihood
+        (nade_hidden,) = check_widths((nade_hidden,), "nade_hidden")
+        # Kept so that config() can rebuild this very network shape.
+        self.hidden, self.nade_hidden = hidden, nade_hidden
         self.dim = math.prod(self.input_shape)
         self.encoder = self._encoder(hidden)
         self.decoder = self._decoder(hidden, nade_hidden)
@@ -108,12 +111,18 @@ class VAE(PyroModule):
 
     def _decoder(self, hidden: tuple[int, ...], nade_hidden: int) -> nn.Module:
         if self.likelihood == "nade":
-            (nade_hidden,) = check_widths((nade_hidden,), "nade_hidden")
             return NADE(self.dim, nade_hidden, context_dim=self.latent_dim)
         if self.architecture == "conv":
             return ConvDecoder(self.latent_dim, self.input_shape, hidden[::-1])
         return nn.Sequential(MLP(self.latent_dim, hidden[::-1], self.dim),
                              nn.Unflatten(1, self.input_shape))
+
+    def config(self) -> dict:
+        """The constructor's arguments as plain containers: ``VAE(**vae.config())`` builds an
+        untrained twin with the same shapes (so its ``state_dict`` loads into it)."""
+        return {"input_shape": list(self.input_shape), "latent_dim": self.latent_dim,
+                "hidden": list(self.hidden), "architecture": self.architecture,
+                "likelihood": self.likelihood, "nade_hidden": self.nade_hidden}
 
     # -- the probabilistic program -------------------------------------------------------
 

@@ -1,8 +1,9 @@
-"""Fitting any density model: counts for the table models, the Trainer for the networks."""
+"""Fitting any model: counts for the table models, the Trainer for the rest (maximum
+likelihood for the density networks, SVI for the VAE)."""
 
 from __future__ import annotations
 
-__all__ = ["PSEUDO_COUNT", "FitResult", "fit_network", "fit_table_model"]
+__all__ = ["PSEUDO_COUNT", "FitResult", "fit_network", "fit_table_model", "fit_vae"]
 
 import os
 import time
@@ -12,9 +13,15 @@ from typing import Any
 
 import torch
 
-from inference.training import History, MLEStep, Trainer
+from inference.training import History, MLEStep, SVIStep, Trainer
 from ppl_models.distributions import ChainRuleBernoulli
+from ppl_models.vae import VAE
 
+_OBJECTIVE_NAMES = {
+    "trace": "Trace_ELBO (Monte Carlo KL)",
+    "meanfield": "TraceMeanField_ELBO (analytic KL)",
+    "renyi": "RenyiELBO alpha=0 (the IWAE bound)",
+}
 #: Beta(1, 1) pseudo-counts (Laplace smoothing): with pure counts a parent configuration
 #: seen only with x_i = 0 gets p = 0, and one test image showing x_i = 1 makes the test NLL
 #: infinite.
@@ -100,3 +107,52 @@ def fit_network(
     method = (f"maximum likelihood: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
               f"validation epoch ({history.best_epoch})")
     return FitResult(model, history, time.perf_counter() - start, method)
+
+
+def fit_vae(
+    vae: VAE,
+    train: torch.Tensor,
+    valid: torch.Tensor,
+    *,
+    epochs: int,
+    objective: str = "trace",
+    particles: int = 1,
+    kl_warmup: int = 0,
+    batch_size: int = 100,
+    lr: float = 1e-3,
+    patience: int | None = None,
+    max_seconds: float | None = None,
+    seed: int = 0,
+    checkpoint_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    log_fn: Callable[[dict[str, Any]], None] | None = None,
+) -> FitResult:
+    """Stochastic variational inference with Adam; the parameters of the epoch with the best
+    validation ELBO (single-sample, unscaled, whatever the objective) are kept.
+
+    :param vae: the model/guide pair to fit.
+    :param train: ``(N, C, H, W)`` binary training images.
+    :param valid: ``(M, C, H, W)`` binary validation images.
+    :param int epochs: most epochs to train.
+    :param str objective: ``"trace"``, ``"meanfield"`` or ``"renyi"`` (see
+        :class:`~inference.training.SVIStep`).
+    :param int particles: samples per datum in the objective.
+    :param int kl_warmup: updates over which the KL weight rises from 0 to 1.
+    :param patience: stop after this many epochs without validation improvement.
+    :param max_seconds: stop after the first epoch that ends past this time.
+    :param checkpoint_dir: where the trainer keeps ``last.pt`` and ``best.pt``.
+    :param bool resume: continue from ``checkpoint_dir/last.pt`` if present.
+    :param log_fn: called with each epoch's record.
+    """
+    step = SVIStep(vae, objective=objective, num_particles=particles, lr=lr,
+                   kl_warmup_steps=kl_warmup)
+    trainer = Trainer(step, train, valid, batch_size=batch_size, max_epochs=epochs,
+                      patience=patience, max_seconds=max_seconds, seed=seed,
+                      checkpoint_dir=checkpoint_dir, log_fn=log_fn)
+    start = time.perf_counter()
+    history = trainer.fit(resume=resume)
+    warmup = f", KL warm-up over {kl_warmup} updates" if kl_warmup else ""
+    method = (f"SVI: {_OBJECTIVE_NAMES[objective]}, {particles} particle(s){warmup}, Adam "
+              f"lr={lr:g}, batch {batch_size}, parameters of the best validation-ELBO epoch "
+              f"({history.best_epoch})")
+    return FitResult(vae, history, time.perf_counter() - start, method)

@@ -1,7 +1,9 @@
 """Entry point of the ``ppl-models`` command.
 
     ppl-models train --model nade --dataset digits --out runs/nade
+    ppl-models train --model vae --dataset digits --latent-dim 8 --out runs/vae
     ppl-models evaluate --checkpoint runs/nade/model.pt
+    ppl-models evaluate --checkpoint runs/vae/model.pt --iw-samples 1000
     ppl-models sample --checkpoint runs/nade/model.pt --out samples.png
     ppl-models report --out report
 
@@ -26,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The command's parser, one subparser per subcommand module."""
     parser = argparse.ArgumentParser(
         prog="ppl-models",
-        description="Explicit-density generative models: train, evaluate, sample, report.")
+        description="Generative models as explicit probabilistic programs: train, evaluate, "
+                    "sample, report.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in (train, evaluate, sample, report):
         command.add_parser(subparsers)

@@ -1,9 +1,11 @@
-"""The ``model.pt`` file a run leaves: a density model plus how its data was made.
+"""The ``model.pt`` file a run leaves: a model plus how its data was made.
 
 It is a weights-only checkpoint (see :func:`~inference.training.save_checkpoint`): the
-model as :func:`~ppl_models.density_models.density_model_state` writes it, and the run's
-configuration (dataset, binarisation, seed, image shape), so ``evaluate`` and ``sample``
-need nothing but the file.
+model as :func:`~ppl_models.density_models.density_model_state` (a density model, exact
+``log_prob``) or :func:`~ppl_models.latent_models.latent_model_state` (a VAE, whose
+likelihood is only bounded or estimated) writes it, and the run's configuration (dataset,
+binarisation, seed, image shape), so ``evaluate`` and ``sample`` need nothing but the file.
+The model's ``kind`` tells the two families apart.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from typing import Any
 
 from inference.training import load_checkpoint, save_checkpoint
 from ppl_models.density_models import density_model_state, load_density_model
+from ppl_models.latent_models import (
+    LATENT_MODELS,
+    is_latent_model,
+    latent_model_state,
+    load_latent_model,
+)
 
 _FORMAT = "ppl-models density model"
 _VERSION = 1
@@ -25,7 +33,8 @@ def save_model_file(path: str | os.PathLike, model, config: dict[str, Any]) -> P
     """Write ``model`` and ``config`` to ``path`` atomically.
 
     :param path: destination file; its directory must exist.
-    :param model: any model from :func:`~ppl_models.density_models.build_density_model`.
+    :param model: any model from :func:`~ppl_models.density_models.build_density_model` or
+        :func:`~ppl_models.latent_models.build_latent_model`.
     :param dict config: primitives only; must hold ``"dataset"`` and ``"image_shape"``.
     """
     missing = {"dataset", "image_shape"} - config.keys()
@@ -36,7 +45,8 @@ def save_model_file(path: str | os.PathLike, model, config: dict[str, Any]) -> P
         "version": _VERSION,
         "dataset": config["dataset"],
         "config": dict(config),
-        "model": density_model_state(model),
+        "model": latent_model_state(model) if is_latent_model(model)
+        else density_model_state(model),
     })
     return Path(path)
 
@@ -55,7 +65,10 @@ def load_model_file(path: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
     if state.get("version") != _VERSION:
         raise ValueError(f"{str(path)!r} has model-file version {state.get('version')!r}; "
                          f"this ppl-models reads version {_VERSION}")
-    return load_density_model(state["model"]), state["config"]
+    model_state = state["model"]
+    if isinstance(model_state, dict) and model_state.get("kind") in LATENT_MODELS:
+        return load_latent_model(model_state), state["config"]
+    return load_density_model(model_state), state["config"]
 
 
 def _read(path) -> dict[str, Any]:

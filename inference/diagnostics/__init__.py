@@ -16,12 +16,14 @@ from inference.diagnostics.importance_log_likelihood import (
 )
 from inference.diagnostics.kl_check import KLCheck, guide_prior_kl_check, kl_check
 from inference.diagnostics.kl_per_dimension import PerDimensionKL, kl_per_dimension
+from inference.diagnostics.latent_plane import PLANE_METHODS, LatentPlane, latent_plane
 from inference.diagnostics.plots import (
     save_elbo_curves,
     save_kl_per_dimension,
     save_latent_map,
     save_latent_traversals,
     save_prior_samples,
+    save_rate_distortion,
     save_reconstructions,
 )
 
@@ -29,6 +31,8 @@ __all__ = [
     "ELBODecomposition",
     "ImportanceLL",
     "KLCheck",
+    "LatentPlane",
+    "PLANE_METHODS",
     "PerDimensionKL",
     "active_units",
     "elbo_decomposition",
@@ -36,12 +40,14 @@ __all__ = [
     "importance_log_likelihood",
     "kl_check",
     "kl_per_dimension",
+    "latent_plane",
     "pareto_k",
     "save_elbo_curves",
     "save_kl_per_dimension",
     "save_latent_map",
     "save_latent_traversals",
     "save_prior_samples",
+    "save_rate_distortion",
     "save_reconstructions",
     "to_inference_data",
     "unit_activity",

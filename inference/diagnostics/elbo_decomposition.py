@@ -119,7 +119,8 @@ def elbo_decomposition(model: Callable, guide: Callable, x: Tensor, num_samples:
                        seed: int | None = None, vectorize_particles: bool = False,
                        observed_site: str | None = None,
                        latent_sites: Sequence[str] | None = None,
-                       active_threshold: float = 0.01) -> ELBODecomposition:
+                       active_threshold: float = 0.01,
+                       batch_size: int | None = None) -> ELBODecomposition:
     """Rate, distortion, ELBO and per-dimension KL of every datum in ``x``.
 
     By default the ``num_samples`` draws are taken one guide pass at a time (as
@@ -141,10 +142,22 @@ def elbo_decomposition(model: Callable, guide: Callable, x: Tensor, num_samples:
     :param latent_sites: latent sites for ``kl_per_dim`` and ``guide_means`` (default all;
         the rate always covers every site).
     :param float active_threshold: activity above which a unit counts as active.
+    :param batch_size: take the data ``batch_size`` rows at a time (memory then holds one
+        batch's draws), all batches drawing from the one stream ``seed`` starts; ``None``
+        takes all of ``x`` at once. The draws depend on it, as on ``num_samples``.
     """
     check_data(x)
     check_count(num_samples, "num_samples")
     check_seed(seed)
+    if batch_size is not None:
+        check_count(batch_size, "batch_size")
+        if batch_size < len(x):
+            with seeded(seed):
+                parts = [elbo_decomposition(
+                    model, guide, rows, num_samples, vectorize_particles=vectorize_particles,
+                    observed_site=observed_site, latent_sites=latent_sites,
+                    active_threshold=active_threshold) for rows in x.split(batch_size)]
+            return _concatenate(parts, active_threshold)
     if not isinstance(vectorize_particles, bool):
         raise ValueError(f"vectorize_particles must be a bool, got {vectorize_particles!r}")
     if isinstance(active_threshold, bool) or not isinstance(active_threshold, int | float) \
@@ -215,3 +228,26 @@ def _decompose(draws: list[dict[str, Any]], pair: PairedTrace, num_samples: int,
         active_units=active_units(means, active_threshold) if len(means) > 1 else None,
         num_samples=num_samples, latent_sites=roles.latent_sites,
         observed_site=roles.observed_site)
+
+
+def _concatenate(parts: list[ELBODecomposition], active_threshold: float) -> ELBODecomposition:
+    """One decomposition from those of consecutive batches of the data."""
+    def cat(name):
+        values = [getattr(p, name) for p in parts]
+        return None if any(v is None for v in values) else torch.cat(values)
+
+    methods = {p.kl_per_dim_method for p in parts}
+    means = cat("guide_means")
+    first = parts[0]
+    return ELBODecomposition(
+        elbo=cat("elbo"), rate=cat("rate"), distortion=cat("distortion"),
+        kl_per_dim=cat("kl_per_dim"),
+        kl_per_dim_method=None if None in methods else (
+            "analytic" if methods == {"analytic"} else "monte_carlo"),
+        kl_per_dim_reason=next((p.kl_per_dim_reason for p in parts if p.kl_per_dim_reason),
+                               None),
+        analytic_rate=cat("analytic_rate"), guide_means=means,
+        # Activity is a variance over the whole data set, not a per-batch quantity.
+        active_units=active_units(means, active_threshold) if len(means) > 1 else None,
+        num_samples=first.num_samples, latent_sites=first.latent_sites,
+        observed_site=first.observed_site)

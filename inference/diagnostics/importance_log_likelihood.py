@@ -107,7 +107,8 @@ def importance_log_likelihood(model: Callable, guide: Callable, x: Tensor,
                               num_samples: int = 5000, chunk_size: int = 500, *,
                               seed: int | None = None, return_log_weights: bool = False,
                               compute_pareto_k: bool = True,
-                              observed_site: str | None = None) -> ImportanceLL:
+                              observed_site: str | None = None,
+                              batch_size: int | None = None) -> ImportanceLL:
     r"""Estimate :math:`\log p(x_i)` for every datum by importance sampling from the guide.
 
     The draws are taken ``chunk_size`` at a time, each chunk in one pass of the guide and
@@ -129,6 +130,10 @@ def importance_log_likelihood(model: Callable, guide: Callable, x: Tensor,
     :param bool return_log_weights: keep the ``(N, K)`` log-weights in the result.
     :param bool compute_pareto_k: fit :math:`\hat k` per datum with :func:`arviz.psislw`.
     :param observed_site: the observed site's name, needed only if there are several.
+    :param batch_size: take the data ``batch_size`` rows at a time, so a chunk holds
+        ``(chunk_size, batch_size, D)`` (a full test set of MNIST at once would not fit), all
+        batches drawing from the one stream ``seed`` starts; ``None`` takes all of ``x`` at
+        once. The draws depend on it, as on ``chunk_size``.
     """
     check_data(x)
     check_count(num_samples, "num_samples")
@@ -138,6 +143,15 @@ def importance_log_likelihood(model: Callable, guide: Callable, x: Tensor,
                        ("compute_pareto_k", compute_pareto_k)):
         if not isinstance(flag, bool):
             raise ValueError(f"{name} must be a bool, got {flag!r}")
+    if batch_size is not None:
+        check_count(batch_size, "batch_size")
+        if batch_size < len(x):
+            with seeded(seed):
+                parts = [importance_log_likelihood(
+                    model, guide, rows, num_samples, chunk_size,
+                    return_log_weights=return_log_weights, compute_pareto_k=compute_pareto_k,
+                    observed_site=observed_site) for rows in x.split(batch_size)]
+            return _concatenate(parts)
     roles = find_site_roles(model, guide, x, observed_site=observed_site)
     keep = return_log_weights or compute_pareto_k
     total = total_sq = None
@@ -188,6 +202,17 @@ def pareto_k(log_weights: Tensor) -> Tensor:
     k = torch.from_numpy(np.asarray(k, dtype=np.float64)).reshape(len(lw))
     constant = lw.amax(1) == lw.amin(1)
     return torch.where(constant, torch.tensor(-math.inf, dtype=k.dtype), k)
+
+
+def _concatenate(parts: list[ImportanceLL]) -> ImportanceLL:
+    """One estimate from those of consecutive batches of the data."""
+    def cat(name):
+        values = [getattr(p, name) for p in parts]
+        return None if values[0] is None else torch.cat(values)
+
+    return ImportanceLL(log_likelihood=cat("log_likelihood"), ess=cat("ess"),
+                        stderr=cat("stderr"), pareto_k=cat("pareto_k"),
+                        log_weights=cat("log_weights"), num_samples=parts[0].num_samples)
 
 
 def _logaddexp(running: Tensor | None, new: Tensor) -> Tensor:

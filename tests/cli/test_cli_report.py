@@ -3,6 +3,8 @@
 import json
 import math
 
+import pytest
+
 PNG = b"\x89PNG\r\n\x1a\n"
 FITTED = ("independent", "markov", "fvsbn", "nade")
 
@@ -12,13 +14,14 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     code, stdout, err = cli("report", "--out", out, "--budget-seconds", 5, "--hidden", 8,
                             "--max-epochs", 4)
     assert code == 0, err
-    assert "| nade |" in stdout
+    assert "| nade | exact |" in stdout and "| vae | IWAE-500 |" in stdout
 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"] == "digits" and metrics["dim"] == 64
-    assert metrics["estimator"] == "exact" and metrics["pseudo_count"] == 1.0
+    assert set(metrics["estimators"]) == {"exact", "ELBO", "IWAE-500"}
+    assert metrics["pseudo_count"] == 1.0
     models = metrics["models"]
-    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade"]
+    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "vae"]
 
     full = models["full"]
     assert full["status"] == "refused"
@@ -26,23 +29,41 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     assert full["num_parameters_approx"] == "1.84e19"
 
     uniform = 64 * math.log(2)
-    for kind in FITTED:
+    for kind in FITTED + ("vae",):
         m = models[kind]
         assert m["status"] == "fitted"
+        assert m["estimator"] == ("IWAE-500" if kind == "vae" else "exact")
         assert 5 < m["nll_nats"] < uniform, kind
         assert math.isclose(m["bits_per_dim"], m["nll_nats"] / uniform)
         assert (out / f"samples_{kind}.png").read_bytes()[:8] == PNG
         assert (out / "models" / f"{kind}.pt").is_file()
     assert [models[k]["num_parameters"] for k in FITTED] == [64, 127, 2080, 2 * 64 * 8 + 64 + 8]
     assert models["markov"]["nll_nats"] < models["independent"]["nll_nats"]
-    for kind in ("fvsbn", "nade"):
+    for kind in ("fvsbn", "nade", "vae"):
         assert 1 <= models[kind]["epochs"] <= 4
         assert models[kind]["stopped_by"] in ("max epochs", "time budget", "early stopping")
-    for name in ("nll_bars.png", "training_curves.png", "data_samples.png"):
+
+    vae = models["vae"]
+    # Two bounds from independent draws: IWAE-500 is the tighter by far more than their noise.
+    assert vae["nll_nats"] < vae["neg_elbo_nats"] < uniform
+    assert vae["rate_nats"] + vae["distortion_nats"] == pytest.approx(vae["neg_elbo_nats"])
+    assert math.isclose(vae["neg_elbo_bits_per_dim"], vae["neg_elbo_nats"] / uniform)
+    assert vae["iw_samples"] == 500 and vae["n_test"] == 180
+    assert 0 <= vae["fraction_reliable"] <= 1
+
+    for name in ("nll_bars.png", "training_curves.png", "rate_distortion.png",
+                 "data_samples.png"):
         assert (out / name).read_bytes()[:8] == PNG, name
     readme = (out / "README.md").read_text()
-    assert "| model | parameters |" in readme and "18446744073709551615" in readme
+    assert "| model | estimator | parameters |" in readme and "18446744073709551615" in readme
+    assert "| vae | ELBO |" in readme and "| vae | IWAE-500 |" in readme
 
     code, stdout, err = cli("evaluate", "--checkpoint", out / "models" / "nade.pt")
     assert code == 0, err
     assert last_json_line(stdout)["nll_nats"] == models["nade"]["nll_nats"]
+    code, stdout, err = cli("evaluate", "--checkpoint", out / "models" / "vae.pt",
+                            "--iw-samples", 500)
+    assert code == 0, err
+    scored = last_json_line(stdout)
+    assert scored["estimator"] == "IWAE-500"
+    assert scored["nll_nats"] == pytest.approx(vae["nll_nats"], abs=1e-6)

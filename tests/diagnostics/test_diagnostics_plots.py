@@ -10,6 +10,7 @@ from inference.diagnostics import (
     save_latent_map,
     save_latent_traversals,
     save_prior_samples,
+    save_rate_distortion,
     save_reconstructions,
 )
 from inference.training import History
@@ -116,3 +117,26 @@ def test_latent_map_bad_input(kwargs, match, tmp_path):
     args = dict(z=torch.randn(5, 3), path=tmp_path / "m.png") | kwargs
     with pytest.raises(ValueError, match=match):
         save_latent_map(**args)
+
+
+def rd_epochs():
+    return [{"epoch": e, "valid_rate": 1.0 + e, "valid_distortion": 20.0 - 2 * e,
+             "train_rate": None} for e in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("history", [rd_epochs(), History(epochs=rd_epochs())])
+def test_rate_distortion_plane(history, tmp_path):
+    path = save_rate_distortion(history, tmp_path / "rd.png", points={"test": (3.5, 15.0)},
+                                levels={"-ELBO": 18.5, "IWAE": 17.9})
+    assert path.read_bytes()[:8] == PNG
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"split": "train"}, "train_rate"),
+    ({"split": "test"}, "split"),
+    ({"points": {"test": (1.0, float("nan"))}}, "points"),
+    ({"levels": {"x": "high"}}, "levels"),
+])
+def test_rate_distortion_bad_input(kwargs, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        save_rate_distortion(rd_epochs(), tmp_path / "rd.png", **kwargs)

@@ -10,6 +10,7 @@ from inference.diagnostics.plots.kl_bars import save_kl_per_dimension
 from inference.diagnostics.plots.latent_map import save_latent_map
 from inference.diagnostics.plots.latent_traversals import save_latent_traversals
 from inference.diagnostics.plots.prior_samples import save_prior_samples
+from inference.diagnostics.plots.rate_distortion import save_rate_distortion
 from inference.diagnostics.plots.reconstructions import save_reconstructions
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "save_latent_map",
     "save_latent_traversals",
     "save_prior_samples",
+    "save_rate_distortion",
     "save_reconstructions",
 ]

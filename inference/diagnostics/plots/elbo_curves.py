@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
 
+from inference.diagnostics.plots.history_epochs import history_epochs
 from inference.diagnostics.plots.png_path import check_png_path
 
 __all__ = ["save_elbo_curves"]
@@ -29,7 +30,7 @@ def save_elbo_curves(history: Any, path: str | os.PathLike, *,
     :param metrics: the metric names to look for, in panel order.
     :return: ``path`` as a :class:`~pathlib.Path`.
     """
-    epochs = _epochs(history)
+    epochs = history_epochs(history)
     path = check_png_path(path)
     if isinstance(metrics, str) or not metrics:
         raise ValueError(f"metrics must be a non-empty list of names, got {metrics!r}")
@@ -52,15 +53,3 @@ def save_elbo_curves(history: Any, path: str | os.PathLike, *,
     fig.savefig(path, dpi=100)
     return path
 
-
-def _epochs(history) -> list[Mapping[str, Any]]:
-    epochs = getattr(history, "epochs", None)
-    if epochs is None and isinstance(history, Mapping):
-        epochs = history.get("epochs")
-    if epochs is None:
-        epochs = history
-    if (isinstance(epochs, str | bytes) or not isinstance(epochs, Sequence) or not epochs
-            or not all(isinstance(e, Mapping) for e in epochs)):
-        raise ValueError("history must be a History, its to_dict(), or a non-empty list of "
-                         "per-epoch dicts")
-    return list(epochs)

@@ -16,7 +16,8 @@ __all__ = ["save_latent_map"]
 
 
 def save_latent_map(z: Tensor, path: str | os.PathLike, *, labels: Tensor | None = None,
-                    dims: Sequence[int] = (0, 1), title: str | None = None) -> Path:
+                    dims: Sequence[int] = (0, 1), title: str | None = None,
+                    axis_labels: Sequence[str] | None = None) -> Path:
     """Scatter ``z[:, dims[0]]`` against ``z[:, dims[1]]``, one colour per label.
 
     :param Tensor z: ``(N, D)`` latent codes with ``D >= 2``, e.g. the guide's means
@@ -25,6 +26,8 @@ def save_latent_map(z: Tensor, path: str | os.PathLike, *, labels: Tensor | None
     :param labels: optional ``(N,)`` integer class labels.
     :param dims: the two latent dimensions to show.
     :param title: optional title.
+    :param axis_labels: the two axes' labels (default ``z[i]``, ``z[j]``); e.g.
+        ``("PC 1", "PC 2")`` when ``z`` holds projections rather than latent coordinates.
     :return: ``path`` as a :class:`~pathlib.Path`.
     """
     if not isinstance(z, Tensor) or z.dim() != 2 or len(z) == 0 or z.shape[1] < 2:
@@ -37,6 +40,10 @@ def save_latent_map(z: Tensor, path: str | os.PathLike, *, labels: Tensor | None
     if labels is not None and (not isinstance(labels, Tensor) or labels.shape != z.shape[:1]
                                or labels.is_floating_point()):
         raise ValueError(f"labels must be an integer tensor of shape ({len(z)},)")
+    if axis_labels is None:
+        axis_labels = (f"z[{dims[0]}]", f"z[{dims[1]}]")
+    if isinstance(axis_labels, str) or len(axis_labels) != 2:
+        raise ValueError(f"axis_labels must be two strings, got {axis_labels!r}")
     path = check_png_path(path)
     points = z.detach().cpu().double()[:, list(dims)].numpy()
     fig = Figure(figsize=(4.5, 4.0), layout="constrained")
@@ -50,9 +57,9 @@ def save_latent_map(z: Tensor, path: str | os.PathLike, *, labels: Tensor | None
             ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.6,
                        color=f"C{k % 10}", label=str(label))
         ax.legend(fontsize=7, markerscale=2, loc="best")
-    ax.set_xlabel(f"z[{dims[0]}]")
-    ax.set_ylabel(f"z[{dims[1]}]")
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=9)
     fig.savefig(path, dpi=100)
     return path
