@@ -1,0 +1,72 @@
+"""Throughput and peak memory of ``importance_log_likelihood`` at K = 5000.
+
+A 784-400-50 Bernoulli MLP VAE (weights need not be trained: the cost does not depend on
+them) scores binary 28x28 images with K importance samples, chunked over particles.
+Each chunk size in ``--chunks`` runs in a fresh process (same seed, same draws per chunk
+size) so its peak memory is the resident-set growth of that process; the first chunk size
+is the baseline the others are compared with. Prints one JSON line.
+
+    python benchmarks/iwae_throughput.py --images 100 --samples 5000
+"""
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import time
+
+import torch
+
+from inference.diagnostics import importance_log_likelihood
+from ppl_models.vae import VAE
+
+
+def run(images, samples, chunk, seed=0):
+    torch.manual_seed(seed)
+    vae = VAE((1, 28, 28), 50, hidden=(400,))
+    x = torch.bernoulli(torch.full((images, 1, 28, 28), 0.13))
+    start = time.perf_counter()
+    result = importance_log_likelihood(vae.model, vae.guide, x, num_samples=samples,
+                                       chunk_size=chunk, seed=seed, compute_pareto_k=True)
+    seconds = time.perf_counter() - start
+    return seconds, result.log_likelihood.mean().item()
+
+
+def _child(images, samples, chunk, queue):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds, ll = run(images, samples, chunk)
+    growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    queue.put((seconds, ll, growth))
+
+
+def measure(images, samples, chunk):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(images, samples, chunk, queue))
+    proc.start()
+    seconds, ll, growth = queue.get()
+    proc.join()
+    return {"chunk_size": chunk, "seconds": round(seconds, 2),
+            "images_per_second": round(images / seconds, 2),
+            "peak_memory_growth_mib": round(growth, 1), "mean_log_likelihood": round(ll, 3)}
+
+
+def main(args):
+    runs = [measure(args.images, args.samples, chunk) for chunk in args.chunks]
+    result = {"benchmark": "importance_log_likelihood", "images": args.images,
+              "num_samples": args.samples, "model": "784-400-50 MLP VAE, Bernoulli",
+              "threads": torch.get_num_threads(), "runs": runs}
+    print(json.dumps(result))
+    return result
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--images", type=int, default=100)
+    p.add_argument("--samples", type=int, default=5000)
+    p.add_argument("--chunks", type=int, nargs="+", default=[500, 1000])
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main(parse_args())
