@@ -12,7 +12,6 @@ is the baseline the others are compared with. Prints one JSON line.
 import argparse
 import json
 import multiprocessing as mp
-import resource
 import time
 
 import torch
@@ -32,11 +31,18 @@ def run(images, samples, chunk, seed=0):
     return seconds, result.log_likelihood.mean().item()
 
 
+def _high_water_mib() -> float:
+    # VmHWM belongs to this address space; ru_maxrss would also count the parent's peak
+    # inherited through fork before exec.
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def _child(images, samples, chunk, queue):
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _high_water_mib()
     seconds, ll = run(images, samples, chunk)
-    growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    queue.put((seconds, ll, growth))
+    queue.put((seconds, ll, _high_water_mib() - before))
 
 
 def measure(images, samples, chunk):

@@ -8,7 +8,8 @@ Baselines, measured in the same run on the same data and weights:
   ``B x D x H`` tensor, differentiated by autograd.
 
 Timings are medians of interleaved repetitions (the machine is shared); peak memory is
-the resident-set growth of a fresh process doing one forward + backward. Prints one JSON
+the growth of the resident-set high-water mark of a fresh process doing one forward +
+backward. Prints one JSON
 line.
 
     python benchmarks/nade_speed.py --batch 100 --dim 784 --hidden 500
@@ -17,7 +18,6 @@ line.
 import argparse
 import json
 import multiprocessing as mp
-import resource
 import statistics
 import time
 
@@ -63,11 +63,19 @@ def forward_backward(fn, m, x):
     fn(m, x).mean().backward()
 
 
+def _high_water_mib() -> float:
+    # VmHWM belongs to this address space; ru_maxrss would also count the parent's peak
+    # inherited through fork before exec.
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def _peak_memory_child(name, batch, dim, hidden, queue):
     m, x = setup(batch, dim, hidden)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _high_water_mib()
     forward_backward(IMPLEMENTATIONS[name], m, x)
-    queue.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+    queue.put(_high_water_mib() - before)
 
 
 def peak_memory_mib(name, batch, dim, hidden):
