@@ -54,7 +54,7 @@ class NADE(AutoregressiveModel):
     """
 
     def __init__(self, dim: int, hidden: int, order=None, context_dim: int = 0,
-                 block_size: int = 16):
+                 block_size: int = 8):
         super().__init__(dim, order, context_dim)
         if hidden < 1:
             raise ValueError(f"hidden must be a positive integer, got {hidden}")
