@@ -98,15 +98,24 @@ def fit_network(
     :param log_fn: called with each epoch's record.
     """
     model.init_bias_from_data(train)
-    step = MLEStep(model, lr=lr)
+    history, seconds = _train(MLEStep(model, lr=lr), train, valid, epochs=epochs,
+                              batch_size=batch_size, patience=patience,
+                              max_seconds=max_seconds, seed=seed,
+                              checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn)
+    method = (f"maximum likelihood: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
+              f"validation epoch ({history.best_epoch})")
+    return FitResult(model, history, seconds, method)
+
+
+def _train(step, train, valid, *, epochs, batch_size, patience, max_seconds, seed,
+           checkpoint_dir, resume, log_fn):
+    """Run the one training loop; return its history and wall seconds."""
     trainer = Trainer(step, train, valid, batch_size=batch_size, max_epochs=epochs,
                       patience=patience, max_seconds=max_seconds, seed=seed,
                       checkpoint_dir=checkpoint_dir, log_fn=log_fn)
     start = time.perf_counter()
     history = trainer.fit(resume=resume)
-    method = (f"maximum likelihood: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
-              f"validation epoch ({history.best_epoch})")
-    return FitResult(model, history, time.perf_counter() - start, method)
+    return history, time.perf_counter() - start
 
 
 def fit_vae(
@@ -146,13 +155,11 @@ def fit_vae(
     """
     step = SVIStep(vae, objective=objective, num_particles=particles, lr=lr,
                    kl_warmup_steps=kl_warmup)
-    trainer = Trainer(step, train, valid, batch_size=batch_size, max_epochs=epochs,
-                      patience=patience, max_seconds=max_seconds, seed=seed,
-                      checkpoint_dir=checkpoint_dir, log_fn=log_fn)
-    start = time.perf_counter()
-    history = trainer.fit(resume=resume)
+    history, seconds = _train(step, train, valid, epochs=epochs, batch_size=batch_size,
+                              patience=patience, max_seconds=max_seconds, seed=seed,
+                              checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn)
     warmup = f", KL warm-up over {kl_warmup} updates" if kl_warmup else ""
     method = (f"SVI: {_OBJECTIVE_NAMES[objective]}, {particles} particle(s){warmup}, Adam "
               f"lr={lr:g}, batch {batch_size}, parameters of the best validation-ELBO epoch "
               f"({history.best_epoch})")
-    return FitResult(vae, history, time.perf_counter() - start, method)
+    return FitResult(vae, history, seconds, method)
