@@ -45,6 +45,7 @@ References:
 """
 
 import math
+import weakref
 from collections.abc import Sequence
 
 import pyro
@@ -100,6 +101,7 @@ class VAE(PyroModule):
         # Kept so that config() can rebuild this very network shape.
         self.hidden, self.nade_hidden = hidden, nade_hidden
         self.dim = math.prod(self.input_shape)
+        self._support_checked = _LastChecked()
         self.encoder = self._encoder(hidden)
         self.decoder = self._decoder(hidden, nade_hidden)
 
@@ -220,8 +222,32 @@ class VAE(PyroModule):
             raise ValueError("x must hold at least one example, got N = 0")
         if not x.is_floating_point():
             raise ValueError(f"x must be a floating tensor, got dtype {x.dtype}")
-        _check_support(x, self.likelihood)
+        # The guide and the model see the same batch in one ELBO evaluation; its values are
+        # checked once. The version counter moves on any in-place write, so a changed tensor
+        # is checked again.
+        if not self._support_checked.holds(x):
+            _check_support(x, self.likelihood)
+            self._support_checked.remember(x)
         return x
+
+
+class _LastChecked:
+    """A weak reference to the last tensor whose values passed the support check."""
+
+    def __init__(self) -> None:
+        self.ref, self.version = None, -1
+
+    def holds(self, x: torch.Tensor) -> bool:
+        return self.ref is not None and self.ref() is x and self.version == x._version
+
+    def remember(self, x: torch.Tensor) -> None:
+        self.ref, self.version = weakref.ref(x), x._version
+
+    def __getstate__(self) -> dict:
+        return {}  # a weak reference cannot be pickled; a copy simply checks afresh
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
 
 
 def _check_input_shape(input_shape: Sequence[int], architecture: str) -> tuple[int, ...]:
@@ -236,19 +262,21 @@ def _check_input_shape(input_shape: Sequence[int], architecture: str) -> tuple[i
 
 def _check_support(x: torch.Tensor, likelihood: str) -> None:
     # A Bernoulli scores 0.5 (and NaN) without complaint, and the continuous Bernoulli scores
-    # 1.5; neither is a likelihood of that data, so refuse it loudly.
+    # 1.5; neither is a likelihood of that data, so refuse it loudly. This runs on every
+    # batch, so the test is one comparison chain (NaN fails it too) and the message is
+    # built only when it fails.
+    grey = likelihood == "continuous_bernoulli"
+    ok = x.ge(0).logical_and_(x.le(1)) if grey else x.eq(0).logical_or_(x.eq(1))
+    if ok.all():
+        return
     if torch.isnan(x).any():
         raise ValueError(f"x contains NaN ({int(torch.isnan(x).sum())} entries)")
-    if likelihood == "continuous_bernoulli":
-        bad = (x < 0) | (x > 1)
-        if bad.any():
-            raise ValueError(
-                f"x must hold grey levels in [0, 1] for likelihood='continuous_bernoulli'; "
-                f"found {x[bad].flatten()[0].item()!r} ({int(bad.sum())} entries outside)")
-        return
-    bad = (x != 0) & (x != 1)
-    if bad.any():
-        raise ValueError(
-            f"x must be binary (values in {{0, 1}}) for likelihood={likelihood!r}; found "
-            f"{x[bad].flatten()[0].item()!r} ({int(bad.sum())} non-binary entries); binarise it "
-            "(ppl_models.data.binarize) or use likelihood='continuous_bernoulli' for grey levels")
+    bad = ~ok
+    found = f"{x[bad].flatten()[0].item()!r} ({int(bad.sum())}"
+    if grey:
+        raise ValueError(f"x must hold grey levels in [0, 1] for likelihood="
+                         f"'continuous_bernoulli'; found {found} entries outside)")
+    raise ValueError(
+        f"x must be binary (values in {{0, 1}}) for likelihood={likelihood!r}; found {found} "
+        "non-binary entries); binarise it (ppl_models.data.binarize) or use "
+        "likelihood='continuous_bernoulli' for grey levels")

@@ -101,7 +101,8 @@ class MLEStep:
 
         :param batch: a minibatch of training data.
         """
-        self.model.train()
+        if not self.model.training:  # a recursive train() on every step costs ~0.2 ms
+            self.model.train()
         loss = self.loss(batch)
         self.update.zero_grad()
         loss.backward()

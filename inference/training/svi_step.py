@@ -41,10 +41,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pyro
 import torch
 from pyro import poutine
 from pyro.distributions.util import scale_and_mask
 from pyro.infer import ELBO, RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
+from pyro.infer.util import is_validation_enabled
 from pyro.poutine.messenger import Messenger
 from pyro.poutine.runtime import effectful
 from pyro.poutine.util import site_is_subsample
@@ -85,6 +87,14 @@ class SVIStep:
     :type scheduler: torch.optim.lr_scheduler.LRScheduler or None
     :param grad_clip: if set, clip the global gradient norm to this value before each update.
     :type grad_clip: float or None
+    :param bool validate_every_step: keep Pyro's validation on for every update. By default
+        it runs (if enabled globally, as it is unless ``pyro.enable_validation(False)``) on
+        the first update of this step object and in every :meth:`eval_step`: site shapes,
+        model/guide agreement, distribution parameters and supports. Later updates skip it,
+        as Pyro's JIT ELBOs check only when they compile: the programs' structure does not
+        change between batches, and the checks cost ~10% of a small VAE's update. A
+        model's own data checks (the VAE's, on every batch) are not Pyro validation and
+        always run.
     """
 
     def __init__(
@@ -100,8 +110,13 @@ class SVIStep:
         kl_warmup_steps: int = 0,
         scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
         grad_clip: float | None = None,
+        validate_every_step: bool = False,
     ) -> None:
         self.model, self.guide, self.module = _resolve(vae_or_model, guide)
+        if not isinstance(validate_every_step, bool):
+            raise ValueError(f"validate_every_step must be a bool, got {validate_every_step!r}")
+        self.validate_every_step = validate_every_step
+        self._validated = False
         _check_int(num_particles, "num_particles", minimum=1)
         _check_int(kl_warmup_steps, "kl_warmup_steps", minimum=0)
         self.objective = objective
@@ -133,13 +148,20 @@ class SVIStep:
             as ``model(*batch)``), examples along the first dimension.
         """
         args, n = _args(batch)
-        self.module.train()
-        scale = _LatentScale(self.beta)
-        # Tracing inside the ELBO's own trace/replay captures the very draw the loss used.
-        model, guide = poutine.trace(scale(self.model)), poutine.trace(scale(self.guide))
+        if not self.module.training:  # a recursive train() on every step costs ~0.2 ms
+            self.module.train()
+        model, guide = self.model, self.guide
+        if self.beta != 1:
+            scale = _LatentScale(self.beta)
+            model, guide = scale(model), scale(guide)
         self.update.zero_grad()
-        loss = self._loss_and_grads(model, guide, args)
-        terms = _elbo_terms(model.trace, guide.trace, n)
+        validate = is_validation_enabled() and (self.validate_every_step or not self._validated)
+        with pyro.validation_enabled(validate):
+            loss = self._loss_and_grads(model, guide, args)
+        self._validated = True
+        # The ELBO already computed every site's log-density on this draw: read, don't redo.
+        terms = _elbo_terms(*self.elbo.last_traces, n)
+        self.elbo.last_traces = None  # release the batch's tensors
         self.update.step()
         self.num_updates += 1
         return {"loss": loss / n, **terms}
@@ -228,10 +250,10 @@ def _declare_params(fn: Callable, module: nn.Module) -> Callable:
 def _elbo_terms(model_trace: Any, guide_trace: Any, n: int) -> dict[str, float]:
     """Per-datum rate, distortion and ELBO from one guide trace and its replayed model trace.
 
-    Log-densities are recomputed unscaled, so warm-up does not enter them.
+    Log-densities are taken unscaled, so warm-up does not enter them.
     """
     with torch.no_grad():
-        rate = distortion = 0.0
+        rate = distortion = torch.zeros(())
         for site in _sample_sites(guide_trace):
             rate = rate + _log_prob(site)
         for site in _sample_sites(model_trace):
@@ -239,7 +261,7 @@ def _elbo_terms(model_trace: Any, guide_trace: Any, n: int) -> dict[str, float]:
                 distortion = distortion - _log_prob(site)
             else:
                 rate = rate - _log_prob(site)
-    rate, distortion = float(rate) / n, float(distortion) / n
+        rate, distortion = (torch.stack([rate, distortion]) / n).tolist()
     return {"elbo": -(rate + distortion), "rate": rate, "distortion": distortion}
 
 
@@ -251,7 +273,10 @@ def _sample_sites(trace: Any) -> list[dict[str, Any]]:
 
 
 def _log_prob(site: dict[str, Any]) -> Tensor:
-    log_prob = site["fn"].log_prob(site["value"])
+    # Pyro's Trace.compute_log_prob leaves the unscaled, unmasked log-density on the site.
+    log_prob = site.get("unscaled_log_prob")
+    if log_prob is None:
+        log_prob = site["fn"].log_prob(site["value"])
     return scale_and_mask(log_prob, mask=site["mask"]).sum()
 
 
@@ -300,11 +325,37 @@ def _make_elbo(objective: str, num_particles: int, renyi_alpha: float) -> ELBO:
     if objective != "renyi":
         if renyi_alpha != 0:
             raise ValueError(f"renyi_alpha applies to objective='renyi' only, got {renyi_alpha}")
-        cls = Trace_ELBO if objective == "trace" else TraceMeanField_ELBO
+        cls = _TraceELBO if objective == "trace" else _TraceMeanFieldELBO
         return cls(num_particles=num_particles)
     if renyi_alpha == 1:
         raise ValueError("renyi_alpha must not be 1 (the ELBO itself: use objective='trace')")
-    return RenyiELBO(alpha=renyi_alpha, num_particles=num_particles)
+    return _RenyiELBO(alpha=renyi_alpha, num_particles=num_particles)
+
+
+class _KeepLastTraces:
+    """Mixin for a Pyro ELBO: keep ``(model_trace, guide_trace)`` of the last particle.
+
+    Those traces hold the log-densities the loss was built from, so the step reads rate and
+    distortion off them instead of running the model a second time.
+    """
+
+    last_traces: tuple[Any, Any] | None = None
+
+    def _get_trace(self, model, guide, args, kwargs):
+        self.last_traces = super()._get_trace(model, guide, args, kwargs)
+        return self.last_traces
+
+
+class _TraceELBO(_KeepLastTraces, Trace_ELBO):
+    pass
+
+
+class _TraceMeanFieldELBO(_KeepLastTraces, TraceMeanField_ELBO):
+    pass
+
+
+class _RenyiELBO(_KeepLastTraces, RenyiELBO):
+    pass
 
 
 def _check_int(value: Any, name: str, *, minimum: int) -> None:

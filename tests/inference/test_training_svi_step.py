@@ -201,3 +201,66 @@ def test_bad_arguments(args, kwargs, message):
 def test_bad_batch_is_refused():
     with pytest.raises(ValueError, match="batch must be a tensor"):
         SVIStep(_vae()).train_step(())
+
+
+class _ValidationSpy(nn.Module):
+    """A one-latent model/guide pair recording whether Pyro validation was on at each call."""
+
+    def __init__(self):
+        super().__init__()
+        self.loc = nn.Parameter(torch.zeros(()))
+        self.seen = []
+
+    def model(self, x):
+        self.seen.append(pyro.infer.util.is_validation_enabled())
+        with pyro.plate("data", x.shape[0]):
+            z = pyro.sample("z", pyro.distributions.Normal(0.0, 1.0))
+            pyro.sample("x", pyro.distributions.Normal(z, 1.0), obs=x)
+
+    def guide(self, x):
+        with pyro.plate("data", x.shape[0]):
+            pyro.sample("z", pyro.distributions.Normal(self.loc, 1.0))
+
+
+@pytest.mark.parametrize("every_step, globally, expected", [
+    (False, True, [True, False, False, True]),
+    (True, True, [True, True, True, True]),
+    (False, False, [False, False, False, False]),
+])
+def test_pyro_validation_runs_on_the_first_update_and_in_evaluation(every_step, globally,
+                                                                    expected):
+    spy, x = _ValidationSpy(), torch.randn(5)
+    step = SVIStep(spy, validate_every_step=every_step)
+    with pyro.validation_enabled(globally):
+        for _ in range(3):
+            step.train_step(x)
+        step.eval_step(x)
+        assert pyro.infer.util.is_validation_enabled() == globally  # restored
+    assert spy.seen == expected
+
+
+def test_the_vaes_own_data_check_runs_on_every_update(digits):
+    step, x = SVIStep(_vae()), digits.train[:20].clone()
+    step.train_step(x)
+    step.train_step(x)
+    x[3, 0, 2, 2] = 0.5
+    with pytest.raises(ValueError, match="x must be binary"):
+        step.train_step(x)
+
+
+@pytest.mark.parametrize("objective", ["trace", "meanfield", "renyi"])
+def test_train_terms_are_unscaled_log_densities_of_the_losss_draw(digits, objective):
+    # beta = 0 in the first warm-up update: the loss ignores the latent sites, yet rate and
+    # distortion must be the unscaled terms of the very draw z ~ q(z|x) the loss used.
+    vae, x = _vae(), digits.train[:20]
+    step = SVIStep(vae, objective=objective, kl_warmup_steps=10, lr=1e-12)
+    pyro.set_rng_seed(4)
+    out = step.train_step(x)
+    pyro.set_rng_seed(4)
+    guide_trace = pyro.poutine.trace(vae.guide).get_trace(x)
+    model_trace = pyro.poutine.trace(pyro.poutine.replay(vae.model, guide_trace)).get_trace(x)
+    rate = (guide_trace.nodes["z"]["fn"].log_prob(guide_trace.nodes["z"]["value"])
+            - model_trace.nodes["z"]["fn"].log_prob(guide_trace.nodes["z"]["value"]))
+    distortion = -model_trace.nodes["x"]["fn"].log_prob(x)
+    assert out["rate"] == pytest.approx(rate.mean().item(), rel=1e-5)
+    assert out["distortion"] == pytest.approx(distortion.mean().item(), rel=1e-5)

@@ -1,5 +1,8 @@
 """Bad data and bad arguments fail with a ValueError that names the problem."""
 
+import copy
+import pickle
+
 import pytest
 import torch
 
@@ -106,3 +109,28 @@ def test_bad_shapes_and_sizes_at_construction():
         VAE((64,), 2, architecture="conv")
     with pytest.raises(ValueError, match="n must hold positive ints"):
         VAE((4,), 2).sample(0)
+
+
+def test_a_batch_written_in_place_after_its_check_is_checked_again():
+    # The model and the guide share one check per batch; an in-place write must void it.
+    vae = VAE(SHAPE, 2, hidden=(8,))
+    x = _binary()
+    vae.guide(x)
+    vae.model(x)
+    x[0, 0, 0, 0] = 0.5
+    with pytest.raises(ValueError, match="x must be binary"):
+        vae.model(x)
+    x[0, 0, 0, 0] = 1.0
+    vae.model(x)
+
+
+def test_a_vae_pickles_and_copies_after_a_check():
+    vae = VAE(SHAPE, 2, hidden=(8,))
+    x = _binary()
+    vae.model(x)
+    for twin in (pickle.loads(pickle.dumps(vae)), copy.deepcopy(vae)):
+        twin.model(x)
+        bad = x.clone()
+        bad[1, 0, 1, 1] = 2.0
+        with pytest.raises(ValueError, match="x must be binary"):
+            twin.model(bad)
