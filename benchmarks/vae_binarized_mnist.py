@@ -44,6 +44,11 @@ def parse_args(argv=None):
     p.add_argument("--warmup-epochs", type=float, default=5.0,
                    help="KL warm-up length in epochs (0 for none)")
     p.add_argument("--patience", type=int, default=20)
+    p.add_argument("--objective", choices=["meanfield", "renyi"], default="meanfield",
+                   help="renyi: the IWAE bound with --num-particles draws (alpha = 0)")
+    p.add_argument("--num-particles", type=int, default=1)
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start from the weights in this best.pt/last.pt")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint-dir", type=Path, default=None)
     p.add_argument("--resume", action="store_true")
@@ -73,11 +78,15 @@ def init_output_bias(vae: VAE, train: torch.Tensor) -> None:
 def build(args, train):
     torch.manual_seed(args.seed)
     vae = VAE((784,), args.latent, hidden=tuple(args.hidden))
-    init_output_bias(vae, train)
+    if args.init_from is None:
+        init_output_bias(vae, train)
+    else:
+        vae.load_state_dict(load_checkpoint(args.init_from)["step"]["model"])
     batches = math.ceil(len(train) / args.batch_size)
     optimizer = torch.optim.Adam(vae.parameters(), lr=args.lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * batches)
-    step = SVIStep(vae, objective="meanfield", optimizer=optimizer, scheduler=scheduler,
+    step = SVIStep(vae, objective=args.objective, num_particles=args.num_particles,
+                   vectorize_particles=args.num_particles > 1, optimizer=optimizer, scheduler=scheduler,
                    kl_warmup_steps=round(args.warmup_epochs * batches))
     return vae, step
 
@@ -119,7 +128,10 @@ def main(args):
     result = {
         "benchmark": "binarized_mnist_vae_nll",
         "model": f"784-{'-'.join(map(str, args.hidden))}-{args.latent} MLP VAE, Bernoulli",
-        "objective": "TraceMeanField_ELBO (single sample, analytic KL)",
+        "objective": ("TraceMeanField_ELBO (single sample, analytic KL)"
+                      if args.objective == "meanfield"
+                      else f"RenyiELBO alpha=0 (IWAE bound), K={args.num_particles}"),
+        "init_from": None if args.init_from is None else str(args.init_from),
         "estimator": f"IWAE-{args.num_samples}",
         "seed": args.seed,
         "test_images": len(test),

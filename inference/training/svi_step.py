@@ -66,7 +66,8 @@ class SVIStep:
     ``train_step`` and ``eval_step`` return per-datum means ``{"loss", "elbo", "rate",
     "distortion"}`` in nats. In training ``loss`` is the objective being minimised (the
     negative warm-up-scaled ELBO, or the negative Rényi/IWAE bound) and the other three come
-    from the same draw as the loss (the last particle's when ``num_particles > 1``); with
+    from the same draw as the loss (the last particle's when ``num_particles > 1``, the mean
+    over particles when they are vectorised); with
     ``objective="trace"``, one particle and no warm-up, ``loss == -elbo``. In evaluation
     ``loss = -elbo``, the unscaled single-sample ELBO, whatever the objective.
 
@@ -75,6 +76,10 @@ class SVIStep:
     :param guide: the guide callable (an ``nn.Module`` or a method of one), or None.
     :param str objective: ``"trace"``, ``"meanfield"`` or ``"renyi"``.
     :param int num_particles: samples per datum in the objective (``K`` of the IWAE bound).
+    :param bool vectorize_particles: draw the ``K`` particles in one pass, under a plate left
+        of the model's plates (Pyro's ``vectorize_particles``; the model must broadcast over
+        a leading dimension, as the VAE does, and ``max_plate_nesting`` is found by one
+        trace). Much faster than ``K`` sequential passes for ``"renyi"``.
     :param float renyi_alpha: the Rényi ``alpha`` (0 gives the IWAE bound; 1 is excluded);
         only for ``objective="renyi"``.
     :param float lr: learning rate of the default Adam (ignored if ``optimizer`` given).
@@ -104,6 +109,7 @@ class SVIStep:
         *,
         objective: str = "trace",
         num_particles: int = 1,
+        vectorize_particles: bool = False,
         renyi_alpha: float = 0.0,
         lr: float = 1e-3,
         optimizer: torch.optim.Optimizer | None = None,
@@ -120,7 +126,9 @@ class SVIStep:
         _check_int(num_particles, "num_particles", minimum=1)
         _check_int(kl_warmup_steps, "kl_warmup_steps", minimum=0)
         self.objective = objective
-        self.elbo = _make_elbo(objective, num_particles, renyi_alpha)
+        if not isinstance(vectorize_particles, bool):
+            raise ValueError(f"vectorize_particles must be a bool, got {vectorize_particles!r}")
+        self.elbo = _make_elbo(objective, num_particles, renyi_alpha, vectorize_particles)
         self.update = OptimizerUpdate(self.module.parameters(), optimizer, lr=lr,
                                       grad_clip=grad_clip, scheduler=scheduler)
         self.kl_warmup_steps = kl_warmup_steps
@@ -160,7 +168,8 @@ class SVIStep:
             loss = self._loss_and_grads(model, guide, args)
         self._validated = True
         # The ELBO already computed every site's log-density on this draw: read, don't redo.
-        terms = _elbo_terms(*self.elbo.last_traces, n)
+        draws = self.elbo.num_particles if self.elbo.vectorize_particles else 1
+        terms = _elbo_terms(*self.elbo.last_traces, n * draws)
         self.elbo.last_traces = None  # release the batch's tensors
         self.update.step()
         self.num_updates += 1
@@ -319,17 +328,19 @@ def _resolve(vae_or_model: Any, guide: Any) -> tuple[Callable, Callable, nn.Modu
     return vae_or_model, guide, module
 
 
-def _make_elbo(objective: str, num_particles: int, renyi_alpha: float) -> ELBO:
+def _make_elbo(objective: str, num_particles: int, renyi_alpha: float,
+               vectorize: bool) -> ELBO:
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
     if objective != "renyi":
         if renyi_alpha != 0:
             raise ValueError(f"renyi_alpha applies to objective='renyi' only, got {renyi_alpha}")
         cls = _TraceELBO if objective == "trace" else _TraceMeanFieldELBO
-        return cls(num_particles=num_particles)
+        return cls(num_particles=num_particles, vectorize_particles=vectorize)
     if renyi_alpha == 1:
         raise ValueError("renyi_alpha must not be 1 (the ELBO itself: use objective='trace')")
-    return _RenyiELBO(alpha=renyi_alpha, num_particles=num_particles)
+    return _RenyiELBO(alpha=renyi_alpha, num_particles=num_particles,
+                      vectorize_particles=vectorize)
 
 
 class _KeepLastTraces:
