@@ -86,7 +86,8 @@ def build(args, train):
     optimizer = torch.optim.Adam(vae.parameters(), lr=args.lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * batches)
     step = SVIStep(vae, objective=args.objective, num_particles=args.num_particles,
-                   vectorize_particles=args.num_particles > 1, optimizer=optimizer, scheduler=scheduler,
+                   vectorize_particles=args.num_particles > 1, optimizer=optimizer,
+                   scheduler=scheduler,
                    kl_warmup_steps=round(args.warmup_epochs * batches))
     return vae, step
 

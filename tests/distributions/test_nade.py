@@ -46,7 +46,8 @@ def test_custom_backward_gradcheck(per_example_bias):
     c = torch.randn(n if per_example_bias else 1, h, dtype=torch.double, requires_grad=True)
     W = torch.randn(d, h, dtype=torch.double, requires_grad=True)
     V = torch.randn(d, h, dtype=torch.double, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda c, W, V: _NADELogits.apply(x, c, W, V, 3), (c, W, V))
+    assert torch.autograd.gradcheck(lambda c, W, V: _NADELogits.apply(x, c, W, V, 3, True),
+                                     (c, W, V))
 
 
 def test_context_gradient_reaches_the_context():
@@ -97,3 +98,16 @@ def test_large_batches_are_chunked_without_changing_values_or_gradients():
     torch.testing.assert_close(chunked, whole)
     for g, p in zip(grads, m.parameters(), strict=True):
         torch.testing.assert_close(p.grad, g)
+
+
+def test_scoring_without_grad_equals_the_recorded_pass():
+    # Under no_grad the hidden states share one buffer instead of being kept for backward.
+    torch.manual_seed(4)
+    m = NADE(30, 6, block_size=4)
+    m.max_rows = 5  # also the chunked path
+    x = torch.bernoulli(torch.full((12, 30), 0.4))
+    recorded = m().log_prob(x)
+    with torch.no_grad():
+        scored = m().log_prob(x)
+    assert recorded.requires_grad and not scored.requires_grad
+    assert torch.equal(recorded.detach(), scored)
