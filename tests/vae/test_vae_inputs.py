@@ -134,3 +134,31 @@ def test_a_vae_pickles_and_copies_after_a_check():
         bad[1, 0, 1, 1] = 2.0
         with pytest.raises(ValueError, match="x must be binary"):
             twin.model(bad)
+
+
+@pytest.mark.parametrize("value", [1e-45, 1 - 2**-24, 1 + 2**-23, 0.5, 2.0, -1.0,
+                                   float("inf"), float("-inf")])
+def test_binary_check_refuses_values_next_to_zero_and_one(value):
+    # The fast check is x - x^2 == 0; the subnormal and the neighbours of 1 must not round
+    # their way through it.
+    vae = VAE(SHAPE, 2, hidden=(8,))
+    x = _binary()
+    x[2, 0, 4, 4] = value
+    with pytest.raises(ValueError, match="x must be binary"):
+        vae.model(x)
+
+
+def test_negative_zero_is_a_zero():
+    vae = VAE(SHAPE, 2, hidden=(8,))
+    x = _binary()
+    x[x == 0] = -0.0
+    vae.model(x)
+
+
+@pytest.mark.parametrize("value", [-1e-45, 1 + 2**-23, float("-inf")])
+def test_grey_check_refuses_values_just_outside_the_unit_interval(value):
+    vae = VAE(SHAPE, 2, hidden=(8,), likelihood="continuous_bernoulli")
+    x = torch.full((3, *SHAPE), 0.25)
+    x[1, 0, 0, 0] = value
+    with pytest.raises(ValueError, match=r"grey levels in \[0, 1\]"):
+        vae.model(x)
