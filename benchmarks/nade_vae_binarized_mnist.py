@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import torch
+from fit_or_load import fit_or_load
 
 from inference.diagnostics import importance_log_likelihood
 from inference.training import SVIStep, Trainer
@@ -103,13 +104,7 @@ def main(args):
     trainer = Trainer(step, train, data["valid"], batch_size=args.batch_size,
                       max_epochs=args.epochs, seed=args.seed, checkpoint_dir=args.checkpoint_dir,
                       log_fn=lambda r: print(json.dumps({"epoch_record": r}), flush=True))
-    start = time.perf_counter()
-    if args.evaluate_only:
-        step.load_state_dict(load_checkpoint(args.checkpoint_dir / "best.pt")["step"])
-        history = None
-    else:
-        history = trainer.fit(resume=args.resume)
-    train_seconds = time.perf_counter() - start
+    training = fit_or_load(trainer, evaluate_only=args.evaluate_only, resume=args.resume)
     vae.eval()
     test = data["test"][: args.test_limit]
     nade_nll = exact_nll(nade, test)
@@ -133,10 +128,7 @@ def main(args):
         "difference_paired_stderr": round(diff.std().item() / math.sqrt(n), 3),
         "fraction_pareto_k_below_0_7": (None if ll.pareto_k is None
                                         else round(ll.reliable.float().mean().item(), 4)),
-        "best_valid_neg_elbo": None if history is None else round(history.best_valid_loss, 3),
-        "best_epoch": None if history is None else history.best_epoch,
-        "epochs_run": None if history is None else len(history.epochs),
-        "train_wall_seconds": None if history is None else round(train_seconds, 1),
+        **training,
         "eval_wall_seconds": round(eval_seconds, 1),
         "lr": args.lr, "decoder_lr": args.decoder_lr, "warmup_epochs": args.warmup_epochs,
         "threads": torch.get_num_threads(),

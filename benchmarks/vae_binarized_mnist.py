@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import torch
+from fit_or_load import fit_or_load
 
 from inference.diagnostics import importance_log_likelihood
 from inference.training import SVIStep, Trainer
@@ -111,14 +112,7 @@ def main(args):
                       max_epochs=args.epochs, patience=args.patience, seed=args.seed,
                       checkpoint_dir=args.checkpoint_dir,
                       log_fn=lambda r: print(json.dumps({"epoch_record": r}), flush=True))
-    start = time.perf_counter()
-    if args.evaluate_only:
-        best = load_checkpoint(args.checkpoint_dir / "best.pt")
-        step.load_state_dict(best["step"])
-        history = None
-    else:
-        history = trainer.fit(resume=args.resume)
-    train_seconds = time.perf_counter() - start
+    training = fit_or_load(trainer, evaluate_only=args.evaluate_only, resume=args.resume)
     vae.eval()
     test = data["test"][: args.test_limit]
     start = time.perf_counter()
@@ -141,10 +135,7 @@ def main(args):
         "test_neg_elbo_nats": round(-test_elbo(step, test, seed=args.seed), 3),
         "fraction_pareto_k_below_0_7": round(ll.reliable.float().mean().item(), 4),
         "median_pareto_k": round(ll.pareto_k.median().item(), 3),
-        "best_valid_neg_elbo": None if history is None else round(history.best_valid_loss, 3),
-        "best_epoch": None if history is None else history.best_epoch,
-        "epochs_run": None if history is None else len(history.epochs),
-        "train_wall_seconds": None if history is None else round(train_seconds, 1),
+        **training,
         "eval_wall_seconds": round(eval_seconds, 1),
         "eval_images_per_second": round(len(test) / eval_seconds, 2),
         "lr": args.lr, "batch_size": args.batch_size, "warmup_epochs": args.warmup_epochs,

@@ -276,11 +276,11 @@ def _check_support(x: torch.Tensor, likelihood: str) -> None:
     if torch.isnan(x).any():
         raise ValueError(f"x contains NaN ({int(torch.isnan(x).sum())} entries)")
     bad = (x < 0) | (x > 1) if grey else (x != 0) & (x != 1)
-    found = f"{x[bad].flatten()[0].item()!r} ({int(bad.sum())}"
+    first, count = x[bad].flatten()[0].item(), int(bad.sum())
     if grey:
         raise ValueError(f"x must hold grey levels in [0, 1] for likelihood="
-                         f"'continuous_bernoulli'; found {found} entries outside)")
+                         f"'continuous_bernoulli'; found {first!r} ({count} entries outside)")
     raise ValueError(
-        f"x must be binary (values in {{0, 1}}) for likelihood={likelihood!r}; found {found} "
-        "non-binary entries); binarise it (ppl_models.data.binarize) or use "
-        "likelihood='continuous_bernoulli' for grey levels")
+        f"x must be binary (values in {{0, 1}}) for likelihood={likelihood!r}; found "
+        f"{first!r} ({count} non-binary entries); binarise it (ppl_models.data.binarize) or "
+        "use likelihood='continuous_bernoulli' for grey levels")

@@ -119,15 +119,15 @@ class SVIStep:
         validate_every_step: bool = False,
     ) -> None:
         self.model, self.guide, self.module = _resolve(vae_or_model, guide)
-        if not isinstance(validate_every_step, bool):
-            raise ValueError(f"validate_every_step must be a bool, got {validate_every_step!r}")
-        self.validate_every_step = validate_every_step
-        self._validated = False
         _check_int(num_particles, "num_particles", minimum=1)
         _check_int(kl_warmup_steps, "kl_warmup_steps", minimum=0)
+        for name, flag in (("vectorize_particles", vectorize_particles),
+                           ("validate_every_step", validate_every_step)):
+            if not isinstance(flag, bool):
+                raise ValueError(f"{name} must be a bool, got {flag!r}")
+        self.validate_every_step = validate_every_step
+        self._validated = False
         self.objective = objective
-        if not isinstance(vectorize_particles, bool):
-            raise ValueError(f"vectorize_particles must be a bool, got {vectorize_particles!r}")
         self.elbo = _make_elbo(objective, num_particles, renyi_alpha, vectorize_particles)
         self.update = OptimizerUpdate(self.module.parameters(), optimizer, lr=lr,
                                       grad_clip=grad_clip, scheduler=scheduler)

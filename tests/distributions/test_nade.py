@@ -100,14 +100,21 @@ def test_large_batches_are_chunked_without_changing_values_or_gradients():
         torch.testing.assert_close(p.grad, g)
 
 
-def test_scoring_without_grad_equals_the_recorded_pass():
+def test_scoring_without_grad_keeps_no_states_and_equals_the_recorded_pass(monkeypatch):
     # Under no_grad the hidden states share one buffer instead of being kept for backward.
+    saves = []
+    original = torch.autograd.function.FunctionCtx.save_for_backward
+    monkeypatch.setattr(torch.autograd.function.FunctionCtx, "save_for_backward",
+                        lambda ctx, *t: saves.append(len(t)) or original(ctx, *t))
     torch.manual_seed(4)
     m = NADE(30, 6, block_size=4)
     m.max_rows = 5  # also the chunked path
     x = torch.bernoulli(torch.full((12, 30), 0.4))
     recorded = m().log_prob(x)
+    assert saves  # the spy sees the recorded pass keep its states
+    saves.clear()
     with torch.no_grad():
         scored = m().log_prob(x)
+    assert saves == []
     assert recorded.requires_grad and not scored.requires_grad
     assert torch.equal(recorded.detach(), scored)
