@@ -116,9 +116,10 @@ def importance_log_likelihood(model: Callable, guide: Callable, x: Tensor,
     plates, so the sites must broadcast over a leading particle dimension; the observed
     site's ``log_prob`` is then ``(chunk_size, N)``. Chunks are combined by a running
     log-sum-exp, so memory holds one chunk's ``(chunk_size, N, D)`` at a time plus, for
-    :math:`\hat k` or ``return_log_weights``, the ``(N, K)`` log-weights. The draws depend
-    on ``chunk_size`` (each chunk is one vectorised draw), so two chunk sizes give two
-    independent estimates with the same seed. No gradients are kept.
+    :math:`\hat k` or ``return_log_weights``, the ``(N, K)`` log-weights. The same seed and
+    ``chunk_size`` reproduce the estimate exactly; another ``chunk_size`` may or may not
+    reuse the same stream of draws (that is torch's sampler's business, and differs between
+    CPUs), but always gives an estimate within its standard error. No gradients are kept.
 
     :param callable model: ``model(x)`` with one observed site in a plate over the data.
     :param callable guide: ``guide(x)`` sampling the model's latent sites.
@@ -133,7 +134,7 @@ def importance_log_likelihood(model: Callable, guide: Callable, x: Tensor,
     :param batch_size: take the data ``batch_size`` rows at a time, so a chunk holds
         ``(chunk_size, batch_size, D)`` (a full test set of MNIST at once would not fit), all
         batches drawing from the one stream ``seed`` starts; ``None`` takes all of ``x`` at
-        once. The draws depend on it, as on ``chunk_size``.
+        once. Like ``chunk_size``, it changes how the stream is consumed, not the estimate.
     """
     check_data(x)
     check_count(num_samples, "num_samples")

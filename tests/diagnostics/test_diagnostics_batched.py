@@ -16,14 +16,14 @@ def test_batched_importance_sampling_with_the_exact_guide_is_exact(lg, data, bat
     assert out.pareto_k.shape == out.ess.shape == out.stderr.shape == (len(data),)
 
 
-def test_batched_importance_sampling_is_seeded_and_differs_from_unbatched(lg, data):
+def test_batched_importance_sampling_is_seeded_and_agrees_with_unbatched(lg, data):
     guide = lg.mean_field_guide(scale=1.5)
     a, b = (importance_log_likelihood(lg.model, guide, data, 200, seed=3, batch_size=5)
             for _ in range(2))
     torch.testing.assert_close(a.log_likelihood, b.log_likelihood, rtol=0, atol=0)
     whole = importance_log_likelihood(lg.model, guide, data, 200, seed=3)
-    # Other draws, the same quantity: within a few (delta-method) standard errors.
-    assert not torch.equal(a.log_likelihood, whole.log_likelihood)
+    # The stream is laid out differently, the quantity is the same: within a few
+    # (delta-method) standard errors. Whether any draws coincide is torch's detail, not ours.
     assert torch.all((a.log_likelihood - whole.log_likelihood).abs()
                      < 5 * (a.stderr**2 + whole.stderr**2).sqrt())
     # A batch as large as the data is no batching at all: the very same draws.

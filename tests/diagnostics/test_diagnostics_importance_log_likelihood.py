@@ -69,15 +69,18 @@ def test_elbo_below_iwae_k_below_iwae_larger_k_below_evidence(linear_gaussian):
     assert abs(iwae[1] - elbo.mean_elbo) < 0.5
 
 
-def test_chunking_changes_the_draws_but_not_the_estimate(lg, data):
+def test_chunk_size_reproduces_with_its_seed_and_never_changes_the_estimate(lg, data):
     guide = lg.mean_field_guide(scale=1.5)
     whole = importance_log_likelihood(lg.model, guide, data, 3000, 3000, seed=0)
     chunked = importance_log_likelihood(lg.model, guide, data, 3000, 700, seed=0)
     again = importance_log_likelihood(lg.model, guide, data, 3000, 700, seed=0)
     assert torch.equal(chunked.log_likelihood, again.log_likelihood)
-    # Each chunk is one vectorised draw, so another chunk size draws other particles: the two
-    # estimates are independent and differ by less than 5 of their combined SEs.
-    assert not torch.equal(whole.log_likelihood, chunked.log_likelihood)
+    assert torch.equal(chunked.stderr, again.stderr)
+    # Whether another chunk size reuses the same draws is torch's sampler's detail (on
+    # AVX-512 CPUs blocks of 16 continue one stream, elsewhere not), so nothing is said of it.
+    # Either way each estimate is within its SE of log p(x): if the draws are independent the
+    # difference has SD sqrt(se1^2 + se2^2); if they are shared it is smaller. 5 combined SEs
+    # fail by chance with probability below 6e-7 per datum.
     combined = (whole.stderr**2 + chunked.stderr**2).sqrt()
     assert torch.all((whole.log_likelihood - chunked.log_likelihood).abs() < 5 * combined)
 
