@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from inference.diagnostics import save_elbo_curves, save_rate_distortion, save_reconstructions
 from inference.diagnostics.seeded import seeded
+from inference.plots import save_elbo_curves, save_rate_distortion, save_reconstructions
 from inference.training import History
 from ppl_models.vae import VAE
 

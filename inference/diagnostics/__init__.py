@@ -2,8 +2,9 @@
 
 ELBO decomposition into rate and distortion (with per-dimension KL and active units),
 analytic-vs-Monte-Carlo KL checks, importance-sampled log-likelihood with Pareto-k̂
-reliability (ArviZ), export to ArviZ ``InferenceData``, and figures. Every term is read from
-Pyro traces of ``model(x)`` and ``guide(x)``; nothing re-derives the ELBO.
+reliability (ArviZ), and export to ArviZ ``InferenceData``: numbers only (the figures live in
+:mod:`inference.plots`). Every term is read from Pyro traces of ``model(x)`` and ``guide(x)``;
+nothing re-derives the ELBO.
 """
 
 from inference.diagnostics.active_units import active_units, unit_activity
@@ -17,15 +18,6 @@ from inference.diagnostics.importance_log_likelihood import (
 from inference.diagnostics.kl_check import KLCheck, guide_prior_kl_check, kl_check
 from inference.diagnostics.kl_per_dimension import PerDimensionKL, kl_per_dimension
 from inference.diagnostics.latent_plane import PLANE_METHODS, LatentPlane, latent_plane
-from inference.diagnostics.plots import (
-    save_elbo_curves,
-    save_kl_per_dimension,
-    save_latent_map,
-    save_latent_traversals,
-    save_prior_samples,
-    save_rate_distortion,
-    save_reconstructions,
-)
 
 __all__ = [
     "ELBODecomposition",
@@ -42,13 +34,6 @@ __all__ = [
     "kl_per_dimension",
     "latent_plane",
     "pareto_k",
-    "save_elbo_curves",
-    "save_kl_per_dimension",
-    "save_latent_map",
-    "save_latent_traversals",
-    "save_prior_samples",
-    "save_rate_distortion",
-    "save_reconstructions",
     "to_inference_data",
     "unit_activity",
 ]

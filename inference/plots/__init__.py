@@ -1,11 +1,34 @@
-"""Figures of fitted models, written straight to PNG files without a display.
+"""Every figure, written straight to a PNG file without a display.
 
-Each function draws on a bare :class:`matplotlib.figure.Figure` rendered by the Agg canvas,
-so nothing touches pyplot's global state or needs a display, and no figure is left open.
+Image grids, NLL bars and training curves of any fitted model, and the figures of a fitted
+latent-variable model: ELBO curves, per-dimension KL, the latent map, traversals, prior
+samples, the rate-distortion plane and reconstructions. Each function takes tensors, histories
+or callables (``decode``, ``reconstruct``) rather than a model class, draws on a bare
+:class:`matplotlib.figure.Figure` rendered by the Agg canvas (no pyplot state, no display,
+nothing left open) and returns the path it wrote.
 """
 
+from inference.plots.elbo_curves import save_elbo_curves
+from inference.plots.kl_bars import save_kl_per_dimension
+from inference.plots.latent_map import save_latent_map
+from inference.plots.latent_traversals import save_latent_traversals
 from inference.plots.nll_bars import save_nll_bars
+from inference.plots.prior_samples import save_prior_samples
+from inference.plots.rate_distortion import save_rate_distortion
+from inference.plots.reconstructions import save_reconstructions
 from inference.plots.sample_grid import image_grid, save_sample_grid
 from inference.plots.training_curves import save_training_curves
 
-__all__ = ["image_grid", "save_nll_bars", "save_sample_grid", "save_training_curves"]
+__all__ = [
+    "image_grid",
+    "save_elbo_curves",
+    "save_kl_per_dimension",
+    "save_latent_map",
+    "save_latent_traversals",
+    "save_nll_bars",
+    "save_prior_samples",
+    "save_rate_distortion",
+    "save_reconstructions",
+    "save_sample_grid",
+    "save_training_curves",
+]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from inference.plots.png_path import check_png_path
+
 
 def save_nll_bars(nll: Mapping[str, float], path: str | os.PathLike, *,
                   stderr: Mapping[str, float] | None = None,
@@ -29,9 +31,7 @@ def save_nll_bars(nll: Mapping[str, float], path: str | os.PathLike, *,
     bad = [k for k, v in nll.items() if not isinstance(v, int | float) or not math.isfinite(v)]
     if bad:
         raise ValueError(f"nll must hold finite numbers; not finite: {bad}")
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ValueError(f"path's directory {str(path.parent)!r} does not exist")
+    path = check_png_path(path)
     names, values = list(nll), list(nll.values())
     errors = None
     if stderr is not None:

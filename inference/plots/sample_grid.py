@@ -11,6 +11,8 @@ from pathlib import Path
 import torch
 from matplotlib.figure import Figure
 
+from inference.plots.png_path import check_png_path
+
 # Pixels of background between tiles, in units of image pixels.
 _PAD = 1
 # Screen inches per image pixel: an 8x8 digit and a 28x28 MNIST grid both come out legible.
@@ -53,7 +55,7 @@ def save_sample_grid(images: torch.Tensor, path: str | os.PathLike, *, nrow: int
     :param title: optional caption above the grid.
     :return: ``path`` as a :class:`~pathlib.Path`.
     """
-    path = _check_path(path)
+    path = check_png_path(path)
     grid = image_grid(images, nrow=nrow, image_shape=image_shape)
     c, height, width = grid.shape
     small = max(height, width) < 200
@@ -87,10 +89,3 @@ def _as_images(images, image_shape) -> torch.Tensor:
     if torch.isnan(images).any() or images.min() < 0 or images.max() > 1:
         raise ValueError("images must have values in [0, 1]")
     return images
-
-
-def _check_path(path) -> Path:
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ValueError(f"path's directory {str(path.parent)!r} does not exist")
-    return path

@@ -11,30 +11,34 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from inference.plots.history_epochs import as_history
+from inference.plots.png_path import check_png_path
 from inference.training import History
 
 
-def save_training_curves(histories: Mapping[str, History | dict[str, Any]],
+def save_training_curves(histories: Mapping[str, History | dict[str, Any] | list[dict]],
                          path: str | os.PathLike, *,
                          ylabel: str = "NLL (nats / image)") -> Path:
     """Plot each run's ``train_loss`` (dashed) and ``valid_loss`` (solid) against the epoch.
 
-    The best validation epoch, where a run's reported parameters come from, is marked.
+    The best validation epoch, where a run's reported parameters come from, is marked when
+    the history records one (a plain list of epochs does not).
 
-    :param histories: ``{name: History}`` or ``{name: History.to_dict()}``; at least one.
+    :param histories: ``{name: history}``, at least one, each a
+        :class:`~inference.training.History`, its ``to_dict()``, or a list of per-epoch dicts;
+        missing or ``None`` losses are skipped.
     :param path: destination PNG; its directory must exist.
     :param str ylabel: what the losses measure.
     :return: ``path`` as a :class:`~pathlib.Path`.
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories must be a non-empty dict {name: History}")
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ValueError(f"path's directory {str(path.parent)!r} does not exist")
+    path = check_png_path(path)
+    runs = {name: _as_history(history, name) for name, history in histories.items()}
     fig = Figure(figsize=(6.0, 4.0), layout="constrained")
     ax = fig.add_subplot()
-    for k, (name, history) in enumerate(histories.items()):
-        _plot_one(ax, name, _as_history(history, name), f"C{k}")
+    for k, (name, history) in enumerate(runs.items()):
+        _plot_one(ax, name, history, f"C{k}")
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -44,19 +48,18 @@ def save_training_curves(histories: Mapping[str, History | dict[str, Any]],
 
 
 def _plot_one(ax, name: str, history: History, colour: str) -> None:
-    epochs = [e["epoch"] for e in history.epochs]
-    ax.plot(epochs, history.train_loss, "--", color=colour, label=f"{name} train")
-    valid = [(e, v) for e, v in zip(epochs, history.valid_loss, strict=True) if v is not None]
-    if valid:
-        ax.plot(*zip(*valid, strict=True), "-", color=colour, label=f"{name} valid")
+    for key, style, split in (("train_loss", "--", "train"), ("valid_loss", "-", "valid")):
+        points = [(e["epoch"], e[key]) for e in history.epochs if e.get(key) is not None]
+        if points:
+            ax.plot(*zip(*points, strict=True), style, color=colour, label=f"{name} {split}")
     if history.best_epoch is not None:
         ax.plot([history.best_epoch], [history.best_valid_loss], "o", color=colour)
 
 
 def _as_history(history, name: str) -> History:
-    if isinstance(history, History):
-        return history
     try:
-        return History.from_dict(history)
+        return as_history(history)
     except ValueError as e:
-        raise ValueError(f"histories[{name!r}] must be a History or History.to_dict()") from e
+        # Name the run, so one bad entry among many is easy to find.
+        raise ValueError(f"histories[{name!r}] must be a History, History.to_dict() or a "
+                         f"non-empty list of per-epoch dicts") from e

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from inference.diagnostics.plots.history_epochs import history_epochs
-from inference.diagnostics.plots.png_path import check_png_path
+from inference.plots.history_epochs import as_history
+from inference.plots.png_path import check_png_path
 
 __all__ = ["save_rate_distortion"]
 
@@ -47,7 +47,7 @@ def save_rate_distortion(history: Any, path: str | os.PathLike, *,
     if split not in ("train", "valid"):
         raise ValueError(f"split must be 'train' or 'valid', got {split!r}")
     path_points = [(e[f"{split}_rate"], e[f"{split}_distortion"])
-                   for e in history_epochs(history)
+                   for e in as_history(history).epochs
                    if e.get(f"{split}_rate") is not None
                    and e.get(f"{split}_distortion") is not None]
     if not path_points:
@@ -75,7 +75,8 @@ def save_rate_distortion(history: Any, path: str | os.PathLike, *,
     ax.set_xlabel("rate R (nats)")
     ax.set_ylabel("distortion D (nats)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper right")
+    if points or levels:  # the epoch path is read off the colour bar, not a legend
+        ax.legend(fontsize=7, loc="upper right")
     ax.set_title(title or f"rate-distortion plane, {split} split per epoch", fontsize=9)
     fig.savefig(path, dpi=100)
     return path

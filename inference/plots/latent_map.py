@@ -10,7 +10,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from inference.diagnostics.plots.png_path import check_png_path
+from inference.plots.png_path import check_png_path
 
 __all__ = ["save_latent_map"]
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from inference.diagnostics.plots.png_path import check_png_path
+from inference.plots.png_path import check_png_path
 
 __all__ = ["save_kl_per_dimension"]
 

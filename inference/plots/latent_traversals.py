@@ -9,9 +9,9 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from inference.diagnostics.plots.decoded_images import decode_images
-from inference.diagnostics.plots.png_path import check_png_path
-from inference.plots import save_sample_grid
+from inference.plots.decoded_images import decode_images
+from inference.plots.png_path import check_png_path
+from inference.plots.sample_grid import save_sample_grid
 
 __all__ = ["save_latent_traversals"]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from inference.diagnostics.plots.history_epochs import history_epochs
-from inference.diagnostics.plots.png_path import check_png_path
+from inference.plots.history_epochs import as_history
+from inference.plots.png_path import check_png_path
 
 __all__ = ["save_elbo_curves"]
 
@@ -30,7 +30,7 @@ def save_elbo_curves(history: Any, path: str | os.PathLike, *,
     :param metrics: the metric names to look for, in panel order.
     :return: ``path`` as a :class:`~pathlib.Path`.
     """
-    epochs = history_epochs(history)
+    epochs = as_history(history).epochs
     path = check_png_path(path)
     if isinstance(metrics, str) or not metrics:
         raise ValueError(f"metrics must be a non-empty list of names, got {metrics!r}")
@@ -41,8 +41,8 @@ def save_elbo_curves(history: Any, path: str | os.PathLike, *,
     fig = Figure(figsize=(3.2 * len(shown), 3.0), layout="constrained")
     for ax, metric in zip(fig.subplots(1, len(shown), squeeze=False)[0], shown, strict=True):
         for split, style in (("train", "--"), ("valid", "-")):
-            points = [(e.get("epoch", i + 1), e[f"{split}_{metric}"])
-                      for i, e in enumerate(epochs) if e.get(f"{split}_{metric}") is not None]
+            points = [(e["epoch"], e[f"{split}_{metric}"])
+                      for e in epochs if e.get(f"{split}_{metric}") is not None]
             if points:
                 ax.plot(*zip(*points, strict=True), style, marker=".", label=split)
         ax.set_title(metric)

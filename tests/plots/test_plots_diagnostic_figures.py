@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from inference.diagnostics import (
+from inference.plots import (
     save_elbo_curves,
     save_kl_per_dimension,
     save_latent_map,
