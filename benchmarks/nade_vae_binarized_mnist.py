@@ -29,7 +29,7 @@ from inference.diagnostics import importance_log_likelihood
 from inference.training import SVIStep, Trainer
 from inference.training.checkpoint import load_checkpoint
 from ppl_models.data import load_binarized_mnist
-from ppl_models.nn.nade import NADE
+from ppl_models.distributions.nade import NADE
 from ppl_models.vae import VAE
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -80,7 +80,7 @@ def fit_and_score(kind: str, train: torch.Tensor, test: torch.Tensor, pseudo_cou
     """Closed-form fit on ``train``; exact test NLL (nats per image) and bits/dim."""
     model = getattr(ChainRuleBernoulli, kind)(train.shape[1])
     model = model.fit(train, alpha=pseudo_count, beta=pseudo_count)
-    nll = nll_nats(model.log_prob(test))
+    nll = nll_nats(model().log_prob(test))
     return {"n": train.shape[1], "num_parameters": model.num_parameters, "nll_nats": nll,
             "bits_per_dim": bits_per_dim(nll, train.shape[1])}
 

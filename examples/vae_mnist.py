@@ -42,13 +42,18 @@ import numpy as np
 import torch
 import xarray as xr
 
-from inference.cli.model_file import save_model_file
 from inference.diagnostics import (
     PLANE_METHODS,
     elbo_decomposition,
     guide_prior_kl_check,
     importance_log_likelihood,
     latent_plane,
+    to_inference_data,
+)
+from inference.diagnostics.seeded import seeded
+from inference.metrics import bits_per_dim
+from inference.persistence import save_model
+from inference.plots import (
     save_elbo_curves,
     save_kl_per_dimension,
     save_latent_map,
@@ -56,10 +61,7 @@ from inference.diagnostics import (
     save_prior_samples,
     save_rate_distortion,
     save_reconstructions,
-    to_inference_data,
 )
-from inference.diagnostics.seeded import seeded
-from inference.metrics import bits_per_dim
 from inference.training import OBJECTIVES, SVIStep, Trainer, seed_everything
 from ppl_models.data import load_dataset
 from ppl_models.vae import ARCHITECTURES, VAE
@@ -344,7 +346,7 @@ def main(args):
               architecture=args.architecture, likelihood=args.likelihood,
               nade_hidden=sizes["nade_hidden"])
     history, train_seconds = train(vae, data, args, sizes, out)
-    save_model_file(out / "model.pt", vae, {
+    save_model(out / "model.pt", vae, metadata={
         "model": "vae", "dataset": dataset, "data_path": args.data_path,
         "binarize": args.binarize, "image_shape": list(vae.input_shape), "seed": args.seed,
         "smoke": args.smoke})

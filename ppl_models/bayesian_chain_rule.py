@@ -44,7 +44,9 @@ from torch.distributions.utils import clamp_probs
 from ppl_models.distributions.autoregressive import check_order
 from ppl_models.distributions.binary_input import check_binary
 from ppl_models.distributions.factorized import (
+    BayesNetBernoulli,
     ChainRuleBernoulli,
+    config_index,
     independent_parents,
     markov_parents,
 )
@@ -97,7 +99,7 @@ class BetaBernoulliChainRule:
     def entry_index(self, x: torch.Tensor) -> torch.Tensor:
         """Flat CPT entry used by each datum and variable, ``(N, n)`` long."""
         self._check_data(x)
-        columns = [self.offsets[i] + ChainRuleBernoulli._config_index(x, pa)
+        columns = [self.offsets[i] + config_index(x, pa)
                    for i, pa in enumerate(self.parents)]
         return torch.stack(columns, dim=-1)
 
@@ -138,13 +140,13 @@ class BetaBernoulliChainRule:
         return theta
 
     # --- helpers ----------------------------------------------------------------------
-    def to_distribution(self, theta: torch.Tensor) -> ChainRuleBernoulli:
-        """The :class:`ChainRuleBernoulli` with CPT entries ``theta`` (``(K,)``)."""
+    def to_distribution(self, theta: torch.Tensor) -> BayesNetBernoulli:
+        """The distribution of the Bayes net with CPT entries ``theta`` (``(K,)``)."""
         if theta.shape != (self.num_entries,):
             raise ValueError(f"theta must have shape ({self.num_entries},), "
                              f"got {tuple(theta.shape)}")
         sizes = [2 ** len(pa) for pa in self.parents]
-        return ChainRuleBernoulli(self.parents, list(theta.split(sizes)), self.order)
+        return ChainRuleBernoulli(self.parents, list(theta.split(sizes)), self.order)()
 
     def entry_labels(self) -> list[str]:
         """Readable names, ``"x3"`` for a parentless entry, ``"x3|x2=1"`` with parents."""

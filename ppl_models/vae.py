@@ -55,9 +55,10 @@ import torch.nn.functional as F
 from pyro.nn import PyroModule
 from torch import nn
 
+from ppl_models.distributions.nade import NADE
 from ppl_models.nn.conv import ConvDecoder, ConvEncoder
 from ppl_models.nn.mlp import MLP, check_widths
-from ppl_models.nn.nade import NADE
+from ppl_models.registry import Option, register
 
 __all__ = ["ARCHITECTURES", "LIKELIHOODS", "VAE"]
 
@@ -68,6 +69,20 @@ LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "nade")
 _MIN_SCALE = 1e-3
 
 
+# The command line trains on binary data, so the grey-level likelihood is not offered there.
+_OPTIONS = (
+    Option("latent_dim", 32, "size of the code z"),
+    Option("hidden", [400], "encoder layer widths, reversed in the decoder", flag="--vae-hidden",
+           nargs="+"),
+    Option("architecture", "mlp", "encoder/decoder networks", type=str, choices=ARCHITECTURES),
+    Option("likelihood", "bernoulli", "p(x|z): independent Bernoulli pixels, or a conditional "
+           "NADE (--hidden units)", type=str, choices=("bernoulli", "nade")),
+    Option("nade_hidden", 500, "hidden units of a NADE decoder", flag="--hidden"),
+)
+
+
+@register("vae", "latent", options=_OPTIONS, report={"latent_dim": 8, "hidden": [200]},
+          report_share=1 / 4)
 class VAE(PyroModule):
     """Variational autoencoder with a standard normal prior and a diagonal Gaussian guide.
 
@@ -119,8 +134,9 @@ class VAE(PyroModule):
         return nn.Sequential(MLP(self.latent_dim, hidden[::-1], self.dim),
                              nn.Unflatten(1, self.input_shape))
 
+    @property
     def config(self) -> dict:
-        """The constructor's arguments as plain containers: ``VAE(**vae.config())`` builds an
+        """The constructor's arguments as plain containers: ``VAE(**vae.config)`` builds an
         untrained twin with the same shapes (so its ``state_dict`` loads into it)."""
         return {"input_shape": list(self.input_shape), "latent_dim": self.latent_dim,
                 "hidden": list(self.hidden), "architecture": self.architecture,

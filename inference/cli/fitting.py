@@ -1,5 +1,6 @@
-"""Fitting any model: counts for the table models, the Trainer for the rest (maximum
-likelihood for the density networks, SVI for the VAE)."""
+"""Fitting a model: from counts (closed form), or by the Trainer (maximum likelihood for a
+density network, SVI for a model/guide pair). The families (:mod:`inference.cli.families`)
+choose which."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import nn
 
 from inference.training import History, MLEStep, SVIStep, Trainer
-from ppl_models.distributions import ChainRuleBernoulli
-from ppl_models.vae import VAE
 
 _OBJECTIVE_NAMES = {
     "trace": "Trace_ELBO (Monte Carlo KL)",
@@ -49,11 +49,12 @@ class FitResult:
         return 0 if self.history is None else len(self.history.epochs)
 
 
-def fit_table_model(model: ChainRuleBernoulli, train: torch.Tensor,
+def fit_table_model(model: nn.Module, train: torch.Tensor,
                     pseudo_count: float = PSEUDO_COUNT) -> FitResult:
     """Fit every CPT entry in closed form from counts with Beta(a, a) pseudo-counts.
 
-    :param model: an unfitted table model (its structure is what matters).
+    :param model: an unfitted table model, with ``fit(x, alpha, beta)`` (e.g.
+        :class:`~ppl_models.distributions.ChainRuleBernoulli`).
     :param train: ``(N, D)`` binary training data.
     :param float pseudo_count: ``a``; 0 gives the maximum-likelihood frequencies.
     """
@@ -83,11 +84,12 @@ def fit_network(
 ) -> FitResult:
     """Maximum likelihood with Adam; the parameters of the best validation epoch are kept.
 
-    The output biases start at the log-odds of the training marginals (the independent
-    model), which saves the first epochs. On ``resume`` that start is overwritten by the
-    checkpoint, so a resumed run still matches an uninterrupted one.
+    A model with ``init_bias_from_data`` (FVSBN, NADE) starts its output biases at the
+    log-odds of the training marginals (the independent model), which saves the first
+    epochs. On ``resume`` that start is overwritten by the checkpoint, so a resumed run
+    still matches an uninterrupted one.
 
-    :param model: FVSBN or NADE module.
+    :param model: an exact density module (``model()`` is the distribution).
     :param train: ``(N, D)`` binary training data.
     :param valid: ``(M, D)`` binary validation data (early stopping, best epoch).
     :param int epochs: most epochs to train.
@@ -97,7 +99,8 @@ def fit_network(
     :param bool resume: continue from ``checkpoint_dir/last.pt`` if present.
     :param log_fn: called with each epoch's record.
     """
-    model.init_bias_from_data(train)
+    if hasattr(model, "init_bias_from_data"):
+        model.init_bias_from_data(train)
     history, seconds = _train(MLEStep(model, lr=lr), train, valid, epochs=epochs,
                               batch_size=batch_size, patience=patience,
                               max_seconds=max_seconds, seed=seed,
@@ -119,7 +122,7 @@ def _train(step, train, valid, *, epochs, batch_size, patience, max_seconds, see
 
 
 def fit_vae(
-    vae: VAE,
+    vae: nn.Module,
     train: torch.Tensor,
     valid: torch.Tensor,
     *,

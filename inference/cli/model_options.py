@@ -1,115 +1,154 @@
-"""The model options of ``train``: which model, its size, its variable order, and for a VAE
-its code, networks, likelihood and training objective."""
+"""The model options of ``train`` and ``report``, read from the registry.
+
+``--model`` offers every registered kind that can be built from a data set's shape (see
+:func:`ppl_models.registry.shape_keyword`). Each kind's own options (``Option``s given to
+``register``) and each family's options (:mod:`inference.cli.families`) become flags once,
+however many kinds share them; they default to ``None`` on the parser, so that a flag given to
+a kind that does not take it is refused rather than silently ignored.
+"""
 
 from __future__ import annotations
 
 __all__ = [
-    "MODELS",
     "ORDERS",
-    "VAE_DEFAULTS",
     "add_model_arguments",
-    "vae_options",
+    "build_for_data",
+    "cli_kinds",
+    "family_settings",
+    "kind_options",
+    "option_dests",
+    "refuse_foreign_options",
     "variable_order",
 ]
 
 import argparse
 from typing import Any
 
-import torch
-
-from inference.training import OBJECTIVES
-from ppl_models.density_models import DENSITY_MODELS
-from ppl_models.latent_models import LATENT_MODELS
-from ppl_models.vae import ARCHITECTURES
-
-ORDERS = ("raster", "random")
-MODELS = DENSITY_MODELS + LATENT_MODELS
-#: The VAE's options when not given. They default to None on the command line, so that
-#: giving one to a density model is caught rather than silently ignored.
-VAE_DEFAULTS = {
-    "latent_dim": 32,
-    "vae_hidden": [400],
-    "architecture": "mlp",
-    "likelihood": "bernoulli",
-    "objective": "trace",
-    "particles": 1,
-    "kl_warmup": 0,
-    "iw_samples": 1000,
-}
-# The command trains on binary data, so the grey-level likelihood is not offered.
-_VAE_LIKELIHOODS = ("bernoulli", "nade")
+from inference.cli.families import FAMILY_CLIS, family_cli
+from inference.cli.families.exact import ORDERS, variable_order
+from inference.training import seed_everything
+from ppl_models import registry
+from ppl_models.data import DataSplits
+from ppl_models.registry import ModelTooLarge, Option
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--model``, ``--hidden``, ``--order`` and the VAE's options to ``parser``."""
-    parser.add_argument("--model", choices=MODELS, required=True,
-                        help="independent / markov / full: fitted in closed form from counts; "
-                             "fvsbn / nade: trained by maximum likelihood (exact NLL); vae: "
-                             "trained by SVI, scored by the ELBO and an IWAE-K estimate")
-    parser.add_argument("--hidden", type=int, default=500,
-                        help="NADE hidden units (also of a VAE's NADE decoder)")
-    parser.add_argument("--order", choices=ORDERS, default="raster",
-                        help="variable order: raster, or a random permutation drawn from --seed")
-    vae = parser.add_argument_group("VAE (--model vae)")
-    d = VAE_DEFAULTS
-    vae.add_argument("--latent-dim", type=int, default=None,
-                     help=f"size of the code z (default {d['latent_dim']})")
-    vae.add_argument("--vae-hidden", type=int, nargs="+", default=None,
-                     help="encoder layer widths, reversed in the decoder (default "
-                          f"{' '.join(map(str, d['vae_hidden']))})")
-    vae.add_argument("--architecture", choices=ARCHITECTURES, default=None,
-                     help=f"encoder/decoder networks (default {d['architecture']})")
-    vae.add_argument("--likelihood", choices=_VAE_LIKELIHOODS, default=None,
-                     help="p(x|z): independent Bernoulli pixels, or a conditional NADE "
-                          f"(--hidden units) (default {d['likelihood']})")
-    vae.add_argument("--objective", choices=OBJECTIVES, default=None,
-                     help="trace: Trace_ELBO; meanfield: analytic KL; renyi: the IWAE bound "
-                          f"with --particles samples (default {d['objective']})")
-    vae.add_argument("--particles", type=int, default=None,
-                     help=f"samples per datum in the objective (default {d['particles']})")
-    vae.add_argument("--kl-warmup", type=int, default=None,
-                     help="updates over which the KL weight rises from 0 to 1 (default "
-                          f"{d['kl_warmup']}: none)")
-    vae.add_argument("--iw-samples", type=int, default=None,
-                     help="importance samples K of the test IWAE-K estimate (default "
-                          f"{d['iw_samples']})")
+def cli_kinds() -> tuple[str, ...]:
+    """The kinds the command line can build from a data set's shape."""
+    return tuple(k for k in registry.kinds() if registry.shape_keyword(k) is not None
+                 and registry.family_of(k) in FAMILY_CLIS)
 
 
-def vae_options(args: argparse.Namespace) -> dict[str, Any] | None:
-    """The VAE options with defaults filled in, or None for a density model.
+def _flags() -> dict[str, list[tuple[str, Option]]]:
+    """``{flag: [(owner, option), ...]}``; the owner is a kind or ``"family:<name>"``."""
+    flags: dict[str, list[tuple[str, Option]]] = {}
+    for kind in cli_kinds():
+        for option in registry.entry(kind).options:
+            flags.setdefault(option.cli_flag, []).append((kind, option))
+    for family, cli in FAMILY_CLIS.items():
+        for option in cli.options:
+            flags.setdefault(option.cli_flag, []).append((f"family:{family}", option))
+    return flags
 
-    :raises ValueError: if a VAE option is given for a density model, or is out of range.
+
+def _owners(pairs: list[tuple[str, Option]]) -> list[str]:
+    kinds = []
+    for owner, _ in pairs:
+        if owner.startswith("family:"):
+            kinds += registry.kinds(owner.split(":", 1)[1])
+        else:
+            kinds.append(owner)
+    return [k for k in dict.fromkeys(kinds) if k in cli_kinds()]
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, *, model_required: bool = True) -> None:
+    """Add ``--model`` (if ``model_required``) and every kind's and family's options.
+
+    :param bool model_required: add ``--model`` (``train``); the report fits every kind.
     """
-    given = {k: getattr(args, k) for k in VAE_DEFAULTS if getattr(args, k) is not None}
-    if args.model not in LATENT_MODELS:
-        if given:
-            names = ", ".join(f"--{k.replace('_', '-')}" for k in given)
-            raise ValueError(f"{names} apply to --model vae only, not --model {args.model}")
-        return None
-    if args.order != "raster":
-        raise ValueError("--order applies to the density models; a VAE's NADE decoder uses "
-                         "raster order")
-    options = {**VAE_DEFAULTS, **given}
-    for name in ("latent_dim", "particles", "iw_samples"):
-        if options[name] < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
-                             f"got {options[name]}")
-    if any(w < 1 for w in options["vae_hidden"]):
-        raise ValueError(f"--vae-hidden must hold positive integers, got {options['vae_hidden']}")
-    if options["kl_warmup"] < 0:
-        raise ValueError(f"--kl-warmup must be >= 0, got {options['kl_warmup']}")
-    return options
+    if model_required:
+        lines = [f"{k} ({registry.family_of(k)})" for k in cli_kinds()]
+        parser.add_argument("--model", choices=cli_kinds(), required=True,
+                            help="the model kind: " + ", ".join(lines))
+    group = parser.add_argument_group("model options (each applies to the kinds named)")
+    for flag, pairs in _flags().items():
+        option = pairs[0][1]
+        defaults = {str(o.default) for _, o in pairs}
+        group.add_argument(flag, dest=option.dest, type=option.type, nargs=option.nargs,
+                           choices=option.choices, default=None,
+                           help=f"{option.help} [{', '.join(_owners(pairs))}; default "
+                                f"{' / '.join(sorted(defaults))}]")
 
 
-def variable_order(order: str, dim: int, seed: int) -> torch.Tensor | None:
-    """``None`` (raster order) or a permutation of ``range(dim)`` drawn from ``seed``.
+def refuse_foreign_options(kind: str, args: argparse.Namespace) -> None:
+    """Refuse any option given on the command line that ``kind`` does not take.
 
-    :param str order: one of :data:`ORDERS`.
-    :param int dim: number of variables.
-    :param int seed: seed of the permutation (its own generator: the global RNG is untouched).
+    :raises ValueError: naming the flags and the kinds they apply to.
     """
-    if order == "raster":
-        return None
-    if order == "random":
-        return torch.randperm(dim, generator=torch.Generator().manual_seed(seed))
-    raise ValueError(f"--order must be one of {ORDERS}, got {order!r}")
+    family = registry.family_of(kind)
+    foreign = {}
+    for flag, pairs in _flags().items():
+        if getattr(args, pairs[0][1].dest, None) is None:
+            continue
+        if not any(owner in (kind, f"family:{family}") for owner, _ in pairs):
+            foreign[flag] = _owners(pairs)
+    if foreign:
+        flags = ", ".join(foreign)
+        targets = sorted({k for ks in foreign.values() for k in ks})
+        raise ValueError(f"{flags} apply to --model {' / '.join(targets)} only, not "
+                         f"--model {kind}")
+
+
+def _value(option: Option, args, report: dict[str, Any] | None) -> Any:
+    given = getattr(args, option.dest, None)
+    if given is not None:
+        return given
+    if report is not None and option.name in report:
+        return report[option.name]
+    return option.default
+
+
+def kind_options(kind: str, args: argparse.Namespace, *, report: bool = False) -> dict[str, Any]:
+    """``{constructor keyword: value}`` of ``kind``'s options: as given, else the kind's
+    report setting (with ``report``), else the option's default."""
+    e = registry.entry(kind)
+    defaults = (e.report or {}) if report else None
+    return {o.name: _value(o, args, defaults) for o in e.options}
+
+
+def family_settings(kind: str, args: argparse.Namespace, *,
+                    report: bool = False) -> dict[str, Any]:
+    """``{option name: value}`` of ``kind``'s family's options, resolved as in
+    :func:`kind_options` (the family's report defaults with ``report``)."""
+    family = family_cli(registry.family_of(kind))
+    defaults = family.report_defaults if report else None
+    return {o.name: _value(o, args, defaults) for o in family.options}
+
+
+def option_dests(kind: str) -> dict[str, str]:
+    """``{constructor keyword: argparse dest}`` of ``kind``'s options (config.json's keys)."""
+    return {o.name: o.dest for o in registry.entry(kind).options}
+
+
+def build_for_data(kind: str, splits: DataSplits, args: argparse.Namespace,
+                   settings: dict[str, Any], seed: int, *, report: bool = False):
+    """A fresh ``kind`` for ``splits``' shape and the options in ``args``, its initial weights
+    drawn from ``seed`` alone (not from whatever ran before).
+
+    :raises ValueError: naming the kind and the data when the constructor refuses (a
+        :class:`~ppl_models.registry.ModelTooLarge` stays one).
+    """
+    keyword = registry.shape_keyword(kind)
+    shape = {"dim": splits.dim, "input_shape": tuple(splits.image_shape)}[keyword]
+    family = family_cli(registry.family_of(kind))
+    arguments = {keyword: shape, **kind_options(kind, args, report=report),
+                 **family.constructor_arguments(kind, settings, splits, seed)}
+    seed_everything(seed)
+    try:
+        return registry.build(kind, **arguments)
+    except ValueError as e:
+        message = (f"cannot build --model {kind} for {splits.name} ({splits.dim} binary "
+                   f"variables): {e}")
+        if isinstance(e, ModelTooLarge):
+            raise ModelTooLarge(message, num_parameters=e.num_parameters,
+                                formula=e.formula) from e
+        raise ValueError(message) from e

@@ -1,15 +1,16 @@
-"""``ppl-models report``: every model on one binarised dataset, in one directory.
+"""``ppl-models report``: every registered kind that has a report setting, on one binarised
+dataset, in one directory.
 
-Independent and Markov models are fitted in closed form (Beta(1, 1) pseudo-counts, so the
-test NLL is finite); FVSBN and NADE are trained by maximum likelihood and the VAE by SVI,
-sharing one time budget, with early stopping on the validation split; the full joint is built
-only if its table fits (it does not for 64 or more pixels, and its parameter count says why).
-The density models are scored by their exact test NLL; the VAE, whose likelihood has no
-closed form, by its test ELBO and an IWAE-K estimate, and each row names its estimator.
-Written to OUT: ``metrics.json``, ``README.md`` (the table), ``nll_bars.png``,
-``training_curves.png``, ``rate_distortion.png``, ``samples_<model>.png``,
-``data_samples.png`` and ``models/<model>.pt`` (usable with ``ppl-models evaluate`` /
-``sample``).
+Each kind is fitted as its family fits it (:mod:`inference.cli.families`): the exact family in
+closed form (Beta(1, 1) pseudo-counts, so the test NLL is finite) or by maximum likelihood,
+the latent family by SVI; the trained kinds share one time budget (each kind's
+``report_share`` of it, and the rest to those without one), with early stopping on the
+validation split. A kind too large to build (the full joint at 64 or more pixels) is listed
+as refused with its parameter count. Each row names its estimator: exact, or ELBO and IWAE-K
+for a latent model. Written to OUT: ``metrics.json``, ``README.md`` (the table),
+``nll_bars.png``, ``training_curves.png``, the families' figures (e.g.
+``rate_distortion.png``), ``samples_<kind>.png``, ``data_samples.png`` and
+``models/<kind>.pt`` (usable with ``ppl-models evaluate`` / ``sample``).
 """
 
 from __future__ import annotations
@@ -23,56 +24,43 @@ from pathlib import Path
 from typing import Any
 
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
-from inference.cli.evaluation import evaluate_density
-from inference.cli.fitting import (
-    PSEUDO_COUNT,
-    FitResult,
-    fit_network,
-    fit_table_model,
-    fit_vae,
-)
+from inference.cli.families import RunSettings, family_cli
+from inference.cli.fitting import FitResult
 from inference.cli.json_output import write_json
-from inference.cli.model_file import save_model_file
+from inference.cli.model_options import (
+    add_model_arguments,
+    build_for_data,
+    cli_kinds,
+    family_settings,
+    kind_options,
+    option_dests,
+)
 from inference.cli.report_markdown import report_markdown
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
+from inference.persistence import save_model
 from inference.plots import save_nll_bars, save_sample_grid, save_training_curves
-from inference.training import OBJECTIVES, seed_everything
+from inference.training import seed_everything
+from ppl_models import registry
 from ppl_models.data import DataSplits
-from ppl_models.density_models import build_density_model, num_parameters
-from ppl_models.distributions import ChainRuleBernoulli, full_parents
-from ppl_models.latent_models import build_latent_model
+from ppl_models.registry import ModelTooLarge
 
-TABLE_KINDS = ("independent", "markov", "full")
-NETWORK_KINDS = ("fvsbn", "nade")
-LATENT_KINDS = ("vae",)
-# Shares of the training budget. FVSBN converges several times faster than NADE and the VAE
-# (on digits, measured: ~3 s, ~17 s and ~10 s to early stopping at the defaults); NADE,
-# trained last, gets whatever the other two leave.
-_SHARES = {"fvsbn": 1 / 4, "vae": 1 / 4}
-_TRAINING_ORDER = ("fvsbn", "vae", "nade")
 _NUM_SAMPLES = 64
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "report", help="fit and compare all models on one dataset",
-        description="Fit every model on one binarised dataset (the full joint only if its "
-                    "table fits) and write metrics.json, README.md, sample grids, training "
-                    "curves, a rate-distortion figure and an NLL bar chart to --out.")
+        description="Fit every model kind on one binarised dataset (a kind too large to build "
+                    "is listed as refused) and write metrics.json, README.md, sample grids, "
+                    "training curves, the families' figures and an NLL bar chart to --out. "
+                    "Model options default to each kind's report setting.")
     p.add_argument("--out", default="report", help="directory to write (default: report)")
     add_data_arguments(p, required=False, default="digits")
     p.add_argument("--budget-seconds", type=float, default=50.0,
-                   help="training time for FVSBN, the VAE and NADE together (default 50; "
-                        "FVSBN and the VAE may each use a quarter, NADE the rest)")
-    p.add_argument("--hidden", type=int, default=100, help="NADE hidden units (default 100)")
-    p.add_argument("--latent-dim", type=int, default=8, help="VAE code size (default 8)")
-    p.add_argument("--vae-hidden", type=int, nargs="+", default=[200],
-                   help="VAE encoder layer widths, reversed in the decoder (default 200)")
-    p.add_argument("--objective", choices=OBJECTIVES, default="meanfield",
-                   help="VAE objective (default meanfield: the ELBO with the analytic KL)")
-    p.add_argument("--iw-samples", type=int, default=500,
-                   help="importance samples K of the VAE's test IWAE-K estimate (default 500)")
+                   help="training time for all trained models together (default 50; each "
+                        "kind may use its share, the last ones the rest)")
+    add_model_arguments(p, model_required=False)
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--max-epochs", type=int, default=500)
@@ -82,6 +70,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_threads_argument(p, default=1)
     p.set_defaults(run=run)
     return p
+
+
+def report_kinds() -> tuple[str, ...]:
+    """The kinds in the report, in registration order."""
+    return tuple(k for k in cli_kinds() if registry.entry(k).report is not None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,14 +90,14 @@ def run(args: argparse.Namespace) -> int:
         "binarize": args.binarize or "threshold",
         "image_shape": list(splits.image_shape),
         "seed": args.seed,
-        "order": "raster",
     }
     seed_everything(args.seed)
-    models, fits = _fit_all(splits, args)
+    entries, fits, settings = _fit_all(splits, args)
     for kind, fit in fits.items():
-        save_model_file(out / "models" / f"{kind}.pt", fit.model, _model_config(config, kind, args))
-    metrics = _metrics(args, splits, models)
-    _write_figures(out, splits, fits, models, metrics)
+        save_model(out / "models" / f"{kind}.pt", fit.model,
+                   metadata=_model_config(config, kind, fit, settings[kind], args))
+    metrics = _metrics(args, splits, entries, settings)
+    metrics["figures"] = _write_figures(out, splits, fits, entries, metrics)
     metrics["wall_seconds"] = time.perf_counter() - started
     write_json(out / "metrics.json", metrics)
     (out / "README.md").write_text(report_markdown(metrics))
@@ -113,121 +106,78 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit_all(splits: DataSplits, args) -> tuple[dict[str, dict[str, Any]], dict[str, FitResult]]:
-    """Table models first (instant), then the networks sharing one time budget."""
-    models: dict[str, dict[str, Any]] = {}
+def _training_order(kinds: tuple[str, ...]) -> list[str]:
+    """Kinds with a budget share first, then those that take whatever is left."""
+    shared = [k for k in kinds if registry.entry(k).report_share is not None]
+    return shared + [k for k in kinds if k not in shared]
+
+
+def _fit_all(splits: DataSplits, args):
+    kinds = report_kinds()
+    entries: dict[str, dict[str, Any]] = {}
     fits: dict[str, FitResult] = {}
-    for kind in TABLE_KINDS:
-        models[kind], fit = _table_entry(kind, splits)
-        if fit is not None:
-            fits[kind] = fit
+    settings: dict[str, dict[str, Any]] = {}
     deadline = time.perf_counter() + args.budget_seconds
-    for kind in _TRAINING_ORDER:
+    for kind in _training_order(kinds):
+        family = family_cli(registry.family_of(kind))
+        settings[kind] = family_settings(kind, args, report=True)
+        family.check(settings[kind])
         left = deadline - time.perf_counter()
-        budget = min(left, args.budget_seconds * _SHARES[kind]) if kind in _SHARES else left
-        if kind in LATENT_KINDS:
-            fits[kind] = _train_vae(splits, args, max(budget, 1e-3))
-            models[kind] = _vae_entry(fits[kind], splits, args)
-            _log(f"{kind}: test {models[kind]['estimator']} NLL {models[kind]['nll_nats']:.3f}, "
-                 f"-ELBO {models[kind]['neg_elbo_nats']:.3f} nats after {fits[kind].epochs} "
-                 f"epochs ({fits[kind].seconds:.1f} s)")
-        else:
-            fits[kind] = _train(kind, splits, args, max(budget, 1e-3))
-            models[kind] = _entry(fits[kind], splits)
-            _log(f"{kind}: test NLL {models[kind]['nll_nats']:.3f} nats "
-                 f"after {fits[kind].epochs} epochs ({fits[kind].seconds:.1f} s)")
-        models[kind]["stopped_by"] = _stopped_by(fits[kind].history, args)
-    order = TABLE_KINDS + NETWORK_KINDS + LATENT_KINDS
-    return {k: models[k] for k in order}, {k: fits[k] for k in order if k in fits}
+        share = registry.entry(kind).report_share
+        budget = left if share is None else min(left, args.budget_seconds * share)
+        try:
+            model = build_for_data(kind, splits, args, settings[kind], args.seed, report=True)
+        except ModelTooLarge as e:
+            entries[kind] = _refusal(kind, e)
+            continue
+        run_settings = RunSettings(epochs=args.max_epochs, batch_size=args.batch_size,
+                                   lr=args.lr, patience=args.patience,
+                                   max_seconds=max(budget, 1e-3), seed=args.seed)
+        fits[kind] = family.fit(model, splits, settings[kind], run_settings)
+        entries[kind] = family.report_entry(fits[kind], splits, settings[kind], args.seed)
+        entries[kind]["options"] = kind_options(kind, args, report=True)
+        if fits[kind].history is not None:
+            entries[kind]["stopped_by"] = _stopped_by(fits[kind].history, args)
+        m = entries[kind]
+        _log(f"{kind}: test {m['estimator']} NLL {m['nll_nats']:.3f} nats after {m['epochs']} "
+             f"epochs ({m['seconds']:.1f} s)")
+    return ({k: entries[k] for k in kinds}, {k: fits[k] for k in kinds if k in fits},
+            settings)
 
 
-def _model_config(config: dict[str, Any], kind: str, args) -> dict[str, Any]:
+def _refusal(kind: str, error: ModelTooLarge) -> dict[str, Any]:
+    approx = _scientific(error.num_parameters)
+    _log(f"{kind}: refused ({approx} parameters)")
+    return {
+        "status": "refused",
+        "num_parameters": str(error.num_parameters),  # exact, beyond what JSON numbers hold
+        "num_parameters_formula": error.formula,
+        "num_parameters_approx": approx,
+        "reason": str(error),
+    }
+
+
+def _model_config(config: dict[str, Any], kind: str, fit: FitResult,
+                  settings: dict[str, Any], args) -> dict[str, Any]:
     """What ``models/<kind>.pt`` records of the run, for ``evaluate`` and ``sample``."""
-    extra = {"model": kind, "hidden": args.hidden if kind == "nade" else None}
-    if kind in LATENT_KINDS:
-        extra.update(latent_dim=args.latent_dim, vae_hidden=list(args.vae_hidden),
-                     architecture="mlp", likelihood="bernoulli", objective=args.objective,
-                     particles=1, kl_warmup=0, iw_samples=args.iw_samples)
-    return dict(config, **extra)
+    family = family_cli(registry.family_of(kind))
+    dests = option_dests(kind)
+    options = {dests[k]: v for k, v in kind_options(kind, args, report=True).items()}
+    return dict(config, model=kind, family=family.name, **options,
+                **family.run_config(fit.model, settings))
 
 
 def _check_numbers(args) -> None:
     if not args.budget_seconds > 0:
         raise ValueError(f"--budget-seconds must be positive, got {args.budget_seconds}")
-    for name in ("hidden", "batch_size", "max_epochs", "patience", "latent_dim", "iw_samples"):
+    for name in ("batch_size", "max_epochs", "patience"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
                              f"got {getattr(args, name)}")
-    if any(w < 1 for w in args.vae_hidden):
-        raise ValueError(f"--vae-hidden must hold positive integers, got {args.vae_hidden}")
     if not args.lr > 0:
         raise ValueError(f"--lr must be positive, got {args.lr}")
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
-
-
-def _table_entry(kind: str, splits: DataSplits) -> tuple[dict[str, Any], FitResult | None]:
-    """Fit a table model, or say why the full joint cannot even be built."""
-    try:
-        model = build_density_model(kind, splits.dim)
-    except ValueError as e:
-        count = ChainRuleBernoulli.count_parameters(full_parents(list(range(splits.dim))))
-        _log(f"{kind}: refused ({_scientific(count)} parameters)")
-        return {
-            "status": "refused",
-            "num_parameters": str(count),  # an exact integer beyond what JSON numbers hold
-            "num_parameters_formula": f"2^{splits.dim} - 1",
-            "num_parameters_approx": _scientific(count),
-            "reason": str(e),
-        }, None
-    fit = fit_table_model(model, splits.flat("train"), PSEUDO_COUNT)
-    entry = _entry(fit, splits)
-    _log(f"{kind}: test NLL {entry['nll_nats']:.3f} nats")
-    return entry, fit
-
-
-def _train(kind: str, splits: DataSplits, args, budget: float) -> FitResult:
-    # The initial weights come from the seed, not from wherever the models trained before
-    # left the RNG (their epoch counts, hence their draws, depend on the time budget).
-    seed_everything(args.seed)
-    model = build_density_model(kind, splits.dim, hidden=args.hidden)
-    return fit_network(model, splits.flat("train"), splits.flat("valid"),
-                       epochs=args.max_epochs, batch_size=args.batch_size, lr=args.lr,
-                       patience=args.patience, max_seconds=budget, seed=args.seed)
-
-
-def _train_vae(splits: DataSplits, args, budget: float) -> FitResult:
-    seed_everything(args.seed)  # as in _train
-    vae = build_latent_model("vae", splits.image_shape, latent_dim=args.latent_dim,
-                             hidden=args.vae_hidden)
-    return fit_vae(vae, splits.images("train"), splits.images("valid"),
-                   epochs=args.max_epochs, objective=args.objective, batch_size=args.batch_size,
-                   lr=args.lr, patience=args.patience, max_seconds=budget, seed=args.seed)
-
-
-def _vae_entry(fit: FitResult, splits: DataSplits, args) -> dict[str, Any]:
-    # Imported on use, here and in _write_figures: the diagnostics pull in ArviZ, seconds of
-    # start-up that every other command would pay, since the parser imports this module.
-    from inference.cli.vae_evaluation import evaluate_vae
-
-    scores = evaluate_vae(fit.model, splits.images("test"), iw_samples=args.iw_samples,
-                          seed=args.seed)
-    return {
-        "status": "fitted",
-        **{k: scores[k] for k in (
-            "estimator", "nll_nats", "stderr_nats", "bits_per_dim", "elbo_estimator",
-            "neg_elbo_nats", "neg_elbo_stderr_nats", "neg_elbo_bits_per_dim", "rate_nats",
-            "distortion_nats", "active_units", "mean_ess", "max_pareto_k",
-            "fraction_reliable", "iw_samples", "iw_seed")},
-        "n_test": scores["n"],
-        "num_parameters": num_parameters(fit.model),
-        "latent_dim": args.latent_dim,
-        "vae_hidden": list(args.vae_hidden),
-        "epochs": fit.epochs,
-        "best_epoch": fit.history.best_epoch,
-        "seconds": fit.seconds,
-        "fit": fit.method,
-    }
 
 
 def _stopped_by(history, args) -> str:
@@ -239,81 +189,63 @@ def _stopped_by(history, args) -> str:
     return "time budget"
 
 
-def _entry(fit: FitResult, splits: DataSplits) -> dict[str, Any]:
-    test = evaluate_density(fit.model, splits.flat("test"))
-    history = fit.history
-    return {
-        "status": "fitted",
-        "estimator": "exact",
-        "nll_nats": test["nll_nats"],
-        "stderr_nats": test["stderr_nats"],
-        "bits_per_dim": test["bits_per_dim"],
-        "n_test": test["n"],
-        "num_parameters": num_parameters(fit.model),
-        "epochs": fit.epochs,
-        "best_epoch": None if history is None else history.best_epoch,
-        "seconds": fit.seconds,
-        "fit": fit.method,
-    }
-
-
-def _metrics(args, splits: DataSplits, models) -> dict[str, Any]:
+def _metrics(args, splits: DataSplits, entries, settings) -> dict[str, Any]:
+    estimators: dict[str, str] = {}
+    family_options: dict[str, Any] = {}
+    for kind, kind_settings in settings.items():
+        family = family_cli(registry.family_of(kind))
+        estimators.update(family.report_estimators(kind_settings))
+        family_options.update(kind_settings)
     return {
         "dataset": args.dataset,
         "image_shape": list(splits.image_shape),
         "dim": splits.dim,
         "sizes": splits.sizes(),
         "binarize": binarize_name(args.dataset, args.binarize),
-        "estimators": {
-            "exact": "log-likelihood in closed form (the density models)",
-            "ELBO": "evidence lower bound, mean over guide draws: its NLL is an upper bound",
-            f"IWAE-{args.iw_samples}": f"importance-weighted bound with {args.iw_samples} "
-                                       "guide draws per image: an upper bound on the NLL in "
-                                       "expectation, tighter than the ELBO",
-        },
+        "estimators": estimators,
         "unit": "nats per image (test split); bits/dim = nats / (D ln 2)",
-        "order": "raster",
         "seed": args.seed,
         "budget_seconds": args.budget_seconds,
-        "hidden": args.hidden,
-        "vae": {"latent_dim": args.latent_dim, "hidden": list(args.vae_hidden),
-                "objective": args.objective, "iw_samples": args.iw_samples},
         "lr": args.lr,
         "patience": args.patience,
-        "pseudo_count": PSEUDO_COUNT,
-        "models": models,
+        # The families' settings (e.g. pseudo_count, objective, iw_samples), flat.
+        **family_options,
+        "models": entries,
     }
 
 
-def _write_figures(out: Path, splits: DataSplits, fits, models, metrics) -> None:
+def _write_figures(out: Path, splits: DataSplits, fits, entries, metrics) -> list[list[str]]:
     shape = splits.image_shape
     title = f"{metrics['dataset']}, {metrics['binarize']} binarisation"
+    figures = [["nll_bars.png", "test NLL per model (a latent model's is its IWAE-K estimate)"]]
     save_sample_grid(splits.flat("test")[:_NUM_SAMPLES], out / "data_samples.png",
                      image_shape=shape, title=f"{title}: test images")
     for kind, fit in fits.items():
         save_sample_grid(draw_samples(fit.model, _NUM_SAMPLES, metrics["seed"]),
                          out / f"samples_{kind}.png", image_shape=shape,
                          title=f"{kind}: {_NUM_SAMPLES} samples")
-    histories = {_curve_name(k): f.history for k, f in fits.items()
+    histories = {_curve_name(k, entries[k]): f.history for k, f in fits.items()
                  if f.history and f.history.epochs}
     if histories:
         save_training_curves(histories, out / "training_curves.png",
                              ylabel="NLL or -ELBO (nats / image)")
-    fitted = {k: m for k, m in models.items() if m["status"] == "fitted"}
+        figures.append(["training_curves.png", "validation loss (an NLL, or a -ELBO) and "
+                                               "train loss (dashed) per epoch"])
+    fitted = {k: m for k, m in entries.items() if m["status"] == "fitted"}
     bars = {_bar_name(k, m): m for k, m in fitted.items()}
     save_nll_bars({k: m["nll_nats"] for k, m in bars.items()}, out / "nll_bars.png",
                   stderr={k: m["stderr_nats"] for k, m in bars.items()}, title=title)
-    from inference.cli.vae_figures import save_vae_rate_distortion
+    for family in dict.fromkeys(registry.family_of(k) for k in fits):
+        family_fits = {k: f for k, f in fits.items() if registry.family_of(k) == family}
+        figures += [list(f) for f in family_cli(family).report_figures(out, family_fits,
+                                                                        entries)]
+    figures.append(["data_samples.png", "test images"])
+    figures += [[f"samples_{k}.png", f"{_NUM_SAMPLES} samples from {k}"] for k in fits]
+    return figures
 
-    for kind in LATENT_KINDS:
-        exact = {k: m["nll_nats"] for k, m in fitted.items() if m["estimator"] == "exact"}
-        best = min(exact, key=exact.get)
-        save_vae_rate_distortion(out / "rate_distortion.png", fits[kind].history,
-                                 models[kind], references={f"{best}, exact NLL": exact[best]})
 
-
-def _curve_name(kind: str) -> str:
-    return f"{kind} (-ELBO)" if kind in LATENT_KINDS else kind
+def _curve_name(kind: str, entry: dict[str, Any]) -> str:
+    return kind if entry["estimator"] == "exact" else f"{kind} (-ELBO)"
 
 
 def _bar_name(kind: str, entry: dict[str, Any]) -> str:
@@ -331,4 +263,3 @@ def _scientific(count: int) -> str:
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-

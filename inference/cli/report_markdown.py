@@ -7,15 +7,6 @@ __all__ = ["report_markdown"]
 
 from typing import Any
 
-_FIGURES = (
-    ("nll_bars.png", "test NLL per model (the VAE's is its IWAE-K estimate)"),
-    ("training_curves.png", "FVSBN and NADE (NLL), VAE (-ELBO): train (dashed) and validation "
-                            "per epoch"),
-    ("rate_distortion.png", "the VAE's validation rate and distortion per epoch, its test "
-                            "point, and lines of equal R + D (= -ELBO)"),
-    ("data_samples.png", "test images"),
-)
-
 
 def report_markdown(metrics: dict[str, Any], *, table_only: bool = False) -> str:
     """Markdown summary of a report's ``metrics.json``.
@@ -28,7 +19,7 @@ def report_markdown(metrics: dict[str, Any], *, table_only: bool = False) -> str
         return table
     seconds = metrics.get("wall_seconds")
     timing = f" in {seconds:.0f} s" if seconds is not None else ""
-    vae = metrics.get("vae")
+    fitted = {k: m for k, m in metrics["models"].items() if m["status"] == "fitted"}
     lines = [
         f"# Generative models on {metrics['dataset']}",
         "",
@@ -38,44 +29,34 @@ def report_markdown(metrics: dict[str, Any], *, table_only: bool = False) -> str
         "",
         "Test NLL in nats per test image (bits/dim = nats / (D ln 2)); ± is its standard "
         "error over the test images. The **estimator** column says what each number is: "
-        "**exact** for the density models, whose log-likelihood has a closed form; for the "
-        "VAE, whose log p(x) is an intractable integral over z, **ELBO** (-ELBO, an upper "
-        "bound on its NLL) and **IWAE-K** (importance-weighted with K guide draws per image, "
-        "an upper bound on its NLL in expectation, tighter than the ELBO). So the VAE's rows "
-        "overstate its NLL, and its IWAE-K figure is a trustworthy estimate only for the "
-        "images whose Pareto k̂ is below 0.7.",
+        "**exact** for the exact family, whose log-likelihood has a closed form; for a "
+        "latent-variable model, whose log p(x) is an intractable integral over z, **ELBO** "
+        "(-ELBO, an upper bound on its NLL) and **IWAE-K** (importance-weighted with K guide "
+        "draws per image, an upper bound on its NLL in expectation, tighter than the ELBO). "
+        "So a latent model's rows overstate its NLL, and its IWAE-K figure is a trustworthy "
+        "estimate only for the images whose Pareto k̂ is below 0.7.",
         "",
-        f"Independent and Markov (and the full joint, where it fits) are fitted in closed form "
-        f"with Beta({metrics['pseudo_count']:g}, {metrics['pseudo_count']:g}) pseudo-counts, "
-        "so no test pixel gets probability 0; FVSBN and NADE "
-        f"(H = {metrics['hidden']}) are trained by maximum likelihood"
-        + (_vae_sentence(vae) if vae else "")
-        + f", all with Adam (lr {metrics['lr']:g}), keeping the best validation epoch, early "
-        f"stopping after {metrics['patience']} epochs without improvement, within "
-        f"{metrics['budget_seconds']:g} s of training together.",
+        f"How each model was fitted (Adam lr {metrics['lr']:g} for those trained by "
+        f"gradients, keeping the best validation epoch, early stopping after "
+        f"{metrics['patience']} epochs without improvement, within "
+        f"{metrics['budget_seconds']:g} s of training together):",
+        "",
+        *[f"- **{k}**: {m['fit']}" for k, m in fitted.items()],
         "",
         table,
         "",
-        *_vae_details(metrics["models"]),
+        *_latent_details(metrics["models"]),
         *_refusals(metrics["models"]),
         "## Figures",
         "",
-        *[f"- `{name}`: {what}" for name, what in _FIGURES],
-        *[f"- `samples_{k}.png`: 64 samples from {k}"
-          for k, m in metrics["models"].items() if m["status"] == "fitted"],
+        *[f"- `{name}`: {what}" for name, what in metrics.get("figures", [])],
         "",
-        "Fitted models are in `models/`: `ppl-models evaluate --checkpoint models/nade.pt` "
-        "reproduces the number above (and `--iw-samples K` the VAE's); `ppl-models sample` "
-        "draws from them.",
+        "Fitted models are in `models/`: `ppl-models evaluate --checkpoint models/<kind>.pt` "
+        "reproduces the number above (and `--iw-samples K` a latent model's); "
+        "`ppl-models sample` draws from them.",
         "",
     ]
     return "\n".join(lines)
-
-
-def _vae_sentence(vae: dict[str, Any]) -> str:
-    hidden = "-".join(map(str, vae["hidden"]))
-    return (f", the VAE (latent dim {vae['latent_dim']}, MLP {hidden}, Bernoulli pixels) by "
-            f"SVI on the {vae['objective']} ELBO")
 
 
 def _sizes(sizes: dict[str, int]) -> str:
@@ -107,7 +88,7 @@ def _row(name, estimator, m, epochs, nats, stderr, bits) -> str:
             f"{bits:.4f} | {epochs} | {m['seconds']:.1f} |")
 
 
-def _vae_details(models: dict[str, dict[str, Any]]) -> list[str]:
+def _latent_details(models: dict[str, dict[str, Any]]) -> list[str]:
     lines = []
     for name, m in models.items():
         if m["status"] == "fitted" and m["estimator"] != "exact":

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import torch
 
-from inference.cli.model_file import load_model_file
+from inference.cli.families import family_of_model
+from inference.cli.model_check import load_checked_model
 from inference.cli.threads import add_threads_argument, apply_threads
 from inference.plots import save_sample_grid
-from ppl_models.density_models import density_of
-from ppl_models.latent_models import is_latent_model
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("sample", help="draw samples from a trained model into a PNG",
-                              description="Draw ancestral samples from DIR/model.pt (for a "
-                                          "VAE: z ~ p(z), then x ~ p(x | z)).")
+                              description="Draw samples from DIR/model.pt as its family "
+                                          "does (ancestral for an exact model; z ~ p(z), "
+                                          "then x ~ p(x | z) for a latent one).")
     p.add_argument("--checkpoint", required=True, help="model.pt written by 'train'")
     p.add_argument("--num", type=int, default=64, help="number of samples")
     p.add_argument("--nrow", type=int, default=8, help="images per row of the grid")
@@ -31,8 +31,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def draw_samples(model, num: int, seed: int) -> torch.Tensor:
-    """``num`` samples from ``model``, the same for the same ``seed``: ``(num, D)`` from a
-    density model, ``(num, C, H, W)`` from a VAE.
+    """``num`` samples from ``model``, the same for the same ``seed``: ``(num, D)`` or
+    ``(num, C, H, W)``, as the model's data.
 
     The global torch RNG is forked, so drawing samples does not shift a caller's stream.
     """
@@ -40,14 +40,12 @@ def draw_samples(model, num: int, seed: int) -> torch.Tensor:
         raise ValueError(f"--num must be a positive int, got {num!r}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        if is_latent_model(model):
-            return model.sample(num)
-        return density_of(model).sample((num,))
+        return family_of_model(model).sample(model, num)
 
 
 def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
-    model, config = load_model_file(args.checkpoint)
+    model, config = load_checked_model(args.checkpoint)
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ValueError(f"--out: directory {str(out.parent)!r} does not exist")

@@ -1,7 +1,9 @@
-"""Explicit, exactly normalised densities, each a Pyro ``TorchDistribution``.
+"""Explicit, exactly normalised densities: each model is a module whose call returns a Pyro
+``TorchDistribution`` (:class:`LazyDistribution`).
 
-``ChainRuleBernoulli`` is a distribution; ``FVSBN`` and ``NADE`` are modules that return
-an ``AutoregressiveBernoulli`` when called (their parameters live in ``ppl_models.nn``).
+``ChainRuleBernoulli`` (and its named structures), ``FVSBN`` and ``NADE`` are all called the
+same way: ``m()`` (or ``m(context)``) is the distribution, with exact ``log_prob`` in nats and
+ancestral ``sample``.
 """
 
 from ppl_models.distributions.autoregressive import (
@@ -11,20 +13,31 @@ from ppl_models.distributions.autoregressive import (
 )
 from ppl_models.distributions.binary_input import check_binary
 from ppl_models.distributions.factorized import (
+    BayesNetBernoulli,
     ChainRuleBernoulli,
+    FullJointBernoulli,
+    IndependentBernoulli,
+    MarkovBernoulli,
     full_parents,
     independent_parents,
     markov_parents,
 )
-from ppl_models.nn.fvsbn import FVSBN  # noqa: E402  (modules build on the base above)
-from ppl_models.nn.nade import NADE  # noqa: E402
+from ppl_models.distributions.fvsbn import FVSBN
+from ppl_models.distributions.lazy import LazyDistribution, Unconditional
+from ppl_models.distributions.nade import NADE
 
 __all__ = [
     "AutoregressiveBernoulli",
     "AutoregressiveModel",
+    "BayesNetBernoulli",
     "ChainRuleBernoulli",
     "FVSBN",
+    "FullJointBernoulli",
+    "IndependentBernoulli",
+    "LazyDistribution",
+    "MarkovBernoulli",
     "NADE",
+    "Unconditional",
     "check_binary",
     "check_order",
     "full_parents",

@@ -31,12 +31,12 @@ import math
 import torch
 import torch.nn.functional as F
 from pyro.distributions import TorchDistribution
-from torch import nn
 from torch.distributions import constraints
 
 from ppl_models.distributions.binary_input import check_binary
+from ppl_models.distributions.lazy import LazyDistribution
 
-__all__ = ["AutoregressiveBernoulli", "AutoregressiveModel", "check_order"]
+__all__ = ["AutoregressiveBernoulli", "AutoregressiveModel", "check_order", "order_config"]
 
 
 def check_order(order, dim: int) -> torch.Tensor:
@@ -54,7 +54,14 @@ def check_order(order, dim: int) -> torch.Tensor:
     return order
 
 
-class AutoregressiveModel(nn.Module):
+def order_config(order: torch.Tensor) -> list[int] | None:
+    """``order`` as plain data for a model's ``config``: ``None`` for raster order."""
+    if torch.equal(order, torch.arange(len(order), device=order.device)):
+        return None
+    return order.tolist()
+
+
+class AutoregressiveModel(LazyDistribution):
     """Base module for autoregressive Bernoulli models over ``dim`` binary variables.
 
     :param int dim: number of binary variables ``D``.

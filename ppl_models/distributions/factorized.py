@@ -19,11 +19,17 @@ Markov chain           the previous variable      :math:`2n - 1`
 Fitting is closed form: each CPT entry is the empirical frequency of :math:`x_i = 1`
 among the data with that parent configuration (plus optional Beta pseudo-counts).
 
+:class:`ChainRuleBernoulli` is the module that holds the tables (as buffers: they are fitted
+from counts, not by gradients); calling it returns the :class:`BayesNetBernoulli`
+distribution that scores and samples, as every exact model here does. The three named
+structures are the registered kinds ``"full"``, ``"independent"`` and ``"markov"``.
+
 References:
 
 1. Koller & Friedman, "Probabilistic Graphical Models", MIT Press 2009, ch. 3 and 17.
 """
 
+import copy
 import math
 from collections.abc import Sequence
 
@@ -32,11 +38,18 @@ from pyro.distributions import TorchDistribution
 from pyro.distributions.torch_distribution import ExpandedDistribution
 from torch.distributions import constraints
 
-from ppl_models.distributions.autoregressive import check_order
+from ppl_models.distributions.autoregressive import check_order, order_config
 from ppl_models.distributions.binary_input import check_binary
+from ppl_models.distributions.lazy import LazyDistribution
+from ppl_models.registry import ModelTooLarge, register
 
 __all__ = [
+    "BayesNetBernoulli",
     "ChainRuleBernoulli",
+    "FullJointBernoulli",
+    "config_index",
+    "IndependentBernoulli",
+    "MarkovBernoulli",
     "full_parents",
     "independent_parents",
     "markov_parents",
@@ -74,12 +87,51 @@ def _approx(count: int) -> str:
     return f"{count / 10**exponent:.2f}e{exponent}" if exponent < 300 else f"~1e{exponent}"
 
 
-class ChainRuleBernoulli(TorchDistribution):
+class BayesNetBernoulli(TorchDistribution):
+    """A Bernoulli Bayes net with fixed tables (see :class:`ChainRuleBernoulli`).
+
+    :param parents: ``n`` tuples of parent variables.
+    :param probs: ``n`` tensors, ``probs[i]`` of shape ``(2 ** len(parents[i]),)``.
+    :param Tensor order: the sampling order, a permutation of ``range(n)``.
+    """
+
+    arg_constraints = {}
+    support = constraints.independent(constraints.boolean, 1)
+
+    def __init__(self, parents, probs, order, validate_args=None):
+        self.parents, self.probs, self.order = parents, probs, order
+        super().__init__(torch.Size(), torch.Size([len(parents)]), validate_args=validate_args)
+
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
+        """Exact :math:`\\log p(x)` in nats, shape ``value.shape[:-1]``."""
+        check_binary(value, self.event_shape[0], "value")
+        lp = value.new_zeros(value.shape[:-1])
+        for i, pa in enumerate(self.parents):
+            p = self.probs[i].to(value)[config_index(value, pa)]
+            lp = lp + torch.where(value[..., i] == 1, torch.log(p), torch.log1p(-p))
+        return lp
+
+    def sample(self, sample_shape=()) -> torch.Tensor:
+        shape = self._extended_shape(sample_shape)
+        x = self.probs[0].new_zeros(shape)
+        for i in self.order.tolist():
+            p = self.probs[i][config_index(x, self.parents[i])]
+            x[..., i] = torch.bernoulli(p)
+        return x
+
+    def expand(self, batch_shape, _instance=None):
+        return ExpandedDistribution(self, batch_shape)
+
+
+@register("chain_rule", "exact")
+class ChainRuleBernoulli(LazyDistribution):
     """A Bernoulli Bayes net: each variable given a chosen set of earlier variables.
 
-    Parent configurations are indexed little-endian: entry ``j`` of ``probs[i]`` is
-    :math:`p(x_i = 1 \\mid x_{pa(i)})` where bit ``m`` of ``j`` is the value of the
-    ``m``-th parent in ``parents[i]``.
+    ``ChainRuleBernoulli(parents)()`` is a :class:`BayesNetBernoulli` with exact
+    ``log_prob`` and ancestral ``sample``. Parent configurations are indexed little-endian:
+    entry ``j`` of ``probs[i]`` is :math:`p(x_i = 1 \\mid x_{pa(i)})` where bit ``m`` of ``j``
+    is the value of the ``m``-th parent in ``parents[i]``. The tables are one buffer, so
+    ``state_dict`` saves them and ``.to(device)`` moves them.
 
     :param parents: ``n`` tuples; ``parents[i]`` lists variables that precede ``i`` in
         ``order``.
@@ -88,42 +140,39 @@ class ChainRuleBernoulli(TorchDistribution):
     :param order: permutation of ``range(n)``; raster if None.
     :param int max_table_entries: refuse structures whose tables would exceed this.
     :raises ValueError: on a parent that does not precede its child, bad table shapes or
-        values, or tables too large to allocate.
+        values, or tables too large to allocate (:class:`~ppl_models.registry.ModelTooLarge`).
     """
 
-    arg_constraints = {}
-    support = constraints.independent(constraints.boolean, 1)
+    #: Fitted in closed form by :meth:`fit`, not by gradients.
+    closed_form = True
 
     def __init__(self, parents, probs=None, order=None, *,
-                 max_table_entries: int = DEFAULT_MAX_TABLE_ENTRIES, validate_args=None):
+                 max_table_entries: int = DEFAULT_MAX_TABLE_ENTRIES):
+        super().__init__()
         n = len(parents)
-        self.order = check_order(order, n)
+        self.max_table_entries = int(max_table_entries)
+        self.register_buffer("order", check_order(order, n))
         self.parents = [tuple(int(p) for p in pa) for pa in parents]
         self._check_parents()
-        entries = self.count_parameters(self.parents)
-        if entries > max_table_entries:
-            raise ValueError(
-                f"ChainRuleBernoulli over n={n} variables needs {_approx(entries)} table "
-                f"entries ({_approx(entries * 4)} bytes as float32); max_table_entries="
-                f"{max_table_entries}. Use fewer parents (e.g. .markov or .independent).")
-        self.probs = self._check_probs(probs)
-        super().__init__(torch.Size(), torch.Size([n]), validate_args=validate_args)
+        _refuse_if_too_large(self.count_parameters(self.parents), n, self.max_table_entries)
+        self.sizes = [2 ** len(pa) for pa in self.parents]
+        self.register_buffer("table", torch.cat(self._check_probs(probs)))
 
     # --- structures -------------------------------------------------------------------
     @classmethod
-    def full(cls, n: int, probs=None, order=None, **kwargs) -> "ChainRuleBernoulli":
+    def full(cls, n: int, probs=None, order=None, **kwargs) -> "FullJointBernoulli":
         """The full joint (``2^n - 1`` parameters); refused when the tables are too large."""
-        return cls(full_parents(check_order(order, n).tolist()), probs, order, **kwargs)
+        return FullJointBernoulli(n, order, probs=probs, **kwargs)
 
     @classmethod
-    def independent(cls, n: int, probs=None, order=None, **kwargs) -> "ChainRuleBernoulli":
+    def independent(cls, n: int, probs=None, order=None, **kwargs) -> "IndependentBernoulli":
         """Fully independent variables (``n`` parameters)."""
-        return cls(independent_parents(n), probs, order, **kwargs)
+        return IndependentBernoulli(n, order, probs=probs, **kwargs)
 
     @classmethod
-    def markov(cls, n: int, probs=None, order=None, **kwargs) -> "ChainRuleBernoulli":
+    def markov(cls, n: int, probs=None, order=None, **kwargs) -> "MarkovBernoulli":
         """A first-order Markov chain along ``order`` (``2n - 1`` parameters)."""
-        return cls(markov_parents(check_order(order, n).tolist()), probs, order, **kwargs)
+        return MarkovBernoulli(n, order, probs=probs, **kwargs)
 
     @staticmethod
     def count_parameters(parents) -> int:
@@ -133,11 +182,28 @@ class ChainRuleBernoulli(TorchDistribution):
     @property
     def num_parameters(self) -> int:
         """Free parameters: one per CPT entry."""
-        return self.count_parameters(self.parents)
+        return self.table.numel()
+
+    @property
+    def probs(self) -> list[torch.Tensor]:
+        """``probs[i]``: the table of variable ``i``, a view into the one buffer."""
+        return list(self.table.split(self.sizes))
+
+    @property
+    def config(self) -> dict:
+        return {"parents": [list(pa) for pa in self.parents], "order": order_config(self.order),
+                "max_table_entries": self.max_table_entries}
+
+    def forward(self, context=None) -> BayesNetBernoulli:
+        """The distribution over :math:`\\{0,1\\}^n` these tables define (no context)."""
+        if context is not None:
+            raise ValueError(f"{type(self).__name__} takes no context (a table model is "
+                             "unconditional)")
+        return BayesNetBernoulli(self.parents, self.probs, self.order)
 
     # --- fitting ----------------------------------------------------------------------
     def fit(self, x: torch.Tensor, alpha: float = 0.0, beta: float = 0.0) -> "ChainRuleBernoulli":
-        """Closed-form fit of every CPT entry from counts; returns a new distribution.
+        """Closed-form fit of every CPT entry from counts; returns a new fitted module.
 
         Entry :math:`p = (n_1 + \\alpha) / (n + \\alpha + \\beta)`, with :math:`n` the data
         having that parent configuration and :math:`n_1` those among them with
@@ -149,14 +215,15 @@ class ChainRuleBernoulli(TorchDistribution):
         :param float alpha: pseudo-count of ones (Beta prior's first parameter).
         :param float beta: pseudo-count of zeros.
         """
-        check_binary(x, self.event_shape[0], "x")
+        n = len(self.parents)
+        check_binary(x, n, "x")
         if x.dim() != 2:
-            raise ValueError(f"x must have shape (N, {self.event_shape[0]}), got {tuple(x.shape)}")
-        if alpha < 0 or beta < 0:
+            raise ValueError(f"x must have shape (N, {n}), got {tuple(x.shape)}")
+        if not (alpha >= 0 and beta >= 0):  # also refuses NaN
             raise ValueError(f"pseudo-counts must be >= 0, got alpha={alpha}, beta={beta}")
         probs = []
         for i, pa in enumerate(self.parents):
-            idx = self._config_index(x, pa)
+            idx = config_index(x, pa)
             size = 2 ** len(pa)
             total = torch.bincount(idx, minlength=size).to(x.dtype)
             ones = torch.bincount(idx, weights=x[:, i], minlength=size).to(x.dtype)
@@ -164,39 +231,11 @@ class ChainRuleBernoulli(TorchDistribution):
             p = torch.where(denom > 0, (ones + alpha) / denom.clamp_min(1e-30),
                             torch.full_like(denom, 0.5))
             probs.append(p)
-        return type(self)(self.parents, probs, self.order)
+        fitted = copy.deepcopy(self)
+        fitted.table = torch.cat(probs).to(self.table)
+        return fitted
 
-    # --- density and sampling ---------------------------------------------------------
-    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
-        """Exact :math:`\\log p(x)` in nats, shape ``value.shape[:-1]``."""
-        check_binary(value, self.event_shape[0], "value")
-        lp = value.new_zeros(value.shape[:-1])
-        for i, pa in enumerate(self.parents):
-            p = self.probs[i].to(value)[self._config_index(value, pa)]
-            lp = lp + torch.where(value[..., i] == 1, torch.log(p), torch.log1p(-p))
-        return lp
-
-    def sample(self, sample_shape=()) -> torch.Tensor:
-        shape = self._extended_shape(sample_shape)
-        x = torch.zeros(shape)
-        for i in self.order.tolist():
-            p = self.probs[i][self._config_index(x, self.parents[i])]
-            x[..., i] = torch.bernoulli(p)
-        return x
-
-    def expand(self, batch_shape, _instance=None):
-        return ExpandedDistribution(self, batch_shape)
-
-    # --- helpers ----------------------------------------------------------------------
-    @staticmethod
-    def _config_index(x: torch.Tensor, pa: tuple[int, ...]) -> torch.Tensor:
-        """Little-endian index of each datum's parent configuration, shape ``x.shape[:-1]``."""
-        if not pa:
-            return torch.zeros(x.shape[:-1], dtype=torch.long, device=x.device)
-        bits = x[..., list(pa)].long()
-        weights = 2 ** torch.arange(len(pa), device=x.device)
-        return (bits * weights).sum(-1)
-
+    # --- checks -----------------------------------------------------------------------
     def _check_parents(self):
         position = torch.empty_like(self.order)
         position[self.order] = torch.arange(len(self.order))
@@ -210,16 +249,104 @@ class ChainRuleBernoulli(TorchDistribution):
 
     def _check_probs(self, probs):
         if probs is None:
-            return [torch.full((2 ** len(pa),), 0.5) for pa in self.parents]
+            return [torch.full((size,), 0.5) for size in self.sizes]
         if len(probs) != len(self.parents):
             raise ValueError(f"probs must hold {len(self.parents)} tables, got {len(probs)}")
         checked = []
-        for i, (p, pa) in enumerate(zip(probs, self.parents, strict=True)):
+        for i, (p, size) in enumerate(zip(probs, self.sizes, strict=True)):
             p = torch.as_tensor(p, dtype=torch.get_default_dtype())
-            if p.shape != (2 ** len(pa),):
-                raise ValueError(f"probs[{i}] must have shape ({2 ** len(pa)},), "
-                                 f"got {tuple(p.shape)}")
+            if p.shape != (size,):
+                raise ValueError(f"probs[{i}] must have shape ({size},), got {tuple(p.shape)}")
             if torch.isnan(p).any() or (p < 0).any() or (p > 1).any():
                 raise ValueError(f"probs[{i}] must lie in [0, 1]")
             checked.append(p)
         return checked
+
+
+class _NamedStructure(ChainRuleBernoulli):
+    """A structure named by its parent sets' rule, configured by ``dim`` and ``order``."""
+
+    def __init__(self, parents, dim, order, probs, max_table_entries):
+        super().__init__(parents, probs, order, max_table_entries=max_table_entries)
+        self.dim = dim
+
+    @property
+    def config(self) -> dict:
+        return {"dim": self.dim, "order": order_config(self.order),
+                "max_table_entries": self.max_table_entries}
+
+
+@register("independent", "exact", report={}, report_share=0.0)
+class IndependentBernoulli(_NamedStructure):
+    """Fully independent binary variables: ``n`` parameters.
+
+    :param int dim: number of variables ``n``.
+    :param order: sampling order (any order gives the same distribution).
+    :param probs: the ``n`` one-entry tables, all 0.5 if None.
+    :param int max_table_entries: see :class:`ChainRuleBernoulli`.
+    """
+
+    def __init__(self, dim: int, order=None, *, probs=None,
+                 max_table_entries: int = DEFAULT_MAX_TABLE_ENTRIES):
+        super().__init__(independent_parents(_check_dim(dim)), dim, order, probs,
+                         max_table_entries)
+
+
+@register("markov", "exact", report={}, report_share=0.0)
+class MarkovBernoulli(_NamedStructure):
+    """A first-order Markov chain along ``order``: ``2n - 1`` parameters.
+
+    :param int dim: number of variables ``n``.
+    :param order: the chain's order, raster if None.
+    :param probs: the tables, all 0.5 if None.
+    :param int max_table_entries: see :class:`ChainRuleBernoulli`.
+    """
+
+    def __init__(self, dim: int, order=None, *, probs=None,
+                 max_table_entries: int = DEFAULT_MAX_TABLE_ENTRIES):
+        order = check_order(order, _check_dim(dim))
+        super().__init__(markov_parents(order.tolist()), dim, order, probs, max_table_entries)
+
+
+@register("full", "exact", report={}, report_share=0.0)
+class FullJointBernoulli(_NamedStructure):
+    """The full joint table: ``2^n - 1`` parameters, refused (before anything is allocated)
+    when they exceed ``max_table_entries``.
+
+    :param int dim: number of variables ``n``.
+    :param order: the chain-rule order, raster if None.
+    :param probs: the tables, all 0.5 if None.
+    :param int max_table_entries: see :class:`ChainRuleBernoulli`.
+    """
+
+    def __init__(self, dim: int, order=None, *, probs=None,
+                 max_table_entries: int = DEFAULT_MAX_TABLE_ENTRIES):
+        # 2^n - 1 is known without the O(n^2) parent lists: refuse a huge n at once.
+        _refuse_if_too_large(2 ** _check_dim(dim) - 1, dim, max_table_entries)
+        order = check_order(order, dim)
+        super().__init__(full_parents(order.tolist()), dim, order, probs, max_table_entries)
+
+
+def _check_dim(dim) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+        raise ValueError(f"dim must be a positive int, got {dim!r}")
+    return dim
+
+
+def _refuse_if_too_large(entries: int, n: int, max_table_entries: int) -> None:
+    if entries > max_table_entries:
+        formula = f"2^{n} - 1" if entries == 2**n - 1 else "sum of 2^|pa(i)|"
+        raise ModelTooLarge(
+            f"ChainRuleBernoulli over n={n} variables needs {_approx(entries)} table "
+            f"entries ({_approx(entries * 4)} bytes as float32); max_table_entries="
+            f"{max_table_entries}. Use fewer parents (e.g. .markov or .independent).",
+            num_parameters=entries, formula=formula)
+
+
+def config_index(x: torch.Tensor, pa: tuple[int, ...]) -> torch.Tensor:
+    """Little-endian index of each datum's parent configuration, shape ``x.shape[:-1]``."""
+    if not pa:
+        return torch.zeros(x.shape[:-1], dtype=torch.long, device=x.device)
+    bits = x[..., list(pa)].long()
+    weights = 2 ** torch.arange(len(pa), device=x.device)
+    return (bits * weights).sum(-1)

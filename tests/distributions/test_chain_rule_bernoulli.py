@@ -49,13 +49,13 @@ def test_mle_maximises_the_likelihood():
     g = torch.Generator().manual_seed(1)
     x = torch.bernoulli(torch.full((300, 5), 0.4), generator=g)
     d = ChainRuleBernoulli.markov(5).fit(x)
-    best = d.log_prob(x).sum()
+    best = d().log_prob(x).sum()
     for i in range(5):
         for j in range(len(d.probs[i])):
             for delta in (-0.02, 0.02):
                 probs = [p.clone() for p in d.probs]
                 probs[i][j] = (probs[i][j] + delta).clamp(0.01, 0.99)
-                assert ChainRuleBernoulli(d.parents, probs).log_prob(x).sum() < best
+                assert ChainRuleBernoulli(d.parents, probs)().log_prob(x).sum() < best
 
 
 def test_pseudo_counts():
@@ -68,9 +68,9 @@ def test_unseen_configuration_gets_one_half_and_finite_prior_gives_finite_nll():
     x = torch.zeros(10, 2)
     mle = ChainRuleBernoulli.markov(2).fit(x)
     assert mle.probs[1][1].item() == 0.5  # x_0 = 1 never observed
-    assert mle.log_prob(torch.ones(1, 2)).item() == float("-inf")  # exact: p(x_0=1) = 0
+    assert mle().log_prob(torch.ones(1, 2)).item() == float("-inf")  # exact: p(x_0=1) = 0
     smoothed = ChainRuleBernoulli.markov(2).fit(x, alpha=1, beta=1)
-    assert torch.isfinite(smoothed.log_prob(torch.ones(1, 2))).all()
+    assert torch.isfinite(smoothed().log_prob(torch.ones(1, 2))).all()
 
 
 def test_parents_must_precede():

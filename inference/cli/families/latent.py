@@ -1,0 +1,129 @@
+"""The latent family on the command line: a model/guide pair fitted by SVI on an ELBO, scored
+by the ELBO and an importance-weighted estimate, both bounds and named so."""
+
+from __future__ import annotations
+
+__all__ = ["LatentCLI"]
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from inference.cli.families.family import FamilyCLI, RunSettings, model_data
+from inference.cli.fitting import FitResult, fit_vae
+from inference.training import OBJECTIVES
+from ppl_models.data import DataSplits
+from ppl_models.registry import Option, num_parameters
+
+_ENTRY_KEYS = ("estimator", "nll_nats", "stderr_nats", "bits_per_dim", "elbo_estimator",
+               "neg_elbo_nats", "neg_elbo_stderr_nats", "neg_elbo_bits_per_dim", "rate_nats",
+               "distortion_nats", "active_units", "mean_ess", "max_pareto_k",
+               "fraction_reliable", "iw_samples", "iw_seed")
+
+
+class LatentCLI(FamilyCLI):
+    """Latent-variable programs: ``m.model(x)`` and ``m.guide(x)``."""
+
+    name = "latent"
+    options = (
+        Option("objective", "trace", "trace: Trace_ELBO; meanfield: analytic KL; renyi: the "
+               "IWAE bound with --particles samples", type=str, choices=OBJECTIVES),
+        Option("particles", 1, "samples per datum in the objective"),
+        Option("kl_warmup", 0, "updates over which the KL weight rises from 0 to 1 (0: none)"),
+        Option("iw_samples", 1000, "importance samples K of the test IWAE-K estimate"),
+    )
+    report_defaults = {"objective": "meanfield", "iw_samples": 500}
+    evaluate_options = (
+        Option("iw_samples", 1000, "importance samples K of the IWAE-K estimate"),
+        Option("iw_seed", None, "seed of the importance draws (default: the training run's "
+               "seed, which 'train' used)"),
+    )
+    best_key = "best_valid_neg_elbo_nats"
+    scored_as = "has no exact likelihood (ELBO and IWAE-K bounds)"
+
+    def check(self, settings: dict[str, Any]) -> None:
+        for name in ("particles", "iw_samples"):
+            if settings.get(name) is not None and settings[name] < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
+                                 f"got {settings[name]}")
+        if settings.get("kl_warmup") is not None and settings["kl_warmup"] < 0:
+            raise ValueError(f"--kl-warmup must be >= 0, got {settings['kl_warmup']}")
+        if settings.get("iw_seed") is not None and settings["iw_seed"] < 0:
+            raise ValueError(f"--iw-seed must be >= 0, got {settings['iw_seed']}")
+
+    def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
+        return fit_vae(model, model_data(model, splits, "train"),
+                       model_data(model, splits, "valid"), epochs=run.epochs,
+                       objective=settings["objective"], particles=settings["particles"],
+                       kl_warmup=settings["kl_warmup"], batch_size=run.batch_size, lr=run.lr,
+                       patience=run.patience, max_seconds=run.max_seconds, seed=run.seed,
+                       checkpoint_dir=run.checkpoint_dir, resume=run.resume,
+                       log_fn=_log_epoch if log else None)
+
+    def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
+        # Imported on use: the diagnostics pull in ArviZ, seconds of start-up that other
+        # families' commands need not pay.
+        from inference.cli.vae_evaluation import evaluate_vae
+
+        if settings.get("iw_seed") is not None:  # evaluate --iw-seed
+            seed = settings["iw_seed"]
+        return evaluate_vae(model, model_data(model, splits, split),
+                            iw_samples=settings["iw_samples"], seed=seed)
+
+    def sample(self, model, num: int) -> torch.Tensor:
+        return model.sample(num)
+
+    def train_figures(self, out: Path, fit: FitResult, splits, seed) -> None:
+        from inference.cli.vae_figures import save_vae_figures
+
+        save_vae_figures(out, fit.model, fit.history, model_data(fit.model, splits, "test"),
+                         seed)
+
+    def report_entry(self, fit: FitResult, splits: DataSplits, settings, seed) -> dict[str, Any]:
+        scores = self.evaluate(fit.model, splits, "test", settings, seed)
+        return {
+            "status": "fitted",
+            **{k: scores[k] for k in _ENTRY_KEYS},
+            "n_test": scores["n"],
+            "num_parameters": num_parameters(fit.model),
+            "latent_dim": fit.model.latent_dim,
+            "epochs": fit.epochs,
+            "best_epoch": fit.history.best_epoch,
+            "seconds": fit.seconds,
+            "fit": fit.method,
+        }
+
+    def report_estimators(self, settings) -> dict[str, str]:
+        k = settings["iw_samples"]
+        return {
+            "ELBO": "evidence lower bound, mean over guide draws: its NLL is an upper bound",
+            f"IWAE-{k}": f"importance-weighted bound with {k} guide draws per image: an upper "
+                         "bound on the NLL in expectation, tighter than the ELBO",
+        }
+
+    def report_figures(self, out: Path, fits, entries) -> list[tuple[str, str]]:
+        from inference.cli.vae_figures import save_vae_rate_distortion
+
+        exact = {k: m["nll_nats"] for k, m in entries.items()
+                 if m["status"] == "fitted" and m["estimator"] == "exact"}
+        references = {}
+        if exact:
+            best = min(exact, key=exact.get)
+            references = {f"{best}, exact NLL": exact[best]}
+        written = []
+        for kind, fit in fits.items():
+            name = "rate_distortion.png" if len(fits) == 1 else f"rate_distortion_{kind}.png"
+            save_vae_rate_distortion(out / name, fit.history, entries[kind],
+                                     references=references)
+            written.append((name, f"{kind}: validation rate and distortion per epoch, its "
+                                  "test point, and lines of equal R + D (= -ELBO)"))
+        return written
+
+
+def _log_epoch(record: dict[str, Any]) -> None:
+    print(f"epoch {record['epoch']}: train loss {record['train_loss']:.3f}, valid ELBO "
+          f"{record['valid_elbo']:.3f} (rate {record['valid_rate']:.3f}, distortion "
+          f"{record['valid_distortion']:.3f}) nats ({record['seconds']:.1f} s)",
+          file=sys.stderr, flush=True)

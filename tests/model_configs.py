@@ -1,0 +1,34 @@
+"""A small configuration of every built-in kind, and a way to make its parameters far from
+their defaults, so a lossy save/load would show."""
+
+import torch
+
+from ppl_models import registry
+
+N = 6
+IMAGE = (1, 2, 3)  # N pixels
+
+SMALL = {
+    "chain_rule": {"parents": [[], [0], [0, 1], [1], [], [2, 4]]},
+    "independent": {"dim": N},
+    "markov": {"dim": N, "order": [2, 0, 1, 5, 4, 3]},
+    "full": {"dim": N},
+    "fvsbn": {"dim": N, "order": [5, 4, 3, 2, 1, 0]},
+    "nade": {"dim": N, "hidden": 5, "context_dim": 0},
+    "vae": {"input_shape": list(IMAGE), "latent_dim": 2, "hidden": [7],
+            "likelihood": "nade", "nade_hidden": 4},
+}
+
+
+def trained_like(kind: str, seed: int = 0):
+    """``kind`` built from :data:`SMALL` with every parameter and table randomised."""
+    if kind not in SMALL:
+        raise AssertionError(f"add a small configuration of the new kind {kind!r} to SMALL")
+    torch.manual_seed(seed)
+    model = registry.build(kind, **SMALL[kind])
+    if getattr(model, "closed_form", False):
+        return model.fit(torch.bernoulli(torch.rand(40, N)), alpha=0.5, beta=0.5)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.5)
+    return model
