@@ -17,7 +17,7 @@ import torch
 from inference.metrics import evaluate_nll
 from inference.training import MLEStep, Trainer
 from ppl_models.data import load_binarized_mnist
-from ppl_models.distributions import FVSBN, NADE
+from ppl_models import registry
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEFAULT_DATA = SHARED / "data" / "binarized_mnist.npz"
@@ -43,13 +43,19 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def _options(args) -> dict:
+    """The kind's own options (NADE's ``hidden``; none for FVSBN), from the registry."""
+    return {o.name: getattr(args, o.dest) for o in registry.entry(args.model).options}
+
+
 def main(args):
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     data = load_binarized_mnist(args.data)
     train = data["train"][: args.train_limit]
-    model = NADE(784, args.hidden) if args.model == "nade" else FVSBN(784)
+    options = _options(args)
+    model = registry.build(args.model, dim=784, **options)
     model.init_bias_from_data(train)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     # Cosine decay to zero over the whole budget, in updates: the last epochs average out
@@ -70,7 +76,7 @@ def main(args):
     result = {
         "benchmark": "binarized_mnist_nll",
         "model": args.model,
-        "hidden": args.hidden if args.model == "nade" else None,
+        "hidden": options.get("hidden"),
         "estimator": "exact",
         "binarisation": "fixed (Larochelle & Murray 2011)",
         "seed": args.seed,
