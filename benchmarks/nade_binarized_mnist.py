@@ -16,8 +16,8 @@ import torch
 
 from inference.metrics import evaluate_nll
 from inference.training import MLEStep, Trainer
-from ppl_models.data import load_binarized_mnist
 from ppl_models import registry
+from ppl_models.data import load_binarized_mnist
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEFAULT_DATA = SHARED / "data" / "binarized_mnist.npz"

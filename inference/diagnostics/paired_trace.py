@@ -12,10 +12,11 @@ site with ``is_observed``; the **latent sites** are the model's other sample sit
 ``len(x)`` elements. A per-datum log-density of a site sums its ``log_prob`` over every
 dimension right of the data plate, giving shape ``(S, N)``.
 
-Log-densities are read unscaled (masks still apply): a ``poutine.scale`` for KL annealing
-or a subsampling plate's ``N / B`` changes the objective being optimised, not the model the
-diagnostics describe. With unit scales the sum over data of ``log_joint - log_guide`` is
-exactly what ``Trace_ELBO`` adds up.
+The log-densities are read by :func:`~inference.objectives.elbo_terms`, the one reader the
+training step uses too, with :meth:`PairedTrace.per_datum` as its reduction: unscaled (masks
+still apply), since a ``poutine.scale`` for KL annealing or a subsampling plate's ``N / B``
+changes the objective being optimised, not the model the diagnostics describe. With unit
+scales the sum over data of ``log_joint - log_guide`` is exactly what ``Trace_ELBO`` adds up.
 
 References
 
@@ -26,16 +27,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyro
 import torch
 from pyro import poutine
-from pyro.distributions.util import scale_and_mask
 from pyro.poutine.trace_struct import Trace
 from pyro.poutine.util import prune_subsample_sites
 from torch import Tensor
 
 from inference.diagnostics.seeded import preserved_rng
+from inference.objectives import ELBOTerms, elbo_terms
 
 __all__ = ["PARTICLE_PLATE", "PairedTrace", "SiteRoles", "find_site_roles", "trace_pair"]
 
@@ -116,21 +118,30 @@ class PairedTrace:
     roles: SiteRoles
     num_particles: int
 
+    @cached_property
+    def terms(self) -> ELBOTerms:
+        """The draws' :class:`~inference.objectives.ELBOTerms`, each ``(S, N)``; read once."""
+        return elbo_terms(self.model_trace, self.guide_trace,
+                          reduce=lambda log_prob, site: self.per_datum(log_prob, site["name"]))
+
     def log_likelihood(self) -> Tensor:
         r""":math:`\log p(x \mid z_s)` summed over the observed sites, shape ``(S, N)``."""
-        return self._sum(self.model_trace, self.roles.observed_sites)
+        return self._expand(self.terms.log_likelihood)
 
     def log_prior(self) -> Tensor:
         r""":math:`\log p(z_s)` summed over the model's latent sites, shape ``(S, N)``."""
-        return self._sum(self.model_trace, self.roles.all_latent_sites)
+        return self._expand(self.terms.log_prior)
 
     def log_guide(self) -> Tensor:
         r""":math:`\log q(z_s \mid x)` summed over every guide site, shape ``(S, N)``."""
-        return self._sum(self.guide_trace, [n for n, _ in _sample_sites(self.guide_trace)])
+        return self._expand(self.terms.log_guide)
 
     def log_weight(self) -> Tensor:
-        r"""Importance log-weights :math:`\log p(x, z_s) - \log q(z_s \mid x)`, ``(S, N)``."""
-        return self.log_likelihood() + self.log_prior() - self.log_guide()
+        r"""Importance log-weights :math:`\log p(x, z_s) - \log q(z_s \mid x)`, ``(S, N)``.
+
+        The per-draw ELBO, :attr:`ELBOTerms.elbo <inference.objectives.ELBOTerms.elbo>`.
+        """
+        return self._expand(self.terms.elbo)
 
     def per_datum(self, tensor: Tensor, name: str, *, event_ndim: int = 0,
                   keep_dims: bool = False) -> Tensor:
@@ -163,9 +174,9 @@ class PairedTrace:
         tensor = tensor.reshape(tensor.shape[0], tensor.shape[data_axis], *tail)
         return tensor.expand(self.num_particles, self.roles.num_data, *tail)
 
-    def _sum(self, trace: Trace, names) -> Tensor:
-        total = sum(self.per_datum(_log_prob(trace.nodes[name]), name) for name in names)
-        return total.expand(self.num_particles, self.roles.num_data)
+    def _expand(self, tensor: Tensor) -> Tensor:
+        # A term with no sites behind it is a scalar zero.
+        return tensor.expand(self.num_particles, self.roles.num_data)
 
 
 def trace_pair(model: Callable, guide: Callable, x: Tensor, roles: SiteRoles, *,
@@ -221,11 +232,6 @@ def _traces(model, guide, x, num_particles, max_plate_nesting) -> tuple[Trace, T
         guide_trace.compute_log_prob()
         model_trace.compute_log_prob()
     return model_trace, guide_trace
-
-
-def _log_prob(site: dict) -> Tensor:
-    # Unscaled but masked: see the module docstring.
-    return scale_and_mask(site["unscaled_log_prob"], 1.0, site["mask"])
 
 
 def _sample_sites(trace: Trace):

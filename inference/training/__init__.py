@@ -1,7 +1,7 @@
 """One training loop driven by small step objects, with atomic checkpoints and exact resume."""
 
 from inference.training.checkpoint import load_checkpoint, save_checkpoint
-from inference.training.history import History
+from inference.training.history import MODES, History
 from inference.training.mle_step import MLEStep
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
@@ -12,6 +12,7 @@ __all__ = [
     "Batch",
     "History",
     "MLEStep",
+    "MODES",
     "OBJECTIVES",
     "SVIStep",
     "Step",

@@ -13,16 +13,12 @@ An ordinary torch optimiser updates the parameters of the module(s) that own ``m
 store is never used.
 
 Besides the loss each step reports the ELBO split into *rate* and *distortion* (Alemi et al.
-2018), per datum, read off one trace of the guide and of the model replayed on the same
-draw :math:`z \sim q(z \mid x)`:
-
-.. math:: R = \log q(z \mid x) - \log p(z), \qquad D = -\log p(x \mid z), \qquad
-          \mathrm{ELBO} = -(R + D).
-
-**KL warm-up** (Bowman et al. 2016; Sønderby et al. 2016) multiplies the log-densities of
-the latent sites by :math:`\beta`, rising linearly from 0 to 1 over ``kl_warmup_steps``
-updates, so the optimised objective is :math:`D + \beta R` (with the analytic KL in place of
-:math:`R` for ``"meanfield"``).
+2018), per datum, read by :func:`~inference.objectives.elbo_terms` off the very traces the
+loss was built from (no second pass). **KL warm-up** (Bowman et al. 2016; Sønderby et al.
+2016) weighs the latent sites by :math:`\beta`, rising linearly from 0 to 1 over
+``kl_warmup_steps`` updates (:mod:`inference.objectives.kl_warmup`), so the optimised
+objective is :math:`D + \beta R` (with the analytic KL in place of :math:`R` for
+``"meanfield"``).
 
 References:
 
@@ -44,14 +40,17 @@ from typing import Any
 import pyro
 import torch
 from pyro import poutine
-from pyro.distributions.util import scale_and_mask
-from pyro.infer import ELBO, RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
+from pyro.infer import ELBO, RenyiELBO
 from pyro.infer.util import is_validation_enabled
-from pyro.poutine.messenger import Messenger
-from pyro.poutine.runtime import effectful
-from pyro.poutine.util import site_is_subsample
 from torch import Tensor, nn
 
+from inference.objectives import LatentScale, elbo_terms, kl_warmup_beta
+from inference.objectives.pyro_compat import (
+    RenyiELBOKeepingTraces,
+    TraceELBOKeepingTraces,
+    TraceMeanFieldELBOKeepingTraces,
+    declare_params,
+)
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
 
@@ -145,9 +144,7 @@ class SVIStep:
     @property
     def beta(self) -> float:
         """Weight of the latent sites' log-densities in the next update, in [0, 1]."""
-        if self.kl_warmup_steps == 0:
-            return 1.0
-        return min(1.0, self.num_updates / self.kl_warmup_steps)
+        return kl_warmup_beta(self.num_updates, self.kl_warmup_steps)
 
     def train_step(self, batch: Batch) -> dict[str, float]:
         """One optimiser update; see :meth:`Step.train_step`.
@@ -160,7 +157,7 @@ class SVIStep:
             self.module.train()
         model, guide = self.model, self.guide
         if self.beta != 1:
-            scale = _LatentScale(self.beta)
+            scale = LatentScale(self.beta)
             model, guide = scale(model), scale(guide)
         self.update.zero_grad()
         validate = is_validation_enabled() and (self.validate_every_step or not self._validated)
@@ -169,7 +166,7 @@ class SVIStep:
         self._validated = True
         # The ELBO already computed every site's log-density on this draw: read, don't redo.
         draws = self.elbo.num_particles if self.elbo.vectorize_particles else 1
-        terms = _elbo_terms(*self.elbo.last_traces, n * draws)
+        terms = _mean_terms(*self.elbo.last_traces, n * draws)
         self.elbo.last_traces = None  # release the batch's tensors
         self.update.step()
         self.num_updates += 1
@@ -178,9 +175,8 @@ class SVIStep:
     def _loss_and_grads(self, model: Callable, guide: Callable, args: tuple) -> float:
         """Sum over the batch of the objective; leaves its gradient in ``.grad``."""
         if isinstance(self.elbo, RenyiELBO):
-            # Pyro 1.9's RenyiELBO has no differentiable_loss, and its loss_and_grads
-            # backpropagates only when the trace holds "param" sites.
-            return self.elbo.loss_and_grads(_declare_params(model, self.module), guide, *args)
+            # No differentiable_loss in Pyro 1.9's RenyiELBO: see pyro_compat.declare_params.
+            return self.elbo.loss_and_grads(declare_params(model, self.module), guide, *args)
         loss = self.elbo.differentiable_loss(model, guide, *args)
         loss.backward()
         return loss.item()
@@ -198,7 +194,7 @@ class SVIStep:
                 guide_trace = poutine.trace(self.guide).get_trace(*args)
                 replayed = poutine.replay(self.model, trace=guide_trace)
                 model_trace = poutine.trace(replayed).get_trace(*args)
-                terms = _elbo_terms(model_trace, guide_trace, n)
+                terms = _mean_terms(model_trace, guide_trace, n)
         finally:
             self.module.train(was_training)
         return {"loss": -terms["elbo"], **terms}
@@ -221,72 +217,16 @@ class SVIStep:
         self.num_updates = int(state_dict["num_updates"])
 
 
-class _LatentScale(Messenger):
-    """Multiply the log-density of every latent (unobserved) sample site by ``beta``.
+def _mean_terms(model_trace: Any, guide_trace: Any, n: int) -> dict[str, float]:
+    """Per-datum means of rate, distortion and ELBO over ``n`` draws, as Python floats.
 
-    A handler rather than a ``beta`` argument of the model: the model stays the generative
-    program it claims to be, the step works for any model/guide pair, and scaling the latent
-    sites in *both* programs turns the ELBO's KL term (Monte Carlo in ``Trace_ELBO``, analytic
-    in ``TraceMeanField_ELBO``, which scales it by the guide site's scale) into
-    :math:`\\beta\\,\\mathrm{KL}` while the likelihood keeps weight 1. ``poutine.scale`` cannot
-    do this: it scales every site, observations included, and refuses ``beta = 0``.
-    """
-
-    def __init__(self, beta: float) -> None:
-        super().__init__()
-        self.beta = beta
-
-    def _process_message(self, msg: dict[str, Any]) -> None:
-        if msg["type"] == "sample" and not msg["is_observed"]:
-            msg["scale"] = self.beta * msg["scale"]
-
-
-def _declare_params(fn: Callable, module: nn.Module) -> Callable:
-    """``fn`` preceded by one local "param" site per parameter of ``module``.
-
-    The sites go through the handler stack (so traces record them) but never reach Pyro's
-    global parameter store, the way PyroModule's local-parameter mode declares them.
-    """
-
-    def declared(*args: Any, **kwargs: Any) -> Any:
-        for name, p in module.named_parameters():
-            effectful(type="param")(lambda *_, p=p, **__: p)(name, p, name=name)
-        return fn(*args, **kwargs)
-
-    return declared
-
-
-def _elbo_terms(model_trace: Any, guide_trace: Any, n: int) -> dict[str, float]:
-    """Per-datum rate, distortion and ELBO from one guide trace and its replayed model trace.
-
-    Log-densities are taken unscaled, so warm-up does not enter them.
+    Unscaled log-densities (:func:`~inference.objectives.elbo_terms`), so warm-up does not
+    enter them; one device sync for both numbers.
     """
     with torch.no_grad():
-        rate = distortion = torch.zeros(())
-        for site in _sample_sites(guide_trace):
-            rate = rate + _log_prob(site)
-        for site in _sample_sites(model_trace):
-            if site["is_observed"]:
-                distortion = distortion - _log_prob(site)
-            else:
-                rate = rate - _log_prob(site)
-        rate, distortion = (torch.stack([rate, distortion]) / n).tolist()
+        terms = elbo_terms(model_trace, guide_trace)
+        rate, distortion = (torch.stack([terms.rate, terms.distortion]) / n).tolist()
     return {"elbo": -(rate + distortion), "rate": rate, "distortion": distortion}
-
-
-def _sample_sites(trace: Any) -> list[dict[str, Any]]:
-    # A plate records its indices as a sample site; it is no random variable.
-    return [
-        s for s in trace.nodes.values() if s["type"] == "sample" and not site_is_subsample(s)
-    ]
-
-
-def _log_prob(site: dict[str, Any]) -> Tensor:
-    # Pyro's Trace.compute_log_prob leaves the unscaled, unmasked log-density on the site.
-    log_prob = site.get("unscaled_log_prob")
-    if log_prob is None:
-        log_prob = site["fn"].log_prob(site["value"])
-    return scale_and_mask(log_prob, mask=site["mask"]).sum()
 
 
 def _args(batch: Batch) -> tuple[tuple[Tensor, ...], int]:
@@ -335,38 +275,13 @@ def _make_elbo(objective: str, num_particles: int, renyi_alpha: float,
     if objective != "renyi":
         if renyi_alpha != 0:
             raise ValueError(f"renyi_alpha applies to objective='renyi' only, got {renyi_alpha}")
-        cls = _TraceELBO if objective == "trace" else _TraceMeanFieldELBO
+        cls = (TraceELBOKeepingTraces if objective == "trace"
+               else TraceMeanFieldELBOKeepingTraces)
         return cls(num_particles=num_particles, vectorize_particles=vectorize)
     if renyi_alpha == 1:
         raise ValueError("renyi_alpha must not be 1 (the ELBO itself: use objective='trace')")
-    return _RenyiELBO(alpha=renyi_alpha, num_particles=num_particles,
-                      vectorize_particles=vectorize)
-
-
-class _KeepLastTraces:
-    """Mixin for a Pyro ELBO: keep ``(model_trace, guide_trace)`` of the last particle.
-
-    Those traces hold the log-densities the loss was built from, so the step reads rate and
-    distortion off them instead of running the model a second time.
-    """
-
-    last_traces: tuple[Any, Any] | None = None
-
-    def _get_trace(self, model, guide, args, kwargs):
-        self.last_traces = super()._get_trace(model, guide, args, kwargs)
-        return self.last_traces
-
-
-class _TraceELBO(_KeepLastTraces, Trace_ELBO):
-    pass
-
-
-class _TraceMeanFieldELBO(_KeepLastTraces, TraceMeanField_ELBO):
-    pass
-
-
-class _RenyiELBO(_KeepLastTraces, RenyiELBO):
-    pass
+    return RenyiELBOKeepingTraces(alpha=renyi_alpha, num_particles=num_particles,
+                                  vectorize_particles=vectorize)
 
 
 def _check_int(value: Any, name: str, *, minimum: int) -> None:

@@ -2,9 +2,12 @@
 
 The loop knows nothing about models or losses; it feeds batches to a
 :class:`~inference.training.step.Step` and records the mean per-example numbers it returns.
-Every source of randomness it touches is checkpointed (the shuffle generator and the global
-torch / Python / numpy RNGs), so training ``k`` epochs, stopping, building everything anew and
-resuming gives bit-for-bit the run that was never interrupted.
+One *monitored* validation metric (the loss by default, or any number the step's
+``eval_step`` or an ``evaluate`` callback reports, e.g. a sample metric) selects the best
+epoch and drives early stopping. Every source of randomness it touches is checkpointed (the
+shuffle generator and the global torch / Python / numpy RNGs, after the callback has run), so
+training ``k`` epochs, stopping, building everything anew and resuming gives bit-for-bit the
+run that was never interrupted.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from inference.training.checkpoint import load_checkpoint, save_checkpoint
-from inference.training.history import History
+from inference.training.history import MODES, History
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
 
@@ -86,9 +89,11 @@ class Trainer:
 
     Each epoch visits the training examples once in an order drawn from a
     :class:`torch.Generator` seeded from ``seed`` (the last batch may be smaller), then
-    evaluates the whole validation set. With ``checkpoint_dir`` every epoch ends by writing
-    ``last.pt`` (everything needed to resume exactly) and, when validation improved,
-    ``best.pt`` (``{"epoch", "valid_loss", "step"}``).
+    evaluates the whole validation set, then calls ``evaluate``. The epoch whose monitored
+    value (``valid_<monitor>`` of its record) is best so far is the best epoch; a NaN never
+    improves. With ``checkpoint_dir`` every epoch ends by writing ``last.pt`` (everything
+    needed to resume exactly) and, when the monitored value improved, ``best.pt``
+    (``{"epoch", "valid_loss", "monitor", "mode", "value", "step"}``).
 
     A fresh :meth:`fit` calls :func:`~inference.training.seeding.seed_everything` with
     ``seed``, so the run does not depend on what consumed random numbers before it; it starts
@@ -102,8 +107,9 @@ class Trainer:
     :param valid_data: same form, or ``None`` for no validation.
     :param int batch_size: examples per batch, for training and validation.
     :param int max_epochs: total epochs, counting those done before a resume.
-    :param patience: stop after this many epochs without a strictly lower validation loss;
-        ``None`` never stops early. Needs ``valid_data``.
+    :param patience: stop after this many epochs without a strictly better monitored value;
+        ``None`` never stops early. Needs something to monitor (``valid_data`` or
+        ``evaluate``).
     :type patience: int or None
     :param max_seconds: stop after the epoch in which this :meth:`fit` call has run this long.
     :type max_seconds: float or None
@@ -113,11 +119,24 @@ class Trainer:
     :param progress: show a tqdm bar: ``True``, ``False``, or ``None`` for only when writing
         to a terminal.
     :type progress: bool or None
-    :param bool restore_best: after training, load the state of the best validation epoch
-        into ``step`` (needs ``valid_data``; ignored without it).
+    :param bool restore_best: after training, load the state of the best epoch into
+        ``step`` (ignored when nothing is monitored).
     :param log_fn: called with each epoch's record (a dict, see
         :class:`~inference.training.history.History`) after it is checkpointed.
     :type log_fn: callable or None
+    :param str monitor: the validation metric that selects the best epoch: a key of the
+        step's ``eval_step`` results (default its ``"loss"``) or of what ``evaluate``
+        returns. Without ``valid_data`` it must be one of ``evaluate``'s keys; a monitor that
+        is missing from an epoch's record is refused then (at construction when nothing at
+        all is evaluated).
+    :param str mode: ``"min"`` or ``"max"``: whether a lower or a higher monitored value is
+        better.
+    :param evaluate: ``evaluate(step, epoch) -> Mapping[str, float]``, called once per epoch
+        after validation (``epoch`` 1-based, the step holding that epoch's state, outside
+        ``torch.no_grad``); its numbers are recorded as ``valid_<key>`` before the best epoch
+        is chosen, so e.g. a sample metric can select it. Its keys must differ from the
+        step's validation keys. Random numbers it draws are part of the resumable state.
+    :type evaluate: callable or None
     """
 
     def __init__(
@@ -135,6 +154,9 @@ class Trainer:
         progress: bool | None = None,
         restore_best: bool = True,
         log_fn: Callable[[dict[str, Any]], None] | None = None,
+        monitor: str = "loss",
+        mode: str = "min",
+        evaluate: Callable[[Step, int], Mapping[str, float]] | None = None,
     ) -> None:
         if not isinstance(step, Step):
             raise ValueError(
@@ -144,10 +166,12 @@ class Trainer:
         self.n_valid = 0 if valid_data is None else _check_data(valid_data, "valid_data")
         _check_positive_int(batch_size, "batch_size")
         _check_positive_int(max_epochs, "max_epochs")
+        _check_monitor(monitor, mode, evaluate, valid_data is not None)
         if patience is not None:
             _check_positive_int(patience, "patience")
-            if valid_data is None:
-                raise ValueError("patience needs valid_data to measure improvement on")
+            if valid_data is None and evaluate is None:
+                raise ValueError("patience needs valid_data or evaluate to measure "
+                                 "improvement on")
         if max_seconds is not None and not max_seconds > 0:
             raise ValueError(f"max_seconds must be positive or None, got {max_seconds}")
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -168,12 +192,15 @@ class Trainer:
         self.progress = progress
         self.restore_best = restore_best
         self.log_fn = log_fn
+        self.monitor = monitor
+        self.mode = mode
+        self.evaluate = evaluate
         self._reset()
 
     # -- state ---------------------------------------------------------------------------
 
     def _reset(self) -> None:
-        self.history = History()
+        self.history = History(monitor=self.monitor, mode=self.mode)
         self.epoch = 0
         self.epochs_since_best = 0
         self._best_state: dict[str, Any] | None = None
@@ -210,8 +237,16 @@ class Trainer:
                 "not match an uninterrupted one",
                 stacklevel=3,
             )
+        history = History.from_dict(state["history"])
+        if (history.monitor, history.mode) != (self.monitor, self.mode):
+            # The best epoch and patience counter were chosen by the checkpoint's rule.
+            raise ValueError(
+                f"the checkpoint selected its best epoch by monitor={history.monitor!r}, "
+                f"mode={history.mode!r}; resume with the same, not monitor={self.monitor!r}, "
+                f"mode={self.mode!r}"
+            )
         self.step.load_state_dict(state["step"])
-        self.history = History.from_dict(state["history"])
+        self.history = history
         self.epoch = int(state["epoch"])
         self.epochs_since_best = int(state["epochs_since_best"])
         self._best_state = state["best_step"]
@@ -262,15 +297,17 @@ class Trainer:
         bar.set_description(f"epoch {epoch}/{self.max_epochs}")
         train = self._train_epoch(bar)
         valid = self._validate() if self.valid_data is not None else {"loss": None}
+        if self.evaluate is not None:
+            valid.update(self._call_evaluate(epoch, valid))
+        value = self._monitored(valid)
         record = {"epoch": epoch}
         record.update({f"train_{k}": v for k, v in train.items()})
         record.update({f"valid_{k}": v for k, v in valid.items()})
         record["seconds"] = time.perf_counter() - t0
         self.history.epochs.append(record)
         self.epoch = epoch
-        improved = self._track_best(epoch, valid["loss"])
-        if valid["loss"] is not None:
-            bar.set_postfix_str(f"loss={self._ema:.4g}, valid={valid['loss']:.4g}")
+        improved = self._track_best(epoch, value, valid["loss"])
+        self._show(bar, valid["loss"], value)
         self._save(improved)
         return record
 
@@ -296,6 +333,43 @@ class Trainer:
                 meter.add(out, idx.stop - idx.start)
         return meter.means()
 
+    def _call_evaluate(self, epoch: int, valid: dict[str, Any]) -> dict[str, float]:
+        """The callback's numbers as floats, refused if malformed or clashing with ``valid``."""
+        out = self.evaluate(self.step, epoch)
+        if not isinstance(out, Mapping) or not all(isinstance(k, str) for k in out):
+            raise ValueError(f"evaluate must return a mapping from str to numbers, got "
+                             f"{type(out).__name__}")
+        clash = sorted(k for k in out if k in valid and valid[k] is not None)
+        if clash:
+            raise ValueError(f"evaluate returned {clash}, which the step's eval_step already "
+                             f"reports; rename them")
+        try:
+            return {k: float(v) for k, v in out.items()}
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise ValueError(f"evaluate must return numbers, got {dict(out)!r}") from e
+
+    def _monitored(self, valid: dict[str, Any]) -> float | None:
+        """The epoch's monitored value; ``None`` when nothing at all is evaluated."""
+        if self.valid_data is None and self.evaluate is None:
+            return None
+        value = valid.get(self.monitor)
+        if value is None:
+            known = sorted(k for k, v in valid.items() if v is not None)
+            hint = "" if self.valid_data is not None else " (without valid_data it must be " \
+                "one of evaluate's keys)"
+            raise ValueError(f"monitor={self.monitor!r} is not among this epoch's validation "
+                             f"metrics {known}{hint}")
+        return value
+
+    def _show(self, bar: tqdm, valid_loss: float | None, value: float | None) -> None:
+        parts = [f"loss={self._ema:.4g}"]
+        if valid_loss is not None:
+            parts.append(f"valid={valid_loss:.4g}")
+        if value is not None and self.monitor != "loss":
+            parts.append(f"{self.monitor}={value:.4g}")
+        if len(parts) > 1:
+            bar.set_postfix_str(", ".join(parts))
+
     def _n_batches(self, n: int) -> int:
         return math.ceil(n / self.batch_size)
 
@@ -305,19 +379,23 @@ class Trainer:
 
     # -- best state and checkpoints ----------------------------------------------------
 
-    def _track_best(self, epoch: int, valid_loss: float | None) -> bool:
-        if valid_loss is None:
+    def _track_best(self, epoch: int, value: float | None, valid_loss: float | None) -> bool:
+        if value is None:
             return False
-        best = self.history.best_valid_loss
+        best = self.history.best_value
         # NaN never improves, so a diverged epoch can neither become "best" nor reset patience.
-        if not math.isnan(valid_loss) and (best is None or valid_loss < best):
+        if not math.isnan(value) and (best is None or self._better(value, best)):
             self.history.best_epoch = epoch
+            self.history.best_value = value
             self.history.best_valid_loss = valid_loss
             self.epochs_since_best = 0
             self._best_state = copy.deepcopy(self.step.state_dict())
             return True
         self.epochs_since_best += 1
         return False
+
+    def _better(self, value: float, best: float) -> bool:
+        return value < best if self.mode == "min" else value > best
 
     def _patience_exhausted(self) -> bool:
         return self.patience is not None and self.epochs_since_best >= self.patience
@@ -331,10 +409,25 @@ class Trainer:
                 {
                     "epoch": self.history.best_epoch,
                     "valid_loss": self.history.best_valid_loss,
+                    "monitor": self.monitor,
+                    "mode": self.mode,
+                    "value": self.history.best_value,
                     "step": self._best_state,
                 },
             )
         save_checkpoint(self.checkpoint_dir / LAST, self.state_dict())
+
+
+def _check_monitor(monitor: Any, mode: Any, evaluate: Any, has_valid_data: bool) -> None:
+    if not isinstance(monitor, str) or not monitor:
+        raise ValueError(f"monitor must be a non-empty str, got {monitor!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if evaluate is not None and not callable(evaluate):
+        raise ValueError("evaluate must be callable or None")
+    if monitor != "loss" and not has_valid_data and evaluate is None:
+        raise ValueError(f"monitor={monitor!r} can never be measured: there is neither "
+                         f"valid_data nor an evaluate callback")
 
 
 def _check_positive_int(value: Any, name: str) -> None:

@@ -1,0 +1,96 @@
+"""Workarounds that lean on Pyro internals, kept in one place.
+
+Written against **pyro-ppl 1.9.2**, the version pinned in ``pyproject.toml``. Everything here
+touches a private or semi-private part of Pyro (a method starting with an underscore, a
+site key Pyro sets but does not document, an effect primitive) and may break on an upgrade;
+nothing outside this module does. Each piece says why it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pyro.distributions.util import scale_and_mask
+from pyro.infer import RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
+from pyro.poutine.runtime import effectful
+from torch import Tensor, nn
+
+__all__ = [
+    "KeepLastTraces",
+    "RenyiELBOKeepingTraces",
+    "TraceELBOKeepingTraces",
+    "TraceMeanFieldELBOKeepingTraces",
+    "declare_params",
+    "unscaled_log_prob",
+]
+
+
+def unscaled_log_prob(site: dict[str, Any]) -> Tensor:
+    """The site's log-density with its mask applied but not its scale, ``batch_shape``.
+
+    :meth:`pyro.poutine.Trace.compute_log_prob` leaves the unscaled, unmasked log-density
+    under the (undocumented) key ``"unscaled_log_prob"``; reading it avoids recomputing a
+    density the ELBO already evaluated, which matters once per update. A trace that never
+    had its log-densities computed falls back to ``fn.log_prob(value)``. Masking uses
+    :func:`pyro.distributions.util.scale_and_mask`, Pyro's own rule (``False`` zeroes, a
+    tensor mask selects, ``None`` leaves the tensor untouched and costs nothing).
+
+    :param dict site: a sample site of a Pyro trace.
+    """
+    log_prob = site.get("unscaled_log_prob")
+    if log_prob is None:
+        log_prob = site["fn"].log_prob(site["value"])
+    return scale_and_mask(log_prob, mask=site["mask"])
+
+
+def declare_params(fn: Callable, module: nn.Module) -> Callable:
+    """``fn`` preceded by one local "param" site per parameter of ``module``.
+
+    Why: Pyro 1.9's ``RenyiELBO`` has no ``differentiable_loss``, and its ``loss_and_grads``
+    backpropagates only when the trace holds "param" sites. Our parameters live in an
+    ``nn.Module``, not in Pyro's parameter store, so the trace would hold none. The sites are
+    emitted with :func:`pyro.poutine.runtime.effectful` (an internal primitive): they go
+    through the handler stack, so traces record them, but never reach Pyro's global parameter
+    store, the way PyroModule's local-parameter mode declares them.
+
+    :param callable fn: the model (any Pyro program).
+    :param nn.Module module: the module whose parameters the loss depends on.
+    """
+
+    def declared(*args: Any, **kwargs: Any) -> Any:
+        for name, p in module.named_parameters():
+            effectful(type="param")(lambda *_, p=p, **__: p)(name, p, name=name)
+        return fn(*args, **kwargs)
+
+    return declared
+
+
+class KeepLastTraces:
+    """Mixin for a Pyro ELBO: keep ``(model_trace, guide_trace)`` of the last particle.
+
+    Why: those traces hold the log-densities the loss was built from, so a step reads rate and
+    distortion off them instead of running the model a second time (a second pass would cost
+    about as much as the update). Pyro offers no hook for this; the mixin overrides the
+    private ``ELBO._get_trace``, which every ELBO below calls once per particle (once in all
+    for vectorised particles). Set ``last_traces = None`` after reading them to release the
+    batch's tensors.
+    """
+
+    last_traces: tuple[Any, Any] | None = None
+
+    def _get_trace(self, model, guide, args, kwargs):
+        self.last_traces = super()._get_trace(model, guide, args, kwargs)
+        return self.last_traces
+
+
+class TraceELBOKeepingTraces(KeepLastTraces, Trace_ELBO):
+    """:class:`~pyro.infer.Trace_ELBO` that keeps its last traces (:class:`KeepLastTraces`)."""
+
+
+class TraceMeanFieldELBOKeepingTraces(KeepLastTraces, TraceMeanField_ELBO):
+    """:class:`~pyro.infer.TraceMeanField_ELBO` that keeps its last traces."""
+
+
+class RenyiELBOKeepingTraces(KeepLastTraces, RenyiELBO):
+    """:class:`~pyro.infer.RenyiELBO` that keeps its last traces."""
