@@ -63,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--dataset {dataset} has {splits.dim} variables per image but the "
                          f"model has {dim}")
     result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
+    if not math.isfinite(result["nll_nats"]):
+        raise ValueError(f"the {args.split} NLL of {args.checkpoint} is {result['nll_nats']}: "
+                         "the model gives probability 0 to some image (e.g. a table entry of "
+                         "exactly 0 or 1; fit it with --pseudo-count > 0)")
     print(to_json({
         "checkpoint": str(args.checkpoint),
         "model": config["model"],

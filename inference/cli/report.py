@@ -35,6 +35,7 @@ from inference.cli.model_options import (
     kind_options,
     option_dests,
 )
+from inference.cli.number_checks import check_positive_finite, check_positive_int, check_seed
 from inference.cli.report_markdown import report_markdown
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
@@ -168,16 +169,9 @@ def _model_config(config: dict[str, Any], kind: str, fit: FitResult,
 
 
 def _check_numbers(args) -> None:
-    if not args.budget_seconds > 0:
-        raise ValueError(f"--budget-seconds must be positive, got {args.budget_seconds}")
-    for name in ("batch_size", "max_epochs", "patience"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
-                             f"got {getattr(args, name)}")
-    if not args.lr > 0:
-        raise ValueError(f"--lr must be positive, got {args.lr}")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    check_positive_finite(args, "budget_seconds", "lr")
+    check_positive_int(args, "batch_size", "max_epochs", "patience")
+    check_seed(args)
 
 
 def _stopped_by(history, args) -> str:

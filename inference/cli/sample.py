@@ -47,6 +47,11 @@ def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
     model, config = load_checked_model(args.checkpoint)
     out = Path(args.out)
+    if out.is_dir():
+        raise ValueError(f"--out {str(out)!r} is a directory; give a file name such as "
+                         f"{str(out / 'samples.png')!r}")
+    if out.suffix.lower() != ".png":
+        out = out.with_name(out.name + ".png")  # the grid is a PNG; say where it went
     if not out.parent.is_dir():
         raise ValueError(f"--out: directory {str(out.parent)!r} does not exist")
     samples = draw_samples(model, args.num, args.seed)

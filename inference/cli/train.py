@@ -32,6 +32,7 @@ from inference.cli.model_options import (
     option_dests,
     refuse_foreign_options,
 )
+from inference.cli.number_checks import check_positive_finite, check_positive_int, check_seed
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
 from inference.persistence import save_model
@@ -101,18 +102,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_numbers(args) -> None:
-    for name in ("epochs", "batch_size"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
-                             f"got {getattr(args, name)}")
-    if args.patience is not None and args.patience < 1:
-        raise ValueError(f"--patience must be a positive integer, got {args.patience}")
-    if args.max_seconds is not None and not args.max_seconds > 0:
-        raise ValueError(f"--max-seconds must be positive, got {args.max_seconds}")
-    if not args.lr > 0:
-        raise ValueError(f"--lr must be positive, got {args.lr}")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    check_positive_int(args, "epochs", "batch_size")
+    check_positive_int(args, "patience", optional=True)
+    check_positive_finite(args, "lr")
+    check_positive_finite(args, "max_seconds", optional=True)
+    check_seed(args)
 
 
 def _config(args, splits: DataSplits, model, family: FamilyCLI, settings) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["load_checkpoint", "save_checkpoint"]
+__all__ = ["load_checkpoint", "remove_stale_temporaries", "save_checkpoint"]
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
@@ -47,6 +47,23 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
             os.remove(tmp)
         raise
     _fsync_directory(path.parent)
+
+
+def remove_stale_temporaries(directory: str | os.PathLike, names) -> list[Path]:
+    """Delete the temporaries :func:`save_checkpoint` leaves when killed mid-write.
+
+    Only files named as it names them (``.<name>.<random>.tmp`` for each of ``names``) go;
+    call it before writing, when no other writer uses the directory.
+
+    :return: the files removed.
+    """
+    removed = []
+    for name in names:
+        for tmp in Path(directory).glob(f".{name}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
 from torch import nn
+
+from inference.training.divergence import check_finite_gradients
 
 __all__ = ["OptimizerUpdate"]
 
@@ -41,10 +44,10 @@ class OptimizerUpdate:
             raise ValueError(
                 f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}"
             )
-        if not lr > 0:
-            raise ValueError(f"lr must be positive, got {lr}")
-        if grad_clip is not None and not grad_clip > 0:
-            raise ValueError(f"grad_clip must be positive or None, got {grad_clip}")
+        if not (lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"lr must be positive and finite, got {lr}")
+        if grad_clip is not None and not (grad_clip > 0 and math.isfinite(grad_clip)):
+            raise ValueError(f"grad_clip must be positive and finite or None, got {grad_clip}")
         if ema_decay is not None and not 0 < ema_decay < 1:
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {ema_decay}")
         self.parameters = list(parameters)
@@ -59,9 +62,15 @@ class OptimizerUpdate:
         self.optimizer.zero_grad(set_to_none=True)
 
     def step(self) -> None:
-        """Apply the gradients left by ``backward()``: clip, step, advance the schedule."""
+        """Apply the gradients left by ``backward()``: clip, step, advance the schedule.
+
+        :raises ~inference.training.divergence.TrainingDiverged: if a gradient is NaN or
+            infinite; the parameters are then left as they were.
+        """
+        norm = None
         if self.grad_clip is not None:
-            nn.utils.clip_grad_norm_(self.parameters, self.grad_clip)
+            norm = nn.utils.clip_grad_norm_(self.parameters, self.grad_clip)
+        check_finite_gradients(self.parameters, norm)
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()

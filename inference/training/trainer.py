@@ -26,7 +26,8 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from inference.training.checkpoint import load_checkpoint, save_checkpoint
+from inference.training.checkpoint import load_checkpoint, remove_stale_temporaries, save_checkpoint
+from inference.training.divergence import TrainingDiverged, first_non_finite
 from inference.training.history import MODES, History
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
@@ -267,8 +268,10 @@ class Trainer:
             raise ValueError("resume=True needs a checkpoint_dir")
         if self.checkpoint_dir is not None:
             self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+            # A run killed while writing leaves its temporary behind (tens of MB each).
+            remove_stale_temporaries(self.checkpoint_dir, (LAST, BEST))
         if resume and (self.checkpoint_dir / LAST).is_file():
-            self.load_state_dict(load_checkpoint(self.checkpoint_dir / LAST))
+            self._resume()
         else:
             self._reset()
             seed_everything(self.seed)
@@ -292,10 +295,19 @@ class Trainer:
             self.step.load_state_dict(self._best_state)
         return self.history
 
+    def _resume(self) -> None:
+        try:
+            self.load_state_dict(load_checkpoint(self.checkpoint_dir / LAST))
+        except (RuntimeError, KeyError, TypeError) as e:
+            # E.g. another model's last.pt: torch's "Unexpected key(s) in state_dict".
+            raise ValueError(f"cannot resume from {self.checkpoint_dir / LAST}: it does not "
+                             f"fit this model and step ({' '.join(str(e).split())[:300]})"
+                             ) from e
+
     def _run_epoch(self, epoch: int, bar: tqdm) -> dict[str, Any]:
         t0 = time.perf_counter()
         bar.set_description(f"epoch {epoch}/{self.max_epochs}")
-        train = self._train_epoch(bar)
+        train = self._train_epoch(epoch, bar)
         valid = self._validate() if self.valid_data is not None else {"loss": None}
         if self.evaluate is not None:
             valid.update(self._call_evaluate(epoch, valid))
@@ -306,17 +318,38 @@ class Trainer:
         record["seconds"] = time.perf_counter() - t0
         self.history.epochs.append(record)
         self.epoch = epoch
+        self._check_state(epoch)
         improved = self._track_best(epoch, value, valid["loss"])
         self._show(bar, valid["loss"], value)
         self._save(improved)
         return record
 
-    def _train_epoch(self, bar: tqdm) -> dict[str, float]:
+    def _diverged(self, what: str, epoch: int, batch: int | None = None) -> TrainingDiverged:
+        where = f"epoch {epoch}" + ("" if batch is None else f", batch {batch}")
+        kept = "nothing was checkpointed"
+        if self.checkpoint_dir is not None and (self.checkpoint_dir / LAST).is_file():
+            kept = f"{self.checkpoint_dir / LAST} (epoch {self.epoch}) is kept"
+        elif self.checkpoint_dir is not None:
+            kept = "no checkpoint was written"
+        return TrainingDiverged(f"training stopped: {what} at {where}; {kept}")
+
+    def _check_state(self, epoch: int) -> None:
+        """Refuse to checkpoint (or select) a state holding a NaN or infinity."""
+        bad = first_non_finite(self.step.state_dict())
+        if bad is not None:
+            raise self._diverged(f"non-finite values in {bad}", epoch)
+
+    def _train_epoch(self, epoch: int, bar: tqdm) -> dict[str, float]:
         meter = _MeanMeter()
         order = torch.randperm(self.n_train, generator=self._generator)
-        for idx in self._batch_slices(self.n_train):
+        for batch, idx in enumerate(self._batch_slices(self.n_train), start=1):
             batch_idx = order[idx]
-            out = self.step.train_step(_index(self.train_data, batch_idx))
+            try:
+                out = self.step.train_step(_index(self.train_data, batch_idx))
+            except TrainingDiverged as e:
+                raise self._diverged(str(e), epoch, batch) from e
+            if not math.isfinite(out["loss"]):
+                raise self._diverged(f"non-finite training loss {out['loss']}", epoch, batch)
             meter.add(out, len(batch_idx))
             loss = out["loss"]
             ema = self._ema

@@ -6,6 +6,7 @@ from __future__ import annotations
 __all__ = ["ORDERS", "ExactCLI", "variable_order"]
 
 import inspect
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,9 @@ class ExactCLI(FamilyCLI):
     scored_as = "has an exact NLL"
 
     def check(self, settings: dict[str, Any]) -> None:
-        if "pseudo_count" in settings and not settings["pseudo_count"] >= 0:
-            raise ValueError(f"--pseudo-count must be >= 0, got {settings['pseudo_count']}")
+        a = settings.get("pseudo_count", 0.0)
+        if not (a >= 0 and math.isfinite(a)):  # NaN would give every table entry 0.5
+            raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
 
     def constructor_arguments(self, kind, settings, splits, seed) -> dict[str, Any]:
         if "order" in inspect.signature(registry.entry(kind).cls).parameters:

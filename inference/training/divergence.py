@@ -1,0 +1,64 @@
+"""Stopping a run that has diverged, before it writes anything non-finite.
+
+A NaN or infinite loss, gradient or parameter never recovers under the optimisers used here:
+Adam's moments turn NaN too, so every later update is NaN. Training on would overwrite the
+last good checkpoint with NaN weights epoch after epoch, so the loop stops at the first sign
+and says where.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TrainingDiverged", "check_finite_gradients", "first_non_finite"]
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+
+class TrainingDiverged(ValueError):
+    """A loss, gradient or parameter became NaN or infinite; nothing non-finite was saved."""
+
+
+def check_finite_gradients(parameters: Sequence[nn.Parameter], norm: torch.Tensor | None = None
+                           ) -> None:
+    """Raise :class:`TrainingDiverged` if any gradient holds a NaN or an infinity.
+
+    One reduction over all gradients (their total norm, which is NaN or infinite exactly when
+    some entry is, unless the finite entries overflow it) and one host sync per update.
+
+    :param parameters: the parameters about to be updated.
+    :param norm: their total gradient norm if already computed (e.g. by clipping).
+    """
+    if norm is None:
+        grads = [p.grad for p in parameters if p.grad is not None]
+        if not grads:
+            return
+        norm = torch.stack(torch._foreach_norm(grads)).norm()
+    if not math.isfinite(norm.item()):
+        raise TrainingDiverged(f"non-finite gradient (total norm {norm.item()})")
+
+
+def first_non_finite(state: Any, prefix: str = "") -> str | None:
+    """The key path of the first floating tensor in ``state`` holding a NaN or infinity.
+
+    :param state: tensors nested in dicts, lists and tuples (e.g. a ``state_dict``).
+    :return: e.g. ``"model.W"``, or ``None`` when every tensor is finite.
+    """
+    if isinstance(state, torch.Tensor):
+        if state.is_floating_point() and not torch.isfinite(state).all():
+            return prefix or "<tensor>"
+        return None
+    if isinstance(state, Mapping):
+        items: Iterable = state.items()
+    elif isinstance(state, list | tuple):
+        items = enumerate(state)
+    else:
+        return None
+    for key, value in items:
+        found = first_non_finite(value, f"{prefix}.{key}" if prefix else str(key))
+        if found is not None:
+            return found
+    return None
