@@ -28,10 +28,17 @@ it (Loaiza-Ganem & Cunningham 2019). ``"nade"``: the decoder is a conditional NA
 (Chen et al. 2017 discuss VAEs with such autoregressive decoders); the model reshapes ``x``
 to ``(N, D)`` before observing it, so its site ``"x"`` holds flattened images.
 
-**Parameters.** ``model`` and ``guide`` are plain methods, so PyroModule never mirrors the
-networks into Pyro's global parameter store: parameters live in this module only, two VAEs
-never share them, and ``state_dict()`` is the whole trainable state. Fit it with an ordinary
-torch optimiser over ``vae.parameters()`` and an ELBO's ``differentiable_loss``.
+**Parameters.** The parameters live in this module (``state_dict()`` is the whole trainable
+state), and ``model`` and ``guide`` are ``pyro_method``\ s, so every run declares them as
+Pyro ``param`` sites through ``pyro.module`` (as Pyro's own VAE example does): plain
+``SVI(vae.model, vae.guide, pyro.optim.Adam(...), Trace_ELBO())`` trains the module, and so
+does a torch optimiser over ``vae.parameters()`` with an ELBO's ``differentiable_loss``. Each
+VAE registers under a name of its own, so two VAEs never share parameters through Pyro's
+global parameter store.
+
+**Generation.** ``model(x=None, num_samples=n)`` draws ``n`` new images instead of observing
+``x`` (Pyro's convention), so ``Predictive(vae.model, num_samples=S)(None, num_samples=n)``
+samples the generative model.
 
 References:
 
@@ -44,6 +51,7 @@ References:
    Autoencoder", ICLR 2017.
 """
 
+import itertools
 import math
 import weakref
 from collections.abc import Sequence
@@ -52,7 +60,7 @@ import pyro
 import pyro.distributions as dist
 import torch
 import torch.nn.functional as F
-from pyro.nn import PyroModule
+from pyro.nn import PyroModule, pyro_method
 from torch import nn
 
 from ppl_models.distributions.nade import NADE
@@ -64,6 +72,9 @@ __all__ = ["ARCHITECTURES", "LIKELIHOODS", "VAE"]
 
 ARCHITECTURES = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "nade")
+# A distinct Pyro name per instance: the global parameter store is keyed by names, and two
+# VAEs under one name would be handed each other's parameters by pyro.module.
+_INSTANCES = itertools.count()
 # Keeps log q(z|x) finite where softplus underflows; far below the posterior scales a trained
 # VAE uses (~0.1), so it does not restrict the guide.
 _MIN_SCALE = 1e-3
@@ -103,7 +114,7 @@ class VAE(PyroModule):
     def __init__(self, input_shape: Sequence[int], latent_dim: int, *,
                  hidden: Sequence[int] = (400,), architecture: str = "mlp",
                  likelihood: str = "bernoulli", nade_hidden: int = 500):
-        super().__init__()
+        super().__init__(name=f"vae{next(_INSTANCES)}")
         if architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
         if likelihood not in LIKELIHOODS:
@@ -144,21 +155,35 @@ class VAE(PyroModule):
 
     # -- the probabilistic program -------------------------------------------------------
 
-    def model(self, x: torch.Tensor) -> None:
+    @pyro_method
+    def model(self, x: torch.Tensor | None = None, num_samples: int | None = None) -> None:
         """Generative model: ``z ~ N(0, I)`` at site ``"z"``, ``x ~ p(x | z)`` at site ``"x"``.
 
         Both sites sit in the plate ``"data"`` of size ``N``; their log-densities have shape
-        ``(N,)``. With ``likelihood="nade"`` the observed value is ``x.reshape(N, D)``.
+        ``(N,)``. With ``likelihood="nade"`` the site holds ``x.reshape(N, D)``.
 
-        :param x: ``(N, *input_shape)`` data in the likelihood's support.
+        :param x: ``(N, *input_shape)`` data in the likelihood's support, observed at ``"x"``;
+            ``None`` to generate.
+        :param num_samples: with ``x=None``, how many images ``N`` to draw.
         """
-        x = self._check_x(x)
-        prior = dist.Normal(x.new_zeros(()), x.new_ones(())).expand([self.latent_dim])
-        with pyro.plate("data", x.shape[0]):
+        if x is None:
+            (n,) = check_widths((num_samples,), "num_samples")
+            weight = next(self.parameters())
+            dtype, device, obs = weight.dtype, weight.device, None
+        else:
+            if num_samples is not None:
+                raise ValueError("num_samples is for generation (x=None); the data's size "
+                                 "is len(x)")
+            x = self._check_x(x)
+            n, dtype, device = x.shape[0], x.dtype, x.device
+            obs = x.reshape(n, self.dim) if self.likelihood == "nade" else x
+        prior = dist.Normal(torch.zeros((), dtype=dtype, device=device),
+                            torch.ones((), dtype=dtype, device=device)).expand([self.latent_dim])
+        with pyro.plate("data", n):
             z = pyro.sample("z", prior.to_event(1))
-            obs = x.reshape(x.shape[0], self.dim) if self.likelihood == "nade" else x
             pyro.sample("x", self.decode(z), obs=obs)
 
+    @pyro_method
     def guide(self, x: torch.Tensor) -> None:
         """Amortised guide :math:`q(z \\mid x)`, a diagonal Gaussian at site ``"z"``.
 

@@ -103,17 +103,19 @@ def test_continuous_bernoulli_decoder_integrates_to_one_on_unit_interval():
     assert torch.trapezoid(bernoulli, x).item() < 0.6
 
 
-def test_parameters_live_in_the_module_not_the_param_store():
+def test_two_vaes_never_share_parameters_through_the_param_store():
     pyro.clear_param_store()
     first, second = _vae("mlp", "nade"), _vae("mlp", "nade")
     with torch.no_grad():
         for p in second.parameters():
             p.add_(1.0)
     x = _data("nade")
-    loss = pyro.infer.Trace_ELBO().differentiable_loss(first.model, first.guide, x)
-    loss.backward()
-    assert len(pyro.get_param_store()) == 0
-    # Same names, different values: a shared store would have tied them together.
+    for vae in (first, second):
+        pyro.infer.Trace_ELBO().differentiable_loss(vae.model, vae.guide, x).backward()
+    # Each registered its own tensors under its own name: a shared name would have handed
+    # the second VAE the first one's parameters.
+    store = pyro.get_param_store()
+    assert {id(store._params[n]) for n in store.keys()} == {
+        id(p) for vae in (first, second) for p in vae.parameters()}
     assert not torch.equal(first.decoder.W, second.decoder.W)
-    assert all(p.grad is not None for p in first.parameters())
-    assert all(p.grad is None for p in second.parameters())
+    assert all(p.grad is not None for vae in (first, second) for p in vae.parameters())
