@@ -269,7 +269,9 @@ class VAE(PyroModule):
         if not self._support_checked.holds(x):
             _check_support(x, self.likelihood)
             self._support_checked.remember(x)
-        return x
+        # Another float type's data is scored in the networks' own (float64 images into a
+        # float32 VAE otherwise fail inside the first Linear).
+        return x.to(next(self.parameters()).dtype)
 
 
 class _LastChecked:

@@ -35,6 +35,7 @@ from torch.distributions import constraints
 
 from ppl_models.distributions.binary_input import check_binary
 from ppl_models.distributions.lazy import LazyDistribution
+from ppl_models.nn.mlp import check_widths
 
 __all__ = ["AutoregressiveBernoulli", "AutoregressiveModel", "check_order", "order_config"]
 
@@ -48,7 +49,12 @@ def check_order(order, dim: int) -> torch.Tensor:
     """
     if order is None:
         return torch.arange(dim)
-    order = torch.as_tensor(order, dtype=torch.long).flatten()
+    raw = torch.as_tensor(order)
+    # A float order would be truncated into some other permutation without a word.
+    if raw.dtype not in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
+        raise ValueError(f"order must hold integers (a permutation of range({dim})), got "
+                         f"dtype {raw.dtype}")
+    order = raw.to(torch.long).flatten()
     if order.numel() != dim or not torch.equal(order.sort().values, torch.arange(dim)):
         raise ValueError(f"order must be a permutation of range({dim}), got {order.tolist()[:20]}")
     return order
@@ -71,10 +77,9 @@ class AutoregressiveModel(LazyDistribution):
 
     def __init__(self, dim: int, order=None, context_dim: int = 0):
         super().__init__()
-        if dim < 1:
-            raise ValueError(f"dim must be a positive integer, got {dim}")
-        if context_dim < 0:
-            raise ValueError(f"context_dim must be >= 0, got {context_dim}")
+        (dim,) = check_widths((dim,), "dim")
+        if isinstance(context_dim, bool) or not isinstance(context_dim, int) or context_dim < 0:
+            raise ValueError(f"context_dim must be an int >= 0, got {context_dim!r}")
         self.dim = int(dim)
         self.context_dim = int(context_dim)
         order = check_order(order, self.dim)
@@ -119,9 +124,16 @@ class AutoregressiveModel(LazyDistribution):
         :return: ``(*batch, D)`` logits.
         """
         context = self._check_context(context)
+        # Binary values are exact in every float type: score another float type's data in
+        # the model's own (float64 data into a float32 model reached torch's kernels).
+        x = x.to(self.dtype)
         batch = x.shape[:-1]
         if context is not None:
-            batch = torch.broadcast_shapes(batch, context.shape[:-1])
+            try:
+                batch = torch.broadcast_shapes(batch, context.shape[:-1])
+            except RuntimeError as e:
+                raise ValueError(f"context's batch shape {tuple(context.shape[:-1])} does not "
+                                 f"broadcast with the data's {tuple(batch)}") from e
             context = context.expand(batch + context.shape[-1:]).reshape(-1, self.context_dim)
         flat = x.expand(batch + x.shape[-1:]).reshape(-1, self.dim)
         ordered = self.ordered_logits(flat[:, self.order], context)
@@ -136,6 +148,11 @@ class AutoregressiveModel(LazyDistribution):
         ordered = self.ordered_sample(n, context)
         return ordered[:, self.inverse_order].reshape(tuple(shape) + (self.dim,))
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """The floating type of the parameters: data and contexts are scored in it."""
+        return next(self.parameters()).dtype
+
     def _check_context(self, context):
         if self.context_dim == 0:
             if context is not None:
@@ -145,10 +162,15 @@ class AutoregressiveModel(LazyDistribution):
         if context is None:
             raise ValueError(f"{type(self).__name__} needs a context of shape "
                              f"(*batch, {self.context_dim})")
-        if context.dim() < 1 or context.shape[-1] != self.context_dim:
-            raise ValueError(f"context must have shape (*batch, {self.context_dim}), "
-                             f"got {tuple(context.shape)}")
-        return context
+        if not isinstance(context, torch.Tensor) or context.dim() < 1 \
+                or context.shape[-1] != self.context_dim:
+            got = tuple(context.shape) if isinstance(context, torch.Tensor) else type(context)
+            raise ValueError(f"context must have shape (*batch, {self.context_dim}), got {got}")
+        if not context.is_floating_point():
+            raise ValueError(f"context must be a floating tensor, got dtype {context.dtype}")
+        if not torch.isfinite(context).all():
+            raise ValueError("context contains NaN or infinite values")
+        return context.to(self.dtype)
 
 
 class AutoregressiveBernoulli(TorchDistribution):
@@ -194,7 +216,7 @@ class AutoregressiveBernoulli(TorchDistribution):
     def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         """Exact :math:`\\log p(x)` in nats, shape ``broadcast(value.shape[:-1], batch_shape)``."""
         logits = self.logits(value)
-        value = value.expand(logits.shape)
+        value = value.to(logits.dtype).expand(logits.shape)
         lp = -F.binary_cross_entropy_with_logits(logits, value, reduction="none").sum(-1)
         return lp.expand(torch.broadcast_shapes(lp.shape, self.batch_shape))
 

@@ -150,6 +150,8 @@ class ChainRuleBernoulli(LazyDistribution):
                  max_table_entries: int = DEFAULT_MAX_TABLE_ENTRIES):
         super().__init__()
         n = len(parents)
+        if n < 1:
+            raise ValueError("parents must describe at least one variable, got none")
         self.max_table_entries = int(max_table_entries)
         self.register_buffer("order", check_order(order, n))
         self.parents = [tuple(int(p) for p in pa) for pa in parents]

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from ppl_models.distributions.autoregressive import AutoregressiveModel, order_config
+from ppl_models.nn.mlp import check_widths
 from ppl_models.registry import Option, register
 
 __all__ = ["NADE"]
@@ -59,10 +60,8 @@ class NADE(AutoregressiveModel):
     def __init__(self, dim: int, hidden: int, order=None, context_dim: int = 0,
                  block_size: int = 8):
         super().__init__(dim, order, context_dim)
-        if hidden < 1:
-            raise ValueError(f"hidden must be a positive integer, got {hidden}")
-        if block_size < 1:
-            raise ValueError(f"block_size must be a positive integer, got {block_size}")
+        (hidden,) = check_widths((hidden,), "hidden")
+        (block_size,) = check_widths((block_size,), "block_size")
         self.hidden = int(hidden)
         self.block_size = int(block_size)
         self.max_rows = 128
