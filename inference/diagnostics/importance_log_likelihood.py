@@ -186,8 +186,9 @@ def pareto_k(log_weights: Tensor) -> Tensor:
 
     :param Tensor log_weights: ``(N, K)``, unnormalised log importance weights.
     :return: ``(N,)`` float64; ``inf`` when ``K`` is too small for a tail fit (``K <= 20``);
-        ``-inf`` for rows whose ``K >= 2`` weights are all equal, where ArviZ would report
-        ``inf`` for lack of a tail although the estimate is exact.
+        ``-inf`` for rows whose ``K >= 2`` weights are all equal up to round-off (a spread
+        of at most 64 ulps of their magnitude in ``log_weights``' dtype), where ArviZ would
+        report a meaningless or infinite ``k`` although the estimate is exact.
     """
     if not isinstance(log_weights, Tensor) or log_weights.dim() != 2:
         raise ValueError("log_weights must be an (N, K) tensor")
@@ -201,7 +202,11 @@ def pareto_k(log_weights: Tensor) -> Tensor:
     with np.errstate(invalid="ignore", divide="ignore"):
         _, k = az.psislw(lw.numpy().copy(), reff=1.0)
     k = torch.from_numpy(np.asarray(k, dtype=np.float64)).reshape(len(lw))
-    constant = lw.amax(1) == lw.amin(1)
+    # An exact guide gives weights p(x) that differ only by round-off (1e-14 in float64);
+    # their "tail" is noise, not heaviness.
+    eps = torch.finfo(log_weights.dtype).eps if log_weights.is_floating_point() else 0.0
+    tolerance = 64 * eps * lw.abs().amax(1).clamp_min(1.0)
+    constant = (lw.amax(1) - lw.amin(1)) <= tolerance
     return torch.where(constant, torch.tensor(-math.inf, dtype=k.dtype), k)
 
 

@@ -132,7 +132,7 @@ def _unpack(path, key: str, array: np.ndarray) -> torch.Tensor:
 def _load_npz(path: Path) -> dict[str, torch.Tensor]:
     try:
         z = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as e:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:  # EOF: an empty file
         raise ValueError(f"{path}: cannot read as .npz: {e}") from e
     if not isinstance(z, np.lib.npyio.NpzFile):
         raise ValueError(f"{path}: not an .npz archive (a single .npy array?)")
