@@ -110,6 +110,20 @@ class NADE(AutoregressiveModel):
         return x
 
 
+def _differentiable_grads(xt, c, W, V, grad):
+    """``(dc, dW, dV)`` by autograd through eq. 3-5 written with differentiable ops.
+
+    Costs ``N x D x H`` memory and a cumulative sum, so only the double-backward path uses it.
+    """
+    with torch.enable_grad():
+        x = xt.T
+        # a_k = c + sum_{j<k} x_j W_j: an exclusive cumulative sum over positions.
+        steps = (x[:, :, None] * W[None]).cumsum(1)
+        pre = c[:, None, :] + torch.cat([torch.zeros_like(steps[:, :1]), steps[:, :-1]], 1)
+        logits = (torch.sigmoid(pre) * V[None]).sum(-1)
+        return torch.autograd.grad(logits, (c, W, V), grad, create_graph=True)
+
+
 def _hidden_block(h, a, xt, W, s: int, e: int):
     """Fill ``h (e-s, N, H)`` with pre-activations of positions ``s..e-1``; return ``a_e``.
 
@@ -151,13 +165,17 @@ class _NADELogits(torch.autograd.Function):
             torch.bmm(h, V[s:e, :, None], out=logits[s:e])  # eq. 4 for the whole block
             hs.append(h)
         if keep:
-            ctx.save_for_backward(xt, c, V, *hs)
+            ctx.save_for_backward(xt, c, W, V, *hs)
             ctx.block_size = block_size
         return logits.squeeze(2).T
 
     @staticmethod
     def backward(ctx, grad):
-        xt, c, V, *hs = ctx.saved_tensors
+        xt, c, W, V, *hs = ctx.saved_tensors
+        if torch.is_grad_enabled():
+            # create_graph=True: a second derivative is wanted (e.g. a Laplace
+            # approximation's Hessian), which the in-place recursion below cannot give.
+            return (None, *_differentiable_grads(xt, c, W, V, grad), None, None)
         (dim, n), block_size = xt.shape, ctx.block_size
         dW, dV = torch.empty_like(V), torch.empty_like(V)
         gt = grad.T.contiguous()

@@ -108,3 +108,45 @@ def test_scoring_without_grad_keeps_no_states_and_equals_the_recorded_pass(monke
     assert saves == []
     assert recorded.requires_grad and not scored.requires_grad
     assert torch.equal(recorded.detach(), scored)
+
+
+def test_second_derivatives_exist_and_are_right():
+    # A Laplace approximation needs the Hessian; the written-out backward is first order
+    # only, so create_graph=True takes a differentiable path. gradgradcheck compares it with
+    # finite differences in float64.
+    from ppl_models.distributions.nade import _NADELogits
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.bernoulli(torch.full((3, 5), 0.5, dtype=torch.double), generator=g)
+    c = torch.randn(3, 4, dtype=torch.double, generator=g, requires_grad=True)
+    W = torch.randn(5, 4, dtype=torch.double, generator=g, requires_grad=True)
+    V = torch.randn(5, 4, dtype=torch.double, generator=g, requires_grad=True)
+
+    def logits(c, W, V):
+        return _NADELogits.apply(x, c, W, V, 2, True)
+
+    assert torch.autograd.gradcheck(logits, (c, W, V))
+    assert torch.autograd.gradgradcheck(logits, (c, W, V))
+
+
+def test_a_laplace_approximation_fits_a_conditional_nade_model():
+    import pyro
+    import pyro.distributions as dist
+    from pyro.infer.autoguide import AutoLaplaceApproximation
+
+    pyro.clear_param_store()
+    torch.manual_seed(0)
+    nade = NADE(6, 4, context_dim=2)
+    x = torch.bernoulli(torch.full((10, 6), 0.4))
+
+    def model(x):
+        z = pyro.sample("z", dist.Normal(torch.zeros(2), 1.0).to_event(1))
+        with pyro.plate("data", len(x)):
+            pyro.sample("x", nade(z.expand(len(x), 2)), obs=x)
+
+    guide = AutoLaplaceApproximation(model)
+    svi = pyro.infer.SVI(model, guide, pyro.optim.Adam({"lr": 0.05}), pyro.infer.Trace_ELBO())
+    for _ in range(20):
+        svi.step(x)
+    laplace = guide.laplace_approximation(x)  # the Hessian: a second derivative
+    assert torch.isfinite(laplace.get_posterior().covariance_matrix).all()
