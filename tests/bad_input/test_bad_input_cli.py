@@ -1,0 +1,107 @@
+"""Bad command lines: exit status 2 and one clear line on stderr, never a traceback."""
+
+import pytest
+from catalogue import assert_clear, cli_case
+from workspace import workspace
+
+
+def W(name):
+    return workspace() / name
+
+
+def train(*args):
+    return ["train", "--dataset", "digits", "--threads", "1", *args]
+
+
+CASES = [
+    cli_case("unknown model", lambda: train("--model", "pixelcnn", "--out", "x"), "--model"),
+    cli_case("no --out", lambda: train("--model", "nade"), "--out"),
+    cli_case("epochs 0", lambda: train("--model", "fvsbn", "--epochs", 0, "--out", "x"),
+             "--epochs"),
+    cli_case("batch size 0", lambda: train("--model", "fvsbn", "--batch-size", 0, "--out", "x"),
+             "--batch-size"),
+    *[cli_case(f"lr {lr}", lambda lr=lr: train("--model", "nade", "--lr", lr, "--out", "x"),
+               "--lr") for lr in ("-1", "0", "inf", "nan")],
+    cli_case("max seconds inf", lambda: train("--model", "fvsbn", "--max-seconds", "inf",
+                                              "--out", "x"), "--max-seconds"),
+    cli_case("negative seed", lambda: train("--model", "fvsbn", "--seed", -1, "--out", "x"),
+             "--seed"),
+    cli_case("threads 0", lambda: train("--model", "fvsbn", "--threads", 0, "--out", "x"),
+             "--threads"),
+    cli_case("pseudo-count nan", lambda: train("--model", "markov", "--pseudo-count", "nan",
+                                               "--out", "x"), "--pseudo-count"),
+    cli_case("VAE option for an exact model",
+             lambda: train("--model", "markov", "--latent-dim", 4, "--out", "x"),
+             "--latent-dim", "--model vae"),
+    cli_case("zero particles", lambda: train("--model", "vae", "--particles", 0, "--out", "x"),
+             "--particles"),
+    cli_case("random order for a VAE", lambda: train("--model", "vae", "--order", "random",
+                                                     "--out", "x"), "--order"),
+    cli_case("NADE with 0 hidden units", lambda: train("--model", "nade", "--hidden", 0,
+                                                       "--out", "x"), "hidden"),
+    cli_case("full joint on 64 pixels", lambda: train("--model", "full", "--out", "x"),
+             "64 binary variables", "table entries"),
+    cli_case("file dataset without a path",
+             lambda: ["train", "--model", "markov", "--dataset", "mnist", "--out", "x"],
+             "--data-path"),
+    cli_case("embedded dataset with a path",
+             lambda: train("--model", "markov", "--data-path", W("."), "--out", "x"),
+             "--data-path"),
+    cli_case("missing data file",
+             lambda: ["train", "--model", "markov", "--dataset", "binarized_mnist",
+                      "--data-path", W("nowhere.npz"), "--out", "x"], "nowhere.npz"),
+    cli_case("empty .npz",
+             lambda: ["train", "--model", "markov", "--dataset", "binarized_mnist",
+                      "--data-path", W("empty.npz"), "--out", "x"], "empty.npz", "cannot read"),
+    cli_case(".npz without the splits",
+             lambda: ["train", "--model", "markov", "--dataset", "binarized_mnist",
+                      "--data-path", W("no_arrays.npz"), "--out", "x"], "missing array"),
+    cli_case("resume into another experiment",
+             lambda: train("--model", "nade", "--hidden", 5, "--epochs", 1, "--resume",
+                           "--out", W("nade")), "--resume", "hidden"),
+    cli_case("evaluate a missing file", lambda: ["evaluate", "--checkpoint", W("none.pt")],
+             "none.pt"),
+    cli_case("evaluate a directory", lambda: ["evaluate", "--checkpoint", W(".")],
+             "directory"),
+    cli_case("evaluate junk", lambda: ["evaluate", "--checkpoint", W("junk.pt")], "junk.pt"),
+    cli_case("evaluate a pickle", lambda: ["evaluate", "--checkpoint", W("pickled.pt")],
+             "pickled.pt"),
+    cli_case("evaluate a trainer checkpoint", lambda: ["evaluate", "--checkpoint",
+                                                       W("foreign.pt")], "not a ppl-models"),
+    cli_case("evaluate without image_shape",
+             lambda: ["evaluate", "--checkpoint", W("no_image_shape.pt")], "image_shape"),
+    cli_case("evaluate NaN weights", lambda: ["evaluate", "--checkpoint", W("markov_nan.pt")],
+             "NaN or infinite"),
+    cli_case("evaluate an infinite entry",
+             lambda: ["evaluate", "--checkpoint", W("markov_inf.pt")], "NaN or infinite"),
+    cli_case("evaluate tables of exactly 0 and 1",
+             lambda: ["evaluate", "--checkpoint", W("markov_zero_one.pt")], "probability 0"),
+    cli_case("IWAE samples for an exact model",
+             lambda: ["evaluate", "--checkpoint", W("markov/model.pt"), "--iw-samples", 10],
+             "exact"),
+    cli_case("another dataset's image size",
+             lambda: ["evaluate", "--checkpoint", W("markov/model.pt"), "--dataset",
+                      "mnist5k"], "variables per image"),
+    cli_case("unknown split", lambda: ["evaluate", "--checkpoint", W("markov/model.pt"),
+                                       "--split", "dev"], "--split"),
+    cli_case("sample NaN weights", lambda: ["sample", "--checkpoint", W("markov_nan.pt"),
+                                            "--out", W("s.png")], "NaN or infinite"),
+    cli_case("sample into a directory",
+             lambda: ["sample", "--checkpoint", W("markov/model.pt"), "--out", W(".")],
+             "is a directory"),
+    cli_case("sample into a missing directory",
+             lambda: ["sample", "--checkpoint", W("markov/model.pt"), "--out",
+                      W("no/where.png")], "does not exist"),
+    cli_case("sample --num zero", lambda: ["sample", "--checkpoint", "x.pt", "--num", "zero"],
+             "--num"),
+    cli_case("sample --num 0", lambda: ["sample", "--checkpoint", W("markov/model.pt"),
+                                        "--num", 0, "--out", W("s.png")], "--num"),
+    cli_case("report budget 0", lambda: ["report", "--budget-seconds", 0], "--budget-seconds"),
+    cli_case("report lr nan", lambda: ["report", "--lr", "nan"], "--lr"),
+    cli_case("unknown command", lambda: ["frobnicate"], "frobnicate"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_command_line(case):
+    assert_clear(case)
