@@ -119,7 +119,10 @@ def linear_probe(features_train, y_train, features_test, y_test, *,
     if folds < 2:
         raise ValueError("every class needs at least two training rows for cross-validation")
     probe = make_pipeline(StandardScaler(), LogisticRegressionCV(
-        Cs=Cs, cv=folds, max_iter=max_iter, random_state=seed))
+        Cs=Cs, cv=folds, max_iter=max_iter, random_state=seed,
+        # Named explicitly (sklearn 1.9 warns that its defaults will change): C is chosen
+        # by held-out log-loss, smoother than accuracy with few labels; plain L2.
+        scoring="neg_log_loss", l1_ratios=(0.0,), use_legacy_attributes=False))
     with warnings.catch_warnings():
         # A grid point that does not converge is just a worse candidate for the CV to drop.
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -79,8 +79,15 @@ def held_out_classes(images: Tensor, labels: Tensor, held_out: int | Iterable[in
 
 
 def inverted(images: Tensor) -> Tensor:
-    """``1 - images``: foreground and background swapped (binary stays binary)."""
-    return 1 - _check_images(images)
+    """``1 - images``: foreground and background swapped (binary stays binary).
+
+    :param Tensor images: ``(N, C, H, W)`` images or ``(N, D)`` vectors in [0, 1].
+    """
+    if not isinstance(images, Tensor) or images.dim() < 2 or len(images) == 0 \
+            or not images.is_floating_point():
+        got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
+        raise ValueError(f"images must be a non-empty floating (N, ...) tensor, got {got}")
+    return 1 - images
 
 
 def resized(images: Tensor, size: tuple[int, int], *, binarize: bool = True) -> Tensor:
