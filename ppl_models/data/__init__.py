@@ -23,6 +23,7 @@ __all__ = [
     "uniform_noise",
     "binarize_threshold",
     "load_binarized_mnist",
+    "load_binarized_mnist_test_labels",
     "load_dataset",
     "load_digits_images",
     "load_mnist",
@@ -35,7 +36,7 @@ __all__ = [
 
 from .anomaly_sets import constant_images, held_out_classes, inverted, resized, uniform_noise
 from .binarize import binarize_stochastic, binarize_threshold
-from .binarized_mnist import load_binarized_mnist, read_amat
+from .binarized_mnist import load_binarized_mnist, load_binarized_mnist_test_labels, read_amat
 from .datasets import BINARIZATIONS, DATASETS, load_dataset
 from .digits import load_digits_images
 from .errors import MissingDataError
