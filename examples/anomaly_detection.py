@@ -60,7 +60,8 @@ def parse_args(argv=None):
                    help="perturbation rate of the likelihood ratio's background model")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="anomaly_detection", help="folder for the figures")
-    p.add_argument("--smoke", action="store_true", help=f"{SMOKE_TRAIN} training images, 2 epochs, small models: seconds")
+    p.add_argument("--smoke", action="store_true",
+                   help=f"{SMOKE_TRAIN} training images, 2 epochs, small models: seconds")
     return p.parse_args(argv)
 
 

@@ -4,7 +4,8 @@ A multinomial logistic regression is fitted on ``features_train`` (all of them, 
 ``labels_per_class`` per class to measure few-label accuracy) with its inverse
 regularisation strength :math:`C` chosen by cross-validation
 (:class:`sklearn.linear_model.LogisticRegressionCV`), after standardising each feature on
-the training rows; the score is the accuracy on ``features_test``. Raw pixels and PCA of the
+the training rows (a fixed :math:`C = 1` when some class has a single labelled row); the
+score is the accuracy on ``features_test``. Raw pixels and PCA of the
 same size are the baselines the learned features must beat (as in the representation
 learning evaluations of Kingma et al. 2014 and Chen et al. 2016, InfoGAN).
 
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegressionCV
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -62,13 +63,16 @@ class ProbeResult:
     :param float accuracy: fraction of test rows classified correctly.
     :param float chance: the accuracy of always predicting the commonest training class.
     :param int num_train: labelled rows the probe was fitted on.
-    :param float C: the cross-validated inverse regularisation strength.
+    :param float C: the inverse regularisation strength used.
+    :param bool cross_validated: whether ``C`` was chosen by cross-validation (``False``
+        when some class has a single training row: then ``C = 1``).
     """
 
     accuracy: float
     chance: float
     num_train: int
     C: float
+    cross_validated: bool
 
 
 def _per_class_subset(y: np.ndarray, per_class: int, seed: int) -> np.ndarray:
@@ -98,8 +102,8 @@ def linear_probe(features_train, y_train, features_test, y_test, *,
     :param int cv: cross-validation folds (fewer when a class has fewer rows).
     :param int max_iter: iterations of the L-BFGS solver.
     :param int seed: seeds the label subset and the folds.
-    :raises ValueError: for mismatched lengths or feature sizes, a single class, or too few
-        rows per class.
+    :raises ValueError: for mismatched lengths or feature sizes, a single class, or fewer
+        than ``labels_per_class`` rows of some class.
     """
     f_train, y_tr = check_features_labels(features_train, y_train, "features_train", "y_train")
     f_test, y_te = check_features_labels(features_test, y_test, "features_test", "y_test")
@@ -116,18 +120,21 @@ def linear_probe(features_train, y_train, features_test, y_test, *,
         rows = _per_class_subset(y_tr, labels_per_class, seed)
         f_train, y_tr = f_train[rows], y_tr[rows]
     folds = int(min(cv, np.bincount(y_tr)[np.unique(y_tr)].min()))
-    if folds < 2:
-        raise ValueError("every class needs at least two training rows for cross-validation")
-    probe = make_pipeline(StandardScaler(), LogisticRegressionCV(
-        Cs=Cs, cv=folds, max_iter=max_iter, random_state=seed,
-        # Named explicitly (sklearn 1.9 warns that its defaults will change): C is chosen
-        # by held-out log-loss, smoother than accuracy with few labels; plain L2.
-        scoring="neg_log_loss", l1_ratios=(0.0,), use_legacy_attributes=False))
+    if folds >= 2:
+        classifier = LogisticRegressionCV(
+            Cs=Cs, cv=folds, max_iter=max_iter, random_state=seed,
+            # Named explicitly (sklearn 1.9 warns that its defaults will change): C is
+            # chosen by held-out log-loss, smoother than accuracy with few labels; plain L2.
+            scoring="neg_log_loss", l1_ratios=(0.0,), use_legacy_attributes=False)
+    else:
+        # One row of some class leaves nothing to validate on: sklearn's default C = 1.
+        classifier = LogisticRegression(C=1.0, max_iter=max_iter, random_state=seed)
+    probe = make_pipeline(StandardScaler(), classifier)
     with warnings.catch_warnings():
         # A grid point that does not converge is just a worse candidate for the CV to drop.
         warnings.simplefilter("ignore", ConvergenceWarning)
         probe.fit(f_train, y_tr)
     accuracy = float((probe.predict(f_test) == y_te).mean())
     chance = float((y_te == np.bincount(y_tr).argmax()).mean())
-    C = float(np.ravel(probe[-1].C_)[0])
-    return ProbeResult(accuracy, chance, len(y_tr), C)
+    C = float(np.ravel(probe[-1].C_)[0]) if folds >= 2 else 1.0
+    return ProbeResult(accuracy, chance, len(y_tr), C, folds >= 2)

@@ -62,3 +62,11 @@ def test_kmeans_recovers_well_separated_classes_and_not_noise():
     assert kmeans_accuracy(torch.tensor(centres[y] + rng.normal(size=(200, 2))), y) == 1.0
     # Five clusters in pure noise: the Hungarian match can only do a little above 1/5.
     assert kmeans_accuracy(rng.normal(size=(200, 2)), y) < 0.35
+
+
+def test_one_label_per_class_falls_back_to_a_fixed_regularisation():
+    y_train, y_test = _labels(300, 6), _labels(100, 7)
+    r = linear_probe(np.eye(10)[y_train], y_train, np.eye(10)[y_test], y_test,
+                     labels_per_class=1)
+    assert r.num_train == 10 and not r.cross_validated and r.C == 1.0
+    assert r.accuracy == 1.0  # one-hot features: a single example per class suffices
