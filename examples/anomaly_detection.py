@@ -61,7 +61,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="anomaly_detection", help="folder for the figures")
     p.add_argument("--smoke", action="store_true",
-                   help=f"{SMOKE_TRAIN} training images, 2 epochs, small models: seconds")
+                   help=f"{SMOKE_TRAIN} training and {SMOKE_TRAIN // 4} test images, 2 epochs, "
+                        "small models: seconds")
     return p.parse_args(argv)
 
 
@@ -87,6 +88,7 @@ def main(args):
     test_in, _, test_out, _ = held_out_classes(*parts["test"], k)
     if args.smoke:
         train, valid = train[:SMOKE_TRAIN], valid[:SMOKE_TRAIN // 4]
+        test_in = test_in[:SMOKE_TRAIN // 4]
     dim = train[0].numel()
     hidden, latent, epochs = (8, 2, 2) if args.smoke else (args.hidden, args.latent_dim,
                                                            args.epochs)

@@ -55,16 +55,17 @@ def pca(train: np.ndarray, test: np.ndarray, size: int, seed: int):
 
 
 def probe_curve(f_train, y_train, f_test, y_test, draws: int, seed: int,
-                labels_per_class=LABELS_PER_CLASS, Cs: int = 6) -> dict[int, float]:
-    """Probe accuracy at each number of labels (mean over ``draws`` label subsets)."""
+                labels_per_class=LABELS_PER_CLASS, **probe_options) -> dict[int, float]:
+    """Probe accuracy at each number of labels (mean over ``draws`` label subsets);
+    ``probe_options`` go to :func:`linear_probe` (e.g. ``Cs``, ``max_iter``)."""
     classes = len(np.unique(y_train))
     curve = {}
     for per_class in labels_per_class:
         accs = [linear_probe(f_train, y_train, f_test, y_test, labels_per_class=per_class,
-                             seed=seed + d, Cs=Cs).accuracy for d in range(draws)]
+                             seed=seed + d, **probe_options).accuracy for d in range(draws)]
         curve[per_class * classes] = float(np.mean(accs))
     curve[len(y_train)] = linear_probe(f_train, y_train, f_test, y_test, seed=seed,
-                                       Cs=Cs).accuracy
+                                       **probe_options).accuracy
     return curve
 
 
@@ -76,6 +77,7 @@ def main(args):
     y_train, y_test = splits.train_labels.numpy(), splits.test_labels.numpy()
     if args.smoke:
         train, y_train, valid = train[:SMOKE_TRAIN], y_train[:SMOKE_TRAIN], valid[:100]
+        test, y_test = test[:SMOKE_TRAIN // 2], y_test[:SMOKE_TRAIN // 2]
     hidden, latent, epochs = (8, 2, 2) if args.smoke else (args.hidden, args.latent_dim,
                                                            args.epochs)
     draws = 1 if args.smoke else args.label_draws
@@ -102,8 +104,11 @@ def main(args):
     out.mkdir(parents=True, exist_ok=True)
     curves, clustering, figures = {}, {}, []
     for name, (f_tr, f_te) in features.items():
+        # The smoke run's probes: a coarse grid, fewer folds and iterations (seconds, not
+        # a converged measurement).
+        smoke = {"labels_per_class": (1, 5), "Cs": 3, "cv": 2, "max_iter": 100}
         curves[name] = probe_curve(f_tr, y_train, f_te, y_test, draws, args.seed,
-                                   *(((1, 5), 3) if args.smoke else ()))
+                                   **(smoke if args.smoke else {}))
         clustering[name] = round(kmeans_accuracy(f_te, y_test, seed=args.seed), 4)
         two = PCA(2, random_state=args.seed).fit(f_tr).transform(f_te)
         slug = name.split(" (")[0].replace(" ", "_").replace("/", "")
