@@ -204,6 +204,15 @@ class VAE(PyroModule):
         loc, raw = h.chunk(2, dim=-1)
         return loc, F.softplus(raw) + _MIN_SCALE
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The posterior mean :math:`\\mathbb{E}_q[z \\mid x]`, ``(N, latent_dim)``, without
+        gradients: the VAE's representation of ``x`` for linear probes and clustering.
+
+        :param x: ``(N, *input_shape)`` data.
+        """
+        with torch.no_grad():
+            return self.encode(x)[0]
+
     def decode(self, z: torch.Tensor) -> dist.TorchDistribution:
         """The distribution :math:`p(x \\mid z)`.
 

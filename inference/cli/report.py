@@ -8,7 +8,8 @@ the latent family by SVI; the trained kinds share one time budget (each kind's
 validation split. A kind too large to build (the full joint at 64 or more pixels) is listed
 as refused with its parameter count. Each row names its estimator: exact, or ELBO and IWAE-K
 for a latent model. Written to OUT: ``metrics.json``, ``README.md`` (the table),
-``nll_bars.png``, ``training_curves.png``, the families' figures (e.g.
+an anomaly AUROC table (each model's own score, test split against inverted images, noise
+and constant images), ``nll_bars.png``, ``training_curves.png``, the families' figures (e.g.
 ``rate_distortion.png``), ``samples_<kind>.png``, ``data_samples.png`` and
 ``models/<kind>.pt`` (usable with ``ppl-models evaluate`` / ``sample``).
 """
@@ -36,6 +37,7 @@ from inference.cli.model_options import (
     option_dests,
 )
 from inference.cli.number_checks import check_positive_finite, check_positive_int, check_seed
+from inference.cli.report_anomaly import anomaly_table
 from inference.cli.report_markdown import report_markdown
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
@@ -98,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         save_model(out / "models" / f"{kind}.pt", fit.model,
                    metadata=_model_config(config, kind, fit, settings[kind], args))
     metrics = _metrics(args, splits, entries, settings)
+    metrics["anomaly"] = anomaly_table(fits, splits, args.seed)
     metrics["figures"] = _write_figures(out, splits, fits, entries, metrics)
     metrics["wall_seconds"] = time.perf_counter() - started
     write_json(out / "metrics.json", metrics)

@@ -7,6 +7,8 @@ __all__ = ["report_markdown"]
 
 from typing import Any
 
+from inference.cli.report_anomaly import anomaly_markdown
+
 
 def report_markdown(metrics: dict[str, Any], *, table_only: bool = False) -> str:
     """Markdown summary of a report's ``metrics.json``.
@@ -46,6 +48,7 @@ def report_markdown(metrics: dict[str, Any], *, table_only: bool = False) -> str
         table,
         "",
         *_latent_details(metrics["models"]),
+        *anomaly_markdown(metrics.get("anomaly", {})),
         *_refusals(metrics["models"]),
         "## Figures",
         "",

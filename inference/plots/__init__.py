@@ -2,7 +2,8 @@
 
 Image grids, NLL bars and training curves of any fitted model, and the figures of a fitted
 latent-variable model: ELBO curves, per-dimension KL, the latent map, traversals, prior
-samples, the rate-distortion plane and reconstructions. Each function takes tensors, histories
+samples, the rate-distortion plane and reconstructions; ROC curves and score histograms of
+anomaly scores, and linear-probe accuracy against labels. Each function takes tensors, histories
 or callables (``decode``, ``reconstruct``) rather than a model class, draws on a bare
 :class:`matplotlib.figure.Figure` rendered by the Agg canvas (no pyplot state, no display,
 nothing left open) and returns the path it wrote.
@@ -14,9 +15,12 @@ from inference.plots.latent_map import save_latent_map
 from inference.plots.latent_traversals import save_latent_traversals
 from inference.plots.nll_bars import save_nll_bars
 from inference.plots.prior_samples import save_prior_samples
+from inference.plots.probe_accuracy import save_probe_accuracy
 from inference.plots.rate_distortion import save_rate_distortion
 from inference.plots.reconstructions import save_reconstructions
+from inference.plots.roc_curves import save_roc_curves
 from inference.plots.sample_grid import image_grid, save_sample_grid
+from inference.plots.score_histograms import save_score_histograms
 from inference.plots.training_curves import save_training_curves
 
 __all__ = [
@@ -27,8 +31,11 @@ __all__ = [
     "save_latent_traversals",
     "save_nll_bars",
     "save_prior_samples",
+    "save_probe_accuracy",
     "save_rate_distortion",
     "save_reconstructions",
+    "save_roc_curves",
     "save_sample_grid",
+    "save_score_histograms",
     "save_training_curves",
 ]

@@ -3,7 +3,9 @@
 Embedded datasets (no download): :func:`load_digits_images`, :func:`load_mnist5k`.
 From files (the caller gives the path): :func:`load_mnist` / :func:`load_mnist_idx` /
 :func:`read_idx` for IDX files, :func:`load_binarized_mnist` / :func:`read_amat` for the fixed
-binarized MNIST. :func:`load_dataset` maps a name to :class:`DataSplits`.
+binarized MNIST. :func:`load_dataset` maps a name to :class:`DataSplits`. Out-of-distribution sets
+for anomaly detection (:mod:`.anomaly_sets`) and the perturbation of a likelihood ratio's background
+model (:func:`perturb_binary`) are built from these tensors.
 """
 
 __all__ = [
@@ -13,8 +15,15 @@ __all__ = [
     "IDXFormatError",
     "MissingDataError",
     "binarize_stochastic",
+    "constant_images",
+    "held_out_classes",
+    "inverted",
+    "perturb_binary",
+    "resized",
+    "uniform_noise",
     "binarize_threshold",
     "load_binarized_mnist",
+    "load_binarized_mnist_test_labels",
     "load_dataset",
     "load_digits_images",
     "load_mnist",
@@ -25,11 +34,13 @@ __all__ = [
     "read_idx",
 ]
 
+from .anomaly_sets import constant_images, held_out_classes, inverted, resized, uniform_noise
 from .binarize import binarize_stochastic, binarize_threshold
-from .binarized_mnist import load_binarized_mnist, read_amat
+from .binarized_mnist import load_binarized_mnist, load_binarized_mnist_test_labels, read_amat
 from .datasets import BINARIZATIONS, DATASETS, load_dataset
 from .digits import load_digits_images
 from .errors import MissingDataError
 from .idx import IDXFormatError, load_mnist, load_mnist_idx, read_idx
 from .mnist5k import load_mnist5k
+from .perturb import perturb_binary
 from .splits import DataSplits, random_split

@@ -20,7 +20,7 @@ References:
 
 from __future__ import annotations
 
-__all__ = ["SPLITS", "load_binarized_mnist", "read_amat"]
+__all__ = ["SPLITS", "load_binarized_mnist", "load_binarized_mnist_test_labels", "read_amat"]
 
 import os
 import zipfile
@@ -180,3 +180,31 @@ def load_binarized_mnist(path: str | os.PathLike) -> dict[str, torch.Tensor]:
             f"directory holding all three binarized_mnist_{{train,valid,test}}.amat files"
         )
     return _load_npz(path)
+
+
+def load_binarized_mnist_test_labels(path: str | os.PathLike) -> torch.Tensor:
+    """The digit of each row of the fixed binarized MNIST *test* split.
+
+    The train and valid rows carry no labels (they are a shuffled split of MNIST-train);
+    the test split is MNIST's test set sorted stably by label, so anything that needs
+    labelled binarized images (held-out classes, linear probes) splits these 10,000 rows.
+
+    :param path: ``binarized_mnist_test_labels.npz`` with an array ``labels``.
+    :returns: int64 ``(10000,)`` in 0..9, aligned with ``load_binarized_mnist(...)["test"]``.
+    :raises ValueError: for an unreadable file or a missing or malformed ``labels`` array;
+        :class:`MissingDataError` for a missing file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingDataError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "labels" not in z.files:
+                raise ValueError(f"{path}: no array 'labels'; found {sorted(z.files)}")
+            labels = z["labels"]
+    except (OSError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{path}: cannot read as .npz: {e}") from e
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) \
+            or labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"{path}: labels must be a 1-D integer array in 0..9")
+    return torch.from_numpy(labels.astype(np.int64))

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from ppl_models.distributions.autoregressive import AutoregressiveModel, order_config
+from ppl_models.distributions.binary_input import check_binary
 from ppl_models.nn.mlp import check_widths
 from ppl_models.registry import Option, register
 
@@ -85,6 +86,22 @@ class NADE(AutoregressiveModel):
             return c, b
         shift = self.context_net(context)
         return c + shift[:, : self.hidden], b + shift[:, self.hidden:]
+
+    def features(self, x: torch.Tensor, context=None) -> torch.Tensor:
+        """The hidden state at the last position, :math:`h_D = \\mathrm{sigm}(c + W_{:,<D}
+        x_{<D})`: what the shared hidden layer has read of all but the last variable, a
+        representation of ``x`` for linear probes (Larochelle & Murray 2011, eq. 3).
+
+        :param x: ``(N, D)`` binary data.
+        :param context: ``(N, context_dim)`` or None, as for the distribution.
+        :return: ``(N, H)`` features in (0, 1), without gradients.
+        """
+        context = self._check_context(context)
+        check_binary(x, self.dim, "x")
+        with torch.no_grad():
+            c, _ = self._biases(x.shape[0], context)
+            ordered = x.reshape(-1, self.dim)[:, self.order]
+            return torch.sigmoid(c + ordered[:, :-1] @ self.W[:-1])
 
     def ordered_logits(self, x, context):
         c, b = self._biases(x.shape[0], context)

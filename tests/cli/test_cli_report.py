@@ -54,7 +54,17 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     for name in ("nll_bars.png", "training_curves.png", "rate_distortion.png",
                  "data_samples.png"):
         assert (out / name).read_bytes()[:8] == PNG, name
+    anomaly = metrics["anomaly"]
+    # Every fitted model is scored by its family's score; the refused one is absent.
+    assert list(anomaly["auroc"]) == ["independent", "markov", "fvsbn", "nade", "vae"]
+    assert anomaly["methods"]["nade"] == "nll" and anomaly["methods"]["vae"] == "neg_iwae_100"
+    assert anomaly["sizes"] == {"inverted": 180, "uniform noise": 180, "constant": 2}
+    for kind, row in anomaly["auroc"].items():
+        # Inverted digits and fair-coin noise are ~40 nats less likely than any test digit
+        # under every model here, even after 4 epochs.
+        assert row["inverted"] > 0.95 and row["uniform noise"] > 0.95, (kind, row)
     readme = (out / "README.md").read_text()
+    assert "## Anomaly detection (AUROC)" in readme and "| nade | nll |" in readme
     assert "| model | estimator | parameters |" in readme and "18446744073709551615" in readme
     assert "| vae | ELBO |" in readme and "| vae | IWAE-500 |" in readme
 

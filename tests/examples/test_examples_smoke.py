@@ -50,3 +50,31 @@ def test_nade_mnist_smoke(tmp_path):
     assert math.isclose(result["test_bits_per_dim"],
                         result["test_nll_nats"] / (784 * math.log(2)))
     assert (tmp_path / "samples.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_anomaly_detection_smoke(tmp_path):
+    example = load_example("anomaly_detection")
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
+    auroc = result["auroc"]
+    assert set(auroc) == {"held-out digit 9", "inverted", "uniform noise", "constant"}
+    # Even two epochs put inverted digits and noise far below the digits' likelihood.
+    for name in ("inverted", "uniform noise"):
+        assert all(a > 0.95 for a in auroc[name].values()), (name, auroc[name])
+    assert all(0 <= a <= 1 for row in auroc.values() for a in row.values())
+    for f in result["figures"]:
+        assert Path(f).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_representations_smoke(tmp_path):
+    example = load_example("representations")
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
+    probe = result["probe_accuracy"]
+    assert set(probe) == {"NADE h_D (8)", "PCA (8)", "VAE mean (2)", "PCA (2)", "pixels (64)"}
+    assert all(set(c) == {"10", "50", "400"} for c in probe.values())
+    # Raw pixels of 8x8 digits are linearly readable well above chance (0.1) even at 50
+    # labels; every accuracy is a fraction.
+    assert probe["pixels (64)"]["400"] > 0.6
+    assert all(0 <= a <= 1 for c in probe.values() for a in c.values())
+    assert all(0 < a <= 1 for a in result["kmeans_accuracy"].values())
+    for f in result["figures"]:
+        assert Path(f).read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,134 @@
+"""Linear probe and k-means accuracy of NADE and VAE features on the fixed binarized MNIST,
+against raw pixels and PCA of the same size.
+
+A NADE and a Bernoulli MLP VAE are fitted without labels on the first ``--train-limit`` rows
+of the binarized *train* split (selected on 2,000 valid rows), within ``--max-seconds``
+each (the budget option). Their representations, a NADE's hidden state at the last position
+and the VAE's posterior mean (each model's ``features(x)``), and the baselines, computed in
+the same run (raw pixels and PCA fitted on the probe's training rows, of the NADE's and the
+VAE's sizes), are probed with cross-validated logistic regression
+(:func:`inference.metrics.linear_probe`) at 100 labels (10 per class, mean over
+``--label-draws`` random draws) and at all labels, and clustered by k-means
+(:func:`inference.metrics.kmeans_accuracy`). Only the binarized test rows are labelled, so
+the probe trains on a seeded random half of them and is scored on the other half. Prints one
+JSON line.
+
+    python benchmarks/representations_mnist.py --train-limit 10000 --max-seconds 300
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+
+from inference.cli.fitting import fit_network, fit_vae
+from inference.metrics import evaluate_nll, kmeans_accuracy, linear_probe
+from ppl_models import registry
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from labelled_binarized_mnist import (  # noqa: E402
+    DEFAULT_DATA,
+    DEFAULT_LABELS,
+    load_all,
+    split_labelled,
+)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    p.add_argument("--train-limit", type=int, default=10_000,
+                   help="unlabelled binarized train rows the models are fitted on")
+    p.add_argument("--hidden", type=int, default=100, help="NADE hidden units")
+    p.add_argument("--latent-dim", type=int, default=16)
+    p.add_argument("--vae-hidden", type=int, default=400)
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--max-seconds", type=float, default=240.0,
+                   help="training budget per model (the budget option)")
+    p.add_argument("--label-draws", type=int, default=5)
+    p.add_argument("--probe-limit", type=int, default=None,
+                   help="use only this many of the 10,000 labelled rows (a quick check)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    return p.parse_args(argv)
+
+
+def main(args):
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    data, labels = load_all(args.data, args.labels)
+    train, valid = data["train"][: args.train_limit], data["valid"][:2000]
+    torch.manual_seed(args.seed)
+    nade = registry.build("nade", dim=784, hidden=args.hidden)
+    nade_fit = fit_network(nade, train, valid, epochs=args.epochs, lr=2e-3, patience=5,
+                           max_seconds=args.max_seconds, seed=args.seed)
+    vae = registry.build("vae", input_shape=[1, 28, 28], latent_dim=args.latent_dim,
+                         hidden=[args.vae_hidden])
+    images = train.reshape(-1, 1, 28, 28)
+    vae_fit = fit_vae(vae, images, valid.reshape(-1, 1, 28, 28), epochs=args.epochs,
+                      objective="meanfield", lr=1e-3, patience=5,
+                      max_seconds=args.max_seconds, seed=args.seed,
+                      kl_warmup=len(train) // 100)
+    train_seconds = time.perf_counter() - start
+    perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(args.seed))
+    keep = perm[: args.probe_limit]
+    (x_tr, y_tr), (x_te, y_te) = split_labelled(data["test"][keep], labels[keep], (0.5, 0.5),
+                                                args.seed)
+    y_tr, y_te = y_tr.numpy(), y_te.numpy()
+
+    def pca(size):
+        p = PCA(size, random_state=args.seed).fit(x_tr.numpy())
+        return p.transform(x_tr.numpy()), p.transform(x_te.numpy())
+
+    def images_of(x):
+        return x.reshape(-1, 1, 28, 28)
+
+    features = {
+        f"nade_h_last_{args.hidden}": (nade.features(x_tr).numpy(), nade.features(x_te).numpy()),
+        f"pca_{args.hidden} (baseline)": pca(args.hidden),
+        f"vae_mean_{args.latent_dim}": (vae.features(images_of(x_tr)).numpy(),
+                                        vae.features(images_of(x_te)).numpy()),
+        f"pca_{args.latent_dim} (baseline)": pca(args.latent_dim),
+        "pixels_784 (baseline)": (x_tr.numpy(), x_te.numpy()),
+    }
+    results = {}
+    for name, (f_tr, f_te) in features.items():
+        t = time.perf_counter()
+        few = [linear_probe(f_tr, y_tr, f_te, y_te, labels_per_class=10, seed=args.seed + d)
+               .accuracy for d in range(args.label_draws)]
+        everything = linear_probe(f_tr, y_tr, f_te, y_te, seed=args.seed).accuracy
+        results[name] = {
+            "probe_100_labels": round(float(np.mean(few)), 4),
+            "probe_100_labels_sd": round(float(np.std(few, ddof=1)), 4)
+            if len(few) > 1 else None,
+            f"probe_{len(y_tr)}_labels": round(everything, 4),
+            "kmeans_accuracy": round(kmeans_accuracy(f_te, y_te, seed=args.seed), 4),
+            "seconds": round(time.perf_counter() - t, 1),
+        }
+        print(json.dumps({name: results[name]}), file=sys.stderr, flush=True)
+    line = {
+        "benchmark": "representations_mnist",
+        "data": f"fixed binarized MNIST: models on the first {len(train)} train rows "
+                "(no labels); probe on a seeded 50/50 split of the 10,000 labelled test rows",
+        "seed": args.seed,
+        "nade": {"hidden": args.hidden, "epochs": nade_fit.epochs,
+                 "valid_nll": round(evaluate_nll(nade, valid)["nll_nats"], 3)},
+        "vae": {"layers": f"784-{args.vae_hidden}-{args.latent_dim}", "epochs": vae_fit.epochs,
+                "best_valid_neg_elbo": round(vae_fit.history.best_valid_loss, 3)},
+        "max_seconds_per_model": args.max_seconds, "label_draws": args.label_draws,
+        "train_seconds": round(train_seconds, 1),
+        "results": results,
+        "wall_seconds": round(time.perf_counter() - start, 1),
+    }
+    print(json.dumps(line))
+    return line
+
+
+if __name__ == "__main__":
+    main(parse_args())
