@@ -182,11 +182,17 @@ def _discover() -> None:
 
 
 def kinds(family: str | None = None) -> tuple[str, ...]:
-    """Registered kinds in registration order, all or those of ``family``."""
+    """Registered kinds, all or those of ``family``, in a canonical order: by family (as in
+    :data:`FAMILIES`), then by the defining module's name, then in definition order within
+    it, so the order (the report's rows, its training order) does not depend on which module
+    a program happened to import first."""
     _discover()
     if family is not None and family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
-    return tuple(k for k, e in _REGISTRY.items() if family in (None, e.family))
+    position = {k: i for i, k in enumerate(_REGISTRY)}  # registration order within a module
+    chosen = [k for k, e in _REGISTRY.items() if family in (None, e.family)]
+    return tuple(sorted(chosen, key=lambda k: (FAMILIES.index(_REGISTRY[k].family),
+                                               _REGISTRY[k].cls.__module__, position[k])))
 
 
 def entry(kind: str) -> Entry:
