@@ -3,17 +3,20 @@
 Embedded datasets (no download): :func:`load_digits_images`, :func:`load_mnist5k`.
 From files (the caller gives the path): :func:`load_mnist` / :func:`load_mnist_idx` /
 :func:`read_idx` for IDX files, :func:`load_binarized_mnist` / :func:`read_amat` for the fixed
-binarized MNIST. :func:`load_dataset` maps a name to :class:`DataSplits`.
+binarized MNIST. Toy 2-D mixtures (ring of 8, 5x5 grid): :func:`toy_mixture`,
+:func:`sample_mixture`. :func:`load_dataset` maps a name to :class:`DataSplits`.
 """
 
 __all__ = [
     "BINARIZATIONS",
     "DATASETS",
     "DataSplits",
+    "TOY_MIXTURES",
     "IDXFormatError",
     "MissingDataError",
     "binarize_stochastic",
     "binarize_threshold",
+    "grid_means",
     "load_binarized_mnist",
     "load_dataset",
     "load_digits_images",
@@ -23,6 +26,9 @@ __all__ = [
     "random_split",
     "read_amat",
     "read_idx",
+    "ring_means",
+    "sample_mixture",
+    "toy_mixture",
 ]
 
 from .binarize import binarize_stochastic, binarize_threshold
@@ -33,3 +39,4 @@ from .errors import MissingDataError
 from .idx import IDXFormatError, load_mnist, load_mnist_idx, read_idx
 from .mnist5k import load_mnist5k
 from .splits import DataSplits, random_split
+from .toy_mixtures import TOY_MIXTURES, grid_means, ring_means, sample_mixture, toy_mixture
