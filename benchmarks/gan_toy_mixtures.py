@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import torch
@@ -55,6 +56,11 @@ def run_one(mixture: str, config: str, seed: int, args) -> dict:
     torch.manual_seed(20_000 + seed)
     cov = mode_coverage(model.sample(N_EVAL), means, std)
     last = history.epochs[-1]
+    # Progress on stderr, so a run cut short still leaves its numbers.
+    print(json.dumps({"mixture": mixture, "config": config, "seed": seed,
+                      "modes": cov.modes_captured, "high_quality": cov.high_quality,
+                      "reverse_kl": cov.reverse_kl, "seconds": seconds}), file=sys.stderr,
+          flush=True)
     return {"modes": cov.modes_captured, "high_quality": cov.high_quality,
             "reverse_kl": cov.reverse_kl, "seconds": seconds,
             "final_d_loss": last.get("train_d_loss"), "final_g_loss": last.get("train_g_loss")}
