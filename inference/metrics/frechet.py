@@ -22,6 +22,7 @@ from __future__ import annotations
 
 __all__ = ["frechet_distance", "kernel_distance"]
 
+import warnings
 from typing import Any
 
 import torch
@@ -96,8 +97,11 @@ def kernel_distance(real: Tensor, fake: Tensor, extractor: nn.Module, *, subsets
 
     real, fake = _images(real, "real"), _images(fake, "fake")
     size = subset_size or min(len(real), len(fake), 1000)
-    metric = KernelInceptionDistance(feature=_Frozen(extractor), subsets=subsets,
-                                     subset_size=size, normalize=True)
+    with warnings.catch_warnings():
+        # Its warning that it keeps all features: at these sizes that is the point.
+        warnings.simplefilter("ignore", UserWarning)
+        metric = KernelInceptionDistance(feature=_Frozen(extractor), subsets=subsets,
+                                         subset_size=size, normalize=True)
     for b in real.split(batch_size):
         metric.update(b, real=True)
     for b in fake.split(batch_size):

@@ -80,7 +80,7 @@ _OPTIONS = (
 
 
 @register("dcgan", "implicit", options=_OPTIONS, report={"latent_dim": 32, "channels": 16},
-          report_share=None)
+          report_share=0.15)
 class DCGAN(nn.Module):
     """Convolutional generator and discriminator for ``(N, C, H, W)`` images in [0, 1].
 

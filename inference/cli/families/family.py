@@ -99,6 +99,11 @@ class FamilyCLI:
         """A fitted model's row of the report's ``metrics.json``."""
         raise NotImplementedError
 
+    def summary(self, kind: str, entry: dict[str, Any]) -> str:
+        """One line for the report's log about a fitted ``kind``'s ``entry``."""
+        return (f"{kind}: test {entry['estimator']} NLL {entry['nll_nats']:.3f} nats after "
+                f"{entry['epochs']} epochs ({entry['seconds']:.1f} s)")
+
     def report_estimators(self, settings: dict[str, Any]) -> dict[str, str]:
         """``{estimator name: what it is}`` for the report's legend."""
         return {}
