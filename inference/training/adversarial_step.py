@@ -76,7 +76,9 @@ class AdversarialStep:
     :param float r1: weight :math:`\\gamma / 2` of the R1 penalty on real data (0: none).
     :param float gp: weight :math:`\\lambda` of the WGAN-GP penalty (0: none).
     :param extra_generator_loss: ``f(batch, fake) -> scalar`` added to the generator's loss
-        in the same update (e.g. a reconstruction or negative-ELBO term).
+        in the same update (e.g. a reconstruction or negative-ELBO term); default the
+        model's own ``extra_generator_loss`` method if it has one (the AAE's reconstruction
+        term), else none.
     :param float adversarial_weight: :math:`\\lambda`, the weight of the adversarial term in
         the generator's loss.
     :param extra_parameters: parameters updated with the generator's that
@@ -121,7 +123,8 @@ class AdversarialStep:
         self.d_loss_fn, self.g_loss_fn = LOSSES[loss]
         self.d_steps = d_steps
         self.r1, self.gp = float(r1), float(gp)
-        self.extra_generator_loss = extra_generator_loss
+        self.extra_generator_loss = (extra_generator_loss if extra_generator_loss is not None
+                                     else getattr(model, "extra_generator_loss", None))
         self.adversarial_weight = float(adversarial_weight)
         g_params = list(model.generator.parameters()) + list(extra_parameters or [])
         d_params = list(model.discriminator.parameters())
