@@ -11,6 +11,7 @@ __all__ = [
     "BINARIZATIONS",
     "DATASETS",
     "DataSplits",
+    "TOY_DATASETS",
     "TOY_MIXTURES",
     "IDXFormatError",
     "MissingDataError",
@@ -33,7 +34,7 @@ __all__ = [
 
 from .binarize import binarize_stochastic, binarize_threshold
 from .binarized_mnist import load_binarized_mnist, read_amat
-from .datasets import BINARIZATIONS, DATASETS, load_dataset
+from .datasets import BINARIZATIONS, DATASETS, TOY_DATASETS, load_dataset
 from .digits import load_digits_images
 from .errors import MissingDataError
 from .idx import IDXFormatError, load_mnist, load_mnist_idx, read_idx

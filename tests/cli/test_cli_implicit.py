@@ -58,3 +58,24 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, cli, last_json_line):
 def test_bad_options_are_refused(argv, match, tmp_path, cli):
     code, _, err = cli("train", *argv, "--dataset", "digits", "--out", tmp_path)
     assert code != 0 and match in err
+
+
+def test_the_gan_on_the_ring_is_scored_by_mode_coverage(tmp_path, cli, last_json_line):
+    run = tmp_path / "ring"
+    code, out, err = cli("train", "--model", "gan", "--dataset", "ring", "--gan-hidden", 16,
+                         "--pack", 2, "--epochs", 1, "--gan-lr", 1e-3, "--threads", 1,
+                         "--out", run)
+    assert code == 0, err
+    metrics = last_json_line(out)
+    assert metrics["estimator"] == "sample metrics (no likelihood)"
+    assert metrics["n_modes"] == 8 and metrics["n"] == 2500  # the PacGAN protocol's size
+    assert 0 <= metrics["modes_captured"] <= 8 and "nll_nats" not in metrics
+    assert metrics["binarize"] == "none (2-D points)"
+    assert (run / "samples.png").read_bytes()[:8] == PNG  # a scatter over the modes
+    code, out, err = cli("evaluate", "--checkpoint", run / "model.pt")
+    assert code == 0, err
+    assert last_json_line(out)["high_quality"] == metrics["high_quality"]
+    # A binary model refuses points.
+    code, _, err = cli("train", "--model", "markov", "--dataset", "ring", "--out",
+                       tmp_path / "m")
+    assert code != 0

@@ -91,6 +91,14 @@ class FamilyCLI:
         """``num`` draws from ``model`` (global RNG), flat or as images."""
         raise NotImplementedError
 
+    def save_samples(self, samples: torch.Tensor, path: Path, *, dataset: str,
+                     image_shape: tuple[int, ...], title: str, nrow: int = 8) -> None:
+        """Write ``samples`` as a figure: an image grid unless the family draws them
+        otherwise (e.g. points over a toy mixture's modes)."""
+        from inference.plots import save_sample_grid
+
+        save_sample_grid(samples, path, nrow=nrow, image_shape=tuple(image_shape), title=title)
+
     def train_figures(self, out: Path, fit: FitResult, splits: DataSplits, seed: int) -> None:
         """The family's figures in a ``train`` run directory (samples are drawn elsewhere)."""
 

@@ -23,7 +23,7 @@ from inference.cli.families.family import FamilyCLI, RunSettings, model_data
 from inference.cli.fitting import FitResult
 from inference.objectives.adversarial import LOSSES
 from inference.training import AdversarialStep, Trainer
-from ppl_models.data import DataSplits
+from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
 from ppl_models.registry import Option, num_parameters
 
 #: The classifier whose features score images of each shape.
@@ -41,10 +41,12 @@ class ImplicitCLI(FamilyCLI):
         Option("d_steps", 1, "discriminator updates per generator update"),
         Option("gan_lr", None, "both players' Adam learning rate (default: --lr; the "
                "report's 2e-4, as Radford et al. 2016)", type=float),
-        Option("eval_samples", 1000, "samples drawn to score the model"),
+        Option("eval_samples", None, "samples drawn to score the model (default 2,500 on a "
+               "toy mixture, as PacGAN; 1,000 images, at most the split's size)"),
     )
     report_defaults = {"eval_samples": 500, "gan_lr": 2e-4}
-    evaluate_options = (Option("eval_samples", 1000, "samples drawn to score the model"),)
+    evaluate_options = (Option("eval_samples", None, "samples drawn to score the model "
+                               "(default 2,500 on a toy mixture, 1,000 images)"),)
     best_key = "best_valid_d_loss"
     scored_as = "has no likelihood (sample metrics only)"
 
@@ -86,6 +88,8 @@ class ImplicitCLI(FamilyCLI):
             precision_recall,
         )
 
+        if splits.name in TOY_MIXTURES:
+            return self._mode_coverage(model, splits, settings, seed)
         shape = tuple(splits.image_shape)
         if shape not in _FEATURE_DATASETS:
             raise ValueError(f"no feature classifier for images of shape {shape}; sample "
@@ -115,8 +119,31 @@ class ImplicitCLI(FamilyCLI):
             "n": n,
         }
 
+    def _mode_coverage(self, model, splits: DataSplits, settings, seed) -> dict[str, Any]:
+        """The PacGAN protocol on a toy mixture: 2,500 samples (``--eval-samples``)."""
+        from inference.metrics import mode_coverage
+
+        means, std = toy_mixture(splits.name)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            fake = model.sample(settings.get("eval_samples") or 2500)
+        cov = mode_coverage(fake.reshape(len(fake), -1), means, std)
+        return {"estimator": ESTIMATOR, "modes_captured": cov.modes_captured,
+                "n_modes": cov.n_modes, "high_quality": cov.high_quality,
+                "reverse_kl": cov.reverse_kl, "n": len(fake)}
+
     def sample(self, model, num: int) -> torch.Tensor:
         return model.sample(num)
+
+    def save_samples(self, samples, path, *, dataset, image_shape, title, nrow=8) -> None:
+        if dataset in TOY_MIXTURES:
+            from inference.plots import save_mode_scatter
+
+            means, _ = toy_mixture(dataset)
+            save_mode_scatter({title: samples.reshape(len(samples), -1)}, means, path)
+            return
+        super().save_samples(samples, path, dataset=dataset, image_shape=image_shape,
+                             title=title, nrow=nrow)
 
     def train_figures(self, out: Path, fit: FitResult, splits, seed) -> None:
         from inference.plots import save_adversarial_losses
@@ -138,6 +165,10 @@ class ImplicitCLI(FamilyCLI):
         }
 
     def summary(self, kind: str, entry: dict[str, Any]) -> str:
+        if "modes_captured" in entry:
+            return (f"{kind}: {entry['modes_captured']}/{entry['n_modes']} modes, "
+                    f"{100 * entry['high_quality']:.1f}% high quality, after "
+                    f"{entry['epochs']} epochs ({entry['seconds']:.1f} s)")
         return (f"{kind}: test FID {entry['fid']:.1f} (train-vs-test "
                 f"{entry['fid_train_vs_split']:.1f}), {entry['classes_present']} classes, after "
                 f"{entry['epochs']} epochs ({entry['seconds']:.1f} s)")
