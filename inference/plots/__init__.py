@@ -8,11 +8,12 @@ or callables (``decode``, ``reconstruct``) rather than a model class, draws on a
 nothing left open) and returns the path it wrote.
 """
 
-from inference.plots.adversarial_losses import save_adversarial_losses, save_mode_scatter
+from inference.plots.adversarial_losses import save_adversarial_losses
 from inference.plots.elbo_curves import save_elbo_curves
 from inference.plots.kl_bars import save_kl_per_dimension
 from inference.plots.latent_map import save_latent_map
 from inference.plots.latent_traversals import save_latent_traversals
+from inference.plots.mode_scatter import save_mode_scatter
 from inference.plots.nll_bars import save_nll_bars
 from inference.plots.prior_samples import save_prior_samples
 from inference.plots.rate_distortion import save_rate_distortion

@@ -22,7 +22,9 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
                                           "sample metrics (no likelihood)"}
     assert metrics["pseudo_count"] == 1.0
     models = metrics["models"]
-    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "dcgan", "vae"]
+    # Registration order depends on which modules a test session imported first.
+    assert sorted(models) == sorted(["independent", "markov", "full", "fvsbn", "nade", "vae",
+                                     "dcgan"])
     # The sampler is scored by sample metrics only, never by a likelihood.
     dcgan = models["dcgan"]
     assert dcgan["estimator"] == "sample metrics (no likelihood)" and "nll_nats" not in dcgan

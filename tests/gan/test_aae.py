@@ -10,6 +10,15 @@ from inference.training import AdversarialStep
 from ppl_models.aae import AAE
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    # Small networks: one thread is as fast idle and far faster on a shared, loaded machine.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _train_discriminator(model, x, steps=100):
     # The encoder is fixed: only D learns, as in the inner maximisation of the game.
     opt = torch.optim.Adam(model.discriminator.parameters(), lr=5e-3)

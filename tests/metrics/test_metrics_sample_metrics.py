@@ -21,7 +21,12 @@ from ppl_models.data import load_dataset
 @pytest.fixture(scope="session")
 def digits_classifier(tmp_path_factory):
     cache = tmp_path_factory.mktemp("feature_cache")
-    model, info = feature_classifier("digits", cache_dir=cache, epochs=8)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a small CNN: one thread is as fast idle, faster when loaded
+    try:
+        model, info = feature_classifier("digits", cache_dir=cache, epochs=8)
+    finally:
+        torch.set_num_threads(threads)
     return model, info, cache
 
 
