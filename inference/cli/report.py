@@ -7,7 +7,8 @@ the latent family by SVI; the trained kinds share one time budget (each kind's
 ``report_share`` of it, and the rest to those without one), with early stopping on the
 validation split. A kind too large to build (the full joint at 64 or more pixels) is listed
 as refused with its parameter count. Each row names its estimator: exact, or ELBO and IWAE-K
-for a latent model. Written to OUT: ``metrics.json``, ``README.md`` (the table),
+for a latent model; an implicit model (the small DCGAN) gets sample metrics in a table of
+its own, never a likelihood. Written to OUT: ``metrics.json``, ``README.md`` (the table),
 ``nll_bars.png``, ``training_curves.png``, the families' figures (e.g.
 ``rate_distortion.png``), ``samples_<kind>.png``, ``data_samples.png`` and
 ``models/<kind>.pt`` (usable with ``ppl-models evaluate`` / ``sample``).
