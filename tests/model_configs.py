@@ -17,6 +17,10 @@ SMALL = {
     "nade": {"dim": N, "hidden": 5, "context_dim": 0},
     "vae": {"input_shape": list(IMAGE), "latent_dim": 2, "hidden": [7],
             "likelihood": "nade", "nade_hidden": 4},
+    "gan": {"dim": 2, "latent_dim": 3, "hidden": [5, 4], "pack": 2},
+    "dcgan": {"input_shape": [1, 4, 4], "latent_dim": 3, "channels": 2},
+    "aae": {"input_shape": list(IMAGE), "latent_dim": 2, "hidden": [7], "prior": "mixture",
+            "disc_hidden": [5], "likelihood": "bernoulli"},
 }
 
 

@@ -12,7 +12,7 @@ __all__ = [
 
 import argparse
 
-from ppl_models.data import DATASETS, DataSplits, load_dataset
+from ppl_models.data import DATASETS, TOY_DATASETS, DataSplits, load_dataset
 
 # The command trains binary models only, so intensities are always binarised.
 BINARIZE_CHOICES = ("threshold", "stochastic")
@@ -29,7 +29,8 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True
     """
     parser.add_argument("--dataset", choices=DATASETS, required=required, default=default,
                         help="digits (8x8) and mnist5k (28x28) are embedded; mnist and "
-                             "binarized_mnist are read from --data-path")
+                             "binarized_mnist are read from --data-path; ring and grid are "
+                             "the toy 2-D mixtures (points, for samplers)")
     parser.add_argument("--data-path", default=None,
                         help="folder of MNIST IDX files (mnist), or binarized_mnist.npz / a "
                              "folder of its .amat files (binarized_mnist)")
@@ -53,6 +54,9 @@ def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None
                          "files; digits and mnist5k are embedded)")
     if dataset not in FILE_DATASETS and data_path is not None:
         raise ValueError(f"--dataset {dataset} is embedded and takes no --data-path")
+    if dataset in TOY_DATASETS:
+        # Points in the plane: nothing to binarise (binary models refuse them themselves).
+        return load_dataset(dataset, seed=seed)
     splits = load_dataset(dataset, path=data_path, binarize=binarize or "threshold", seed=seed)
     if not all(((x == 0) | (x == 1)).all() for x in (splits.train, splits.valid, splits.test)):
         raise ValueError(f"--dataset {dataset}: images are not binary after binarisation")
@@ -63,5 +67,7 @@ def binarize_name(dataset: str, binarize: str | None) -> str:
     """How the data was made binary, for reports."""
     if dataset == "binarized_mnist":
         return "fixed (Larochelle & Murray 2011)"
+    if dataset in TOY_DATASETS:
+        return "none (2-D points)"
     return binarize or "threshold"
 

@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--dataset {dataset} has {splits.dim} variables per image but the "
                          f"model has {dim}")
     result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
-    if not math.isfinite(result["nll_nats"]):
+    nll = result.get("nll_nats")  # a sampler has none
+    if nll is not None and not math.isfinite(nll):
         raise ValueError(f"the {args.split} NLL of {args.checkpoint} is {result['nll_nats']}: "
                          "the model gives probability 0 to some image (e.g. a table entry of "
                          "exactly 0 or 1; fit it with --pseudo-count > 0)")

@@ -94,7 +94,8 @@ def refuse_foreign_options(kind: str, args: argparse.Namespace) -> None:
     if foreign:
         flags = ", ".join(foreign)
         targets = sorted({k for ks in foreign.values() for k in ks})
-        raise ValueError(f"{flags} apply to --model {' / '.join(targets)} only, not "
+        verb = "applies" if len(foreign) == 1 else "apply"
+        raise ValueError(f"{flags} {verb} only to --model {', '.join(targets)}, not "
                          f"--model {kind}")
 
 

@@ -7,7 +7,8 @@ the latent family by SVI; the trained kinds share one time budget (each kind's
 ``report_share`` of it, and the rest to those without one), with early stopping on the
 validation split. A kind too large to build (the full joint at 64 or more pixels) is listed
 as refused with its parameter count. Each row names its estimator: exact, or ELBO and IWAE-K
-for a latent model. Written to OUT: ``metrics.json``, ``README.md`` (the table),
+for a latent model; an implicit model (the small DCGAN) gets sample metrics in a table of
+its own, never a likelihood. Written to OUT: ``metrics.json``, ``README.md`` (the table),
 an anomaly AUROC table (each model's own score, test split against inverted images, noise
 and constant images), ``nll_bars.png``, ``training_curves.png``, the families' figures (e.g.
 ``rate_distortion.png``), ``samples_<kind>.png``, ``data_samples.png`` and
@@ -142,9 +143,7 @@ def _fit_all(splits: DataSplits, args):
         entries[kind]["options"] = kind_options(kind, args, report=True)
         if fits[kind].history is not None:
             entries[kind]["stopped_by"] = _stopped_by(fits[kind].history, args)
-        m = entries[kind]
-        _log(f"{kind}: test {m['estimator']} NLL {m['nll_nats']:.3f} nats after {m['epochs']} "
-             f"epochs ({m['seconds']:.1f} s)")
+        _log(family.summary(kind, entries[kind]))
     return ({k: entries[k] for k in kinds}, {k: fits[k] for k in kinds if k in fits},
             settings)
 
@@ -181,7 +180,9 @@ def _stopped_by(history, args) -> str:
     """Why training ended; only "time budget" makes the epoch count depend on the machine."""
     if len(history.epochs) >= args.max_epochs:
         return "max epochs"
-    if len(history.epochs) - (history.best_epoch or 0) >= args.patience:
+    # Without a monitored metric (a sampler) there is no best epoch and no early stopping.
+    if (history.best_epoch is not None
+            and len(history.epochs) - history.best_epoch >= args.patience):
         return "early stopping"
     return "time budget"
 
@@ -221,14 +222,15 @@ def _write_figures(out: Path, splits: DataSplits, fits, entries, metrics) -> lis
         save_sample_grid(draw_samples(fit.model, _NUM_SAMPLES, metrics["seed"]),
                          out / f"samples_{kind}.png", image_shape=shape,
                          title=f"{kind}: {_NUM_SAMPLES} samples")
+    # Loss curves of likelihood-scored models only: a sampler's losses are its family's figure.
     histories = {_curve_name(k, entries[k]): f.history for k, f in fits.items()
-                 if f.history and f.history.epochs}
+                 if f.history and f.history.epochs and "nll_nats" in entries[k]}
     if histories:
         save_training_curves(histories, out / "training_curves.png",
                              ylabel="NLL or -ELBO (nats / image)")
         figures.append(["training_curves.png", "validation loss (an NLL, or a -ELBO) and "
                                                "train loss (dashed) per epoch"])
-    fitted = {k: m for k, m in entries.items() if m["status"] == "fitted"}
+    fitted = {k: m for k, m in entries.items() if m["status"] == "fitted" and "nll_nats" in m}
     bars = {_bar_name(k, m): m for k, m in fitted.items()}
     save_nll_bars({k: m["nll_nats"] for k, m in bars.items()}, out / "nll_bars.png",
                   stderr={k: m["stderr_nats"] for k, m in bars.items()}, title=title)

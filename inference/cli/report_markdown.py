@@ -47,6 +47,7 @@ def report_markdown(metrics: dict[str, Any], *, table_only: bool = False) -> str
         "",
         table,
         "",
+        *_sample_table(metrics["models"]),
         *_latent_details(metrics["models"]),
         *anomaly_markdown(metrics.get("anomaly", {})),
         *_refusals(metrics["models"]),
@@ -72,6 +73,8 @@ def _table(models: dict[str, dict[str, Any]]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, m in models.items():
+        if m["status"] == "fitted" and "nll_nats" not in m:
+            continue  # a sampler: its sample metrics have their own table
         if m["status"] != "fitted":
             rows.append(f"| {name} | | {m['num_parameters_formula']} ≈ "
                         f"{m['num_parameters_approx']} | refused | | | | |")
@@ -85,6 +88,33 @@ def _table(models: dict[str, dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def _sample_table(models: dict[str, dict[str, Any]]) -> list[str]:
+    """Samplers (no likelihood): their sample metrics beside the real-vs-real floor."""
+    samplers = {k: m for k, m in models.items() if m["status"] == "fitted" and "fid" in m}
+    if not samplers:
+        return []
+    lines = [
+        "Samplers have no likelihood; they are scored by sample metrics on the features of a "
+        "locally trained classifier (FID and KID against the test images, beside the FID "
+        "between as many training and test images: the real-vs-real floor).",
+        "",
+        "| model | parameters | FID | train-vs-test FID | KID | precision | recall | "
+        "classes | class KL | epochs | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, m in samplers.items():
+        lines.append(
+            f"| {name} | {m['num_parameters']:,} | {m['fid']:.1f} | "
+            f"{m['fid_train_vs_split']:.1f} | {m['kid']:.3f} | {m['precision']:.2f} | "
+            f"{m['recall']:.2f} | {m['classes_present']} | {m['class_kl_to_uniform']:.3f} | "
+            f"{m['epochs']} ({m.get('stopped_by', '')}) | {m['seconds']:.1f} |")
+    extractor = next(iter(samplers.values()))
+    lines += ["", f"Features: {extractor['extractor']}, SHA-256 "
+                  f"`{extractor['extractor_sha256'][:16]}…`, test accuracy "
+                  f"{extractor['extractor_test_accuracy']:.3f}; {extractor['n']} samples.", ""]
+    return lines
+
+
 def _row(name, estimator, m, epochs, nats, stderr, bits) -> str:
     stderr = "" if stderr is None else f"{stderr:.2f}"
     return (f"| {name} | {estimator} | {m['num_parameters']:,} | {nats:.2f} | {stderr} | "
@@ -94,7 +124,7 @@ def _row(name, estimator, m, epochs, nats, stderr, bits) -> str:
 def _latent_details(models: dict[str, dict[str, Any]]) -> list[str]:
     lines = []
     for name, m in models.items():
-        if m["status"] == "fitted" and m["estimator"] != "exact":
+        if m["status"] == "fitted" and "max_pareto_k" in m:
             k = m["max_pareto_k"]
             lines += [
                 f"**{name}**: test rate {m['rate_nats']:.2f} + distortion "

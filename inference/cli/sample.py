@@ -12,7 +12,6 @@ import torch
 from inference.cli.families import family_of_model
 from inference.cli.model_check import load_checked_model
 from inference.cli.threads import add_threads_argument, apply_threads
-from inference.plots import save_sample_grid
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -55,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise ValueError(f"--out: directory {str(out.parent)!r} does not exist")
     samples = draw_samples(model, args.num, args.seed)
-    save_sample_grid(samples, out, nrow=args.nrow, image_shape=tuple(config["image_shape"]),
-                     title=f"{config['model']} on {config['dataset']}: {args.num} samples")
+    family_of_model(model).save_samples(
+        samples, out, dataset=config["dataset"], image_shape=tuple(config["image_shape"]),
+        nrow=args.nrow, title=f"{config['model']} on {config['dataset']}: {args.num} samples")
     print(f"wrote {out}")
     return 0

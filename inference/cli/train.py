@@ -36,7 +36,6 @@ from inference.cli.number_checks import check_positive_finite, check_positive_in
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
 from inference.persistence import save_model
-from inference.plots import save_sample_grid
 from inference.training import seed_everything
 from ppl_models import registry
 from ppl_models.data import DataSplits
@@ -186,5 +185,6 @@ def _write_outputs(out: Path, fit: FitResult, family: FamilyCLI, config, metrics
     write_json(out / "metrics.json", metrics)
     family.train_figures(out, fit, splits, config["seed"])
     samples = draw_samples(fit.model, 64, config["seed"])
-    save_sample_grid(samples, out / "samples.png", image_shape=splits.image_shape,
-                     title=f"{config['model']} on {config['dataset']}: 64 samples")
+    family.save_samples(samples, out / "samples.png", dataset=config["dataset"],
+                        image_shape=splits.image_shape,
+                        title=f"{config['model']} on {config['dataset']}: 64 samples")

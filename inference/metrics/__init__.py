@@ -1,6 +1,10 @@
 """How good a fitted model is, and what it is good for: likelihood in nats and bits/dim;
 anomaly scores and their detection metrics (AUROC, AUPRC, FPR at 95 % TPR); the
-typicality test; the linear probe and k-means clustering accuracy of a representation."""
+typicality test; the linear probe and k-means clustering accuracy of a representation;
+sample metrics for samplers: mode coverage on toy mixtures, FID and KID (torchmetrics),
+precision / recall / density / coverage and class histograms on the features of a locally
+trained :class:`~inference.metrics.feature_classifier.FeatureClassifier` (no downloads).
+"""
 
 from inference.metrics.anomaly import (
     DEFAULT_METHODS,
@@ -9,27 +13,40 @@ from inference.metrics.anomaly import (
     exact_log_likelihood,
     likelihood_ratio_scores,
 )
+from inference.metrics.class_histogram import class_histogram
 from inference.metrics.clustering import cluster_accuracy, kmeans_accuracy
 from inference.metrics.detection import detection_metrics, roc_points
+from inference.metrics.feature_classifier import FeatureClassifier, feature_classifier
+from inference.metrics.frechet import frechet_distance, kernel_distance
 from inference.metrics.likelihood import bits_per_dim, evaluate_nll, nll_nats
 from inference.metrics.linear_probe import ProbeResult, linear_probe
+from inference.metrics.mode_coverage import ModeCoverage, mode_coverage
+from inference.metrics.precision_recall import precision_recall
 from inference.metrics.typicality import TypicalityTest, typicality_test
 
 __all__ = [
     "DEFAULT_METHODS",
     "METHODS",
+    "FeatureClassifier",
+    "ModeCoverage",
     "ProbeResult",
     "TypicalityTest",
     "anomaly_scores",
     "bits_per_dim",
+    "class_histogram",
     "cluster_accuracy",
     "detection_metrics",
     "evaluate_nll",
     "exact_log_likelihood",
+    "feature_classifier",
+    "frechet_distance",
+    "kernel_distance",
     "kmeans_accuracy",
     "likelihood_ratio_scores",
     "linear_probe",
+    "mode_coverage",
     "nll_nats",
+    "precision_recall",
     "roc_points",
     "typicality_test",
 ]

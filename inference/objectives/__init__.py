@@ -8,8 +8,10 @@ r"""Objectives: pure functions and handlers that turn model traces into losses.
 - :mod:`~inference.objectives.pyro_compat`: the workarounds that touch Pyro internals
   (pinned to pyro-ppl 1.9.2), in one place.
 
-Adversarial losses (plain functions of logits, composable with the ELBO in one optimiser
-step) will live beside these, one concept per file. Nothing here imports
+- :mod:`~inference.objectives.adversarial`: the GAN game's losses as plain functions of
+  logits (minimax, non-saturating, least-squares, Wasserstein, hinge), the optimal
+  discriminator and the game's value on explicit densities, R1 and WGAN-GP penalties
+  (Goodfellow et al. 2014); composable with the ELBO in one optimiser step. Nothing here imports
 :mod:`inference.training`: the steps import their objectives, not the other way round.
 
 References
@@ -21,7 +23,18 @@ References
    NeurIPS 2016.
 """
 
+from inference.objectives.adversarial import (
+                                              LOSSES,
+                                              discriminator_loss,
+                                              game_value,
+                                              generator_loss,
+                                              gradient_penalty,
+                                              optimal_discriminator,
+                                              r1_penalty,
+)
 from inference.objectives.elbo_terms import ELBOTerms, Reduce, elbo_terms, sum_all
 from inference.objectives.kl_warmup import LatentScale, kl_warmup_beta
 
-__all__ = ["ELBOTerms", "LatentScale", "Reduce", "elbo_terms", "kl_warmup_beta", "sum_all"]
+__all__ = ["ELBOTerms", "LOSSES", "LatentScale", "Reduce", "discriminator_loss", "elbo_terms",
+           "game_value", "generator_loss", "gradient_penalty", "kl_warmup_beta",
+           "optimal_discriminator", "r1_penalty", "sum_all"]

@@ -9,10 +9,12 @@ or callables (``decode``, ``reconstruct``) rather than a model class, draws on a
 nothing left open) and returns the path it wrote.
 """
 
+from inference.plots.adversarial_losses import save_adversarial_losses
 from inference.plots.elbo_curves import save_elbo_curves
 from inference.plots.kl_bars import save_kl_per_dimension
 from inference.plots.latent_map import save_latent_map
 from inference.plots.latent_traversals import save_latent_traversals
+from inference.plots.mode_scatter import save_mode_scatter
 from inference.plots.nll_bars import save_nll_bars
 from inference.plots.prior_samples import save_prior_samples
 from inference.plots.probe_accuracy import save_probe_accuracy
@@ -25,9 +27,11 @@ from inference.plots.training_curves import save_training_curves
 
 __all__ = [
     "image_grid",
+    "save_adversarial_losses",
     "save_elbo_curves",
     "save_kl_per_dimension",
     "save_latent_map",
+    "save_mode_scatter",
     "save_latent_traversals",
     "save_nll_bars",
     "save_prior_samples",

@@ -1,5 +1,6 @@
 """One training loop driven by small step objects, with atomic checkpoints and exact resume."""
 
+from inference.training.adversarial_step import AdversarialStep
 from inference.training.checkpoint import load_checkpoint, save_checkpoint
 from inference.training.history import MODES, History
 from inference.training.mle_step import MLEStep
@@ -9,6 +10,7 @@ from inference.training.svi_step import OBJECTIVES, SVIStep
 from inference.training.trainer import Trainer
 
 __all__ = [
+    "AdversarialStep",
     "Batch",
     "History",
     "MLEStep",

@@ -8,12 +8,18 @@ name                      source        image shape             split
 ``"mnist"``               IDX folder    ``(1, 28, 28)``         train 50,000 / valid: the last
                                                                 10,000 train images / test t10k
 ``"binarized_mnist"``     .npz / .amat  ``(1, 28, 28)``         the fixed 50,000/10,000/10,000
+``"ring"``, ``"grid"``    generated     ``(2, 1, 1)``           20,000 / 2,500 / 2,500 draws
 ========================  ============  ======================  =================================
+
+The toy 2-D mixtures (:mod:`~ppl_models.data.toy_mixtures`, the PacGAN protocol) are points,
+held as ``(N, 2, 1, 1)`` so that :class:`DataSplits` carries them like any other data set;
+``splits.flat(split)`` gives the ``(N, 2)`` vectors the models see. Their draws come from
+``seed``; ``binarize`` does not apply.
 """
 
 from __future__ import annotations
 
-__all__ = ["BINARIZATIONS", "DATASETS", "load_dataset"]
+__all__ = ["BINARIZATIONS", "DATASETS", "TOY_DATASETS", "load_dataset"]
 
 import os
 
@@ -25,8 +31,12 @@ from .digits import load_digits_images
 from .idx import load_mnist
 from .mnist5k import load_mnist5k
 from .splits import SPLIT_NAMES, DataSplits, random_split
+from .toy_mixtures import sample_mixture, toy_mixture
 
-DATASETS = ("digits", "mnist5k", "mnist", "binarized_mnist")
+DATASETS = ("digits", "mnist5k", "mnist", "binarized_mnist", "ring", "grid")
+#: The generated point data sets (no labels, nothing to binarise).
+TOY_DATASETS = ("ring", "grid")
+_TOY_SIZES = {"train": 20_000, "valid": 2_500, "test": 2_500}
 BINARIZATIONS = ("threshold", "stochastic", None)
 _EMBEDDED = {"digits": load_digits_images, "mnist5k": load_mnist5k}
 # The customary MNIST validation set: the last 10,000 of the 60,000 training images.
@@ -80,6 +90,15 @@ def load_dataset(
         raise ValueError(f"unknown dataset {name!r}; choose one of {DATASETS}")
     if binarize not in BINARIZATIONS:
         raise ValueError(f"unknown binarize {binarize!r}; choose one of {BINARIZATIONS}")
+
+    if name in TOY_DATASETS:
+        if path is not None:
+            raise ValueError(f"dataset {name!r} is generated and takes no path (got {path!r})")
+        means, std = toy_mixture(name)
+        gen = torch.Generator().manual_seed(int(seed))
+        points = {s: sample_mixture(means, std, n, generator=gen).reshape(n, 2, 1, 1)
+                  for s, n in _TOY_SIZES.items()}
+        return DataSplits(**points, image_shape=(2, 1, 1), name=name)
 
     if name in _EMBEDDED:
         if path is not None:

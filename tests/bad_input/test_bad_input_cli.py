@@ -32,7 +32,7 @@ CASES = [
                                                "--out", "x"), "--pseudo-count"),
     cli_case("VAE option for an exact model",
              lambda: train("--model", "markov", "--latent-dim", 4, "--out", "x"),
-             "--latent-dim", "--model vae"),
+             "--latent-dim", "only to --model", "vae"),
     cli_case("zero particles", lambda: train("--model", "vae", "--particles", 0, "--out", "x"),
              "--particles"),
     cli_case("random order for a VAE", lambda: train("--model", "vae", "--order", "random",

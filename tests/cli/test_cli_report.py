@@ -18,10 +18,17 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"] == "digits" and metrics["dim"] == 64
-    assert set(metrics["estimators"]) == {"exact", "ELBO", "IWAE-500"}
+    assert set(metrics["estimators"]) == {"exact", "ELBO", "IWAE-500",
+                                          "sample metrics (no likelihood)"}
     assert metrics["pseudo_count"] == 1.0
     models = metrics["models"]
-    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "vae"]
+    # Kinds come in the registry's canonical order: by family, then module.
+    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "vae", "dcgan"]
+    # The sampler is scored by sample metrics only, never by a likelihood.
+    dcgan = models["dcgan"]
+    assert dcgan["estimator"] == "sample metrics (no likelihood)" and "nll_nats" not in dcgan
+    assert dcgan["fid"] > dcgan["fid_train_vs_split"] > 0 and dcgan["epochs"] >= 1
+    assert (out / "adversarial_losses_dcgan.png").read_bytes()[:8] == PNG
 
     full = models["full"]
     assert full["status"] == "refused"

@@ -7,10 +7,12 @@ on the command line yet.
 
 from inference.cli.families.exact import ExactCLI
 from inference.cli.families.family import FamilyCLI, RunSettings, model_data
+from inference.cli.families.implicit import ImplicitCLI
 from inference.cli.families.latent import LatentCLI
 from ppl_models import registry
 
-FAMILY_CLIS: dict[str, FamilyCLI] = {"exact": ExactCLI(), "latent": LatentCLI()}
+FAMILY_CLIS: dict[str, FamilyCLI] = {"exact": ExactCLI(), "latent": LatentCLI(),
+                                     "implicit": ImplicitCLI()}
 
 
 def family_cli(family: str) -> FamilyCLI:

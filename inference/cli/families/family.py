@@ -91,6 +91,14 @@ class FamilyCLI:
         """``num`` draws from ``model`` (global RNG), flat or as images."""
         raise NotImplementedError
 
+    def save_samples(self, samples: torch.Tensor, path: Path, *, dataset: str,
+                     image_shape: tuple[int, ...], title: str, nrow: int = 8) -> None:
+        """Write ``samples`` as a figure: an image grid unless the family draws them
+        otherwise (e.g. points over a toy mixture's modes)."""
+        from inference.plots import save_sample_grid
+
+        save_sample_grid(samples, path, nrow=nrow, image_shape=tuple(image_shape), title=title)
+
     def train_figures(self, out: Path, fit: FitResult, splits: DataSplits, seed: int) -> None:
         """The family's figures in a ``train`` run directory (samples are drawn elsewhere)."""
 
@@ -98,6 +106,11 @@ class FamilyCLI:
                      seed: int) -> dict[str, Any]:
         """A fitted model's row of the report's ``metrics.json``."""
         raise NotImplementedError
+
+    def summary(self, kind: str, entry: dict[str, Any]) -> str:
+        """One line for the report's log about a fitted ``kind``'s ``entry``."""
+        return (f"{kind}: test {entry['estimator']} NLL {entry['nll_nats']:.3f} nats after "
+                f"{entry['epochs']} epochs ({entry['seconds']:.1f} s)")
 
     def report_estimators(self, settings: dict[str, Any]) -> dict[str, str]:
         """``{estimator name: what it is}`` for the report's legend."""

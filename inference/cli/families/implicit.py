@@ -1,0 +1,199 @@
+"""The implicit family on the command line: samplers fitted by the adversarial game
+(:class:`~inference.training.AdversarialStep` through the Trainer) and scored by sample
+metrics only -- an implicit model has no likelihood, so none is ever reported.
+
+Images are scored on the features of the local classifier
+(:func:`~inference.metrics.feature_classifier`: digits for 8x8 images, MNIST-5k for 28x28):
+FID and KID against the split, precision / recall / density / coverage, the class histogram;
+beside them the same FID between the training images and the split (the real-vs-real floor).
+"""
+
+from __future__ import annotations
+
+__all__ = ["ImplicitCLI"]
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from inference.cli.families.family import FamilyCLI, RunSettings, model_data
+from inference.cli.fitting import FitResult
+from inference.objectives.adversarial import LOSSES
+from inference.training import AdversarialStep, Trainer
+from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
+from ppl_models.registry import Option, num_parameters
+
+#: The classifier whose features score images of each shape.
+_FEATURE_DATASETS = {(1, 8, 8): "digits", (1, 28, 28): "mnist5k"}
+ESTIMATOR = "sample metrics (no likelihood)"
+
+
+class ImplicitCLI(FamilyCLI):
+    """Samplers with ``sample(n)``, a generator and a discriminator."""
+
+    name = "implicit"
+    options = (
+        Option("gan_loss", "non_saturating", "the game's losses", type=str,
+               choices=tuple(LOSSES)),
+        Option("d_steps", 1, "discriminator updates per generator update"),
+        Option("gan_lr", None, "both players' Adam learning rate (default: --lr; the "
+               "report's 2e-4, as Radford et al. 2016)", type=float),
+        Option("eval_samples", None, "samples drawn to score the model (default 2,500 on a "
+               "toy mixture, as PacGAN; 1,000 images, at most the split's size)"),
+    )
+    report_defaults = {"eval_samples": 500, "gan_lr": 2e-4}
+    evaluate_options = (Option("eval_samples", None, "samples drawn to score the model "
+                               "(default 2,500 on a toy mixture, 1,000 images)"),)
+    best_key = "best_valid_d_loss"
+    scored_as = "has no likelihood (sample metrics only)"
+
+    def check(self, settings: dict[str, Any]) -> None:
+        for name in ("d_steps", "eval_samples"):
+            if settings.get(name) is not None and settings[name] < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
+                                 f"got {settings[name]}")
+        if settings.get("gan_lr") is not None and not settings["gan_lr"] > 0:
+            raise ValueError(f"--gan-lr must be positive, got {settings['gan_lr']}")
+        if settings.get("eval_samples") is not None and settings["eval_samples"] < 10:
+            raise ValueError(f"--eval-samples must be at least 10, got "
+                             f"{settings['eval_samples']}")
+
+    def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
+        # Radford et al. (2016): Adam with beta1 = 0.5.
+        lr = settings.get("gan_lr") or run.lr
+        step = AdversarialStep(model, loss=settings["gan_loss"], d_steps=settings["d_steps"],
+                               lr=lr, betas=(0.5, 0.999))
+        # No validation loss selects a GAN's epoch (the discriminator's loss is not a score),
+        # so the last epoch is kept and patience does not apply.
+        trainer = Trainer(step, model_data(model, splits, "train"), None,
+                          batch_size=run.batch_size, max_epochs=run.epochs,
+                          max_seconds=run.max_seconds, checkpoint_dir=run.checkpoint_dir,
+                          seed=run.seed, restore_best=False,
+                          log_fn=_log_epoch if log else None)
+        start = time.perf_counter()
+        history = trainer.fit(resume=run.resume)
+        method = (f"adversarial game ({settings['gan_loss']} losses, {settings['d_steps']} D "
+                  f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999))")
+        return FitResult(model, history, time.perf_counter() - start, method)
+
+    def evaluate(self, model, splits: DataSplits, split: str, settings, seed) -> dict[str, Any]:
+        from inference.metrics import (
+            class_histogram,
+            feature_classifier,
+            frechet_distance,
+            kernel_distance,
+            precision_recall,
+        )
+
+        if splits.name in TOY_MIXTURES:
+            return self._mode_coverage(model, splits, settings, seed)
+        shape = tuple(splits.image_shape)
+        if shape not in _FEATURE_DATASETS:
+            raise ValueError(f"no feature classifier for images of shape {shape}; sample "
+                             f"metrics need one of {sorted(_FEATURE_DATASETS)}")
+        classifier, info = feature_classifier(_FEATURE_DATASETS[shape], seed=0)
+        reference = model_data(model, splits, split).reshape(-1, *shape)
+        n = min(settings.get("eval_samples") or 1000, len(reference))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            fake = model.sample(n).reshape(-1, *shape)
+        real = reference[:n]
+        train = model_data(model, splits, "train").reshape(-1, *shape)[:n]
+        fid = frechet_distance(real, fake, classifier)
+        pr = precision_recall(classifier.features(real), classifier.features(fake))
+        hist = class_histogram(fake, classifier)
+        return {
+            "estimator": ESTIMATOR,
+            "fid": fid["fid"],
+            "fid_train_vs_split": frechet_distance(real, train, classifier)["fid"],
+            "kid": kernel_distance(real, fake, classifier, subsets=20, seed=seed)["kid"],
+            **{k: pr[k] for k in ("precision", "recall", "density", "coverage")},
+            "classes_present": hist["classes_present"],
+            "class_kl_to_uniform": hist["kl_to_uniform"],
+            "extractor": info["name"],
+            "extractor_sha256": info["weights_sha256"],
+            "extractor_test_accuracy": info["test_accuracy"],
+            "n": n,
+        }
+
+    def _mode_coverage(self, model, splits: DataSplits, settings, seed) -> dict[str, Any]:
+        """The PacGAN protocol on a toy mixture: 2,500 samples (``--eval-samples``)."""
+        from inference.metrics import mode_coverage
+
+        means, std = toy_mixture(splits.name)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            fake = model.sample(settings.get("eval_samples") or 2500)
+        cov = mode_coverage(fake.reshape(len(fake), -1), means, std)
+        return {"estimator": ESTIMATOR, "modes_captured": cov.modes_captured,
+                "n_modes": cov.n_modes, "high_quality": cov.high_quality,
+                "reverse_kl": cov.reverse_kl, "n": len(fake)}
+
+    def sample(self, model, num: int) -> torch.Tensor:
+        return model.sample(num)
+
+    def save_samples(self, samples, path, *, dataset, image_shape, title, nrow=8) -> None:
+        if dataset in TOY_MIXTURES:
+            from inference.plots import save_mode_scatter
+
+            means, _ = toy_mixture(dataset)
+            save_mode_scatter({title: samples.reshape(len(samples), -1)}, means, path)
+            return
+        super().save_samples(samples, path, dataset=dataset, image_shape=image_shape,
+                             title=title, nrow=nrow)
+
+    def train_figures(self, out: Path, fit: FitResult, splits, seed) -> None:
+        from inference.plots import save_adversarial_losses
+
+        if fit.history is not None and fit.history.epochs:
+            save_adversarial_losses(fit.history, out / "adversarial_losses.png")
+
+    def report_entry(self, fit: FitResult, splits: DataSplits, settings, seed) -> dict[str, Any]:
+        scores = self.evaluate(fit.model, splits, "test", settings, seed)
+        return {
+            "status": "fitted",
+            **scores,
+            "n_test": scores["n"],
+            "num_parameters": num_parameters(fit.model),
+            "epochs": fit.epochs,
+            "best_epoch": None,
+            "seconds": fit.seconds,
+            "fit": fit.method,
+        }
+
+    def summary(self, kind: str, entry: dict[str, Any]) -> str:
+        if "modes_captured" in entry:
+            return (f"{kind}: {entry['modes_captured']}/{entry['n_modes']} modes, "
+                    f"{100 * entry['high_quality']:.1f}% high quality, after "
+                    f"{entry['epochs']} epochs ({entry['seconds']:.1f} s)")
+        return (f"{kind}: test FID {entry['fid']:.1f} (train-vs-test "
+                f"{entry['fid_train_vs_split']:.1f}), {entry['classes_present']} classes, after "
+                f"{entry['epochs']} epochs ({entry['seconds']:.1f} s)")
+
+    def report_estimators(self, settings) -> dict[str, str]:
+        return {ESTIMATOR: "FID / KID / precision-recall of samples on a locally trained "
+                           "classifier's features, beside the train-vs-test FID; an "
+                           "adversarially trained sampler has no likelihood"}
+
+    def report_figures(self, out: Path, fits, entries) -> list[tuple[str, str]]:
+        from inference.plots import save_adversarial_losses
+
+        written = []
+        for kind, fit in fits.items():
+            if fit.history is None or not fit.history.epochs:
+                continue
+            name = f"adversarial_losses_{kind}.png"
+            save_adversarial_losses(fit.history, out / name, title=kind)
+            written.append((name, f"{kind}: both players' training losses and mean D outputs "
+                                  "per epoch"))
+        return written
+
+
+def _log_epoch(record: dict[str, Any]) -> None:
+    g = record.get("train_g_loss")
+    print(f"epoch {record['epoch']}: D loss {record['train_d_loss']:.3f}, G loss "
+          f"{'-' if g is None else f'{g:.3f}'} ({record['seconds']:.1f} s)", file=sys.stderr,
+          flush=True)

@@ -1,0 +1,245 @@
+r"""The adversarial training step: the GAN game's alternating updates, for the one Trainer.
+
+Each :meth:`AdversarialStep.train_step` takes one discriminator update on the batch and,
+every ``d_steps``-th call, one generator update as well, so ``k = d_steps`` discriminator
+updates (on ``k`` different data batches, as Goodfellow et al. 2014, Alg. 1 and Arjovsky et
+al. 2017, Alg. 1 have it) precede each generator update. The players have separate optimisers
+(each an :class:`~inference.training.optimizer_update.OptimizerUpdate`); the losses are the
+plain functions of :mod:`inference.objectives.adversarial`.
+
+The generator's update minimises
+
+.. math:: \mathcal{L}_G = \mathcal{L}_\text{extra}(x, \tilde x)
+          + \lambda \cdot \ell_G(D(\tilde x)),
+
+where ``extra_generator_loss`` is an optional second objective sharing the update, e.g. the
+reconstruction term of an ELBO for the adversarial autoencoder (Makhzani et al. 2016, Sec. 2:
+the reconstruction and regularisation phases), and :math:`\lambda` is
+``adversarial_weight``.
+
+The model supplies the game's inputs (see :mod:`ppl_models.gan`): ``model.generator`` and
+``model.discriminator`` hold the players' parameters, ``model.adversarial_inputs(batch)``
+returns ``(real, fake)`` with ``fake`` differentiable in the generator, and
+``model.discriminate(x)`` returns logits ``(M,)``.
+
+References
+
+1. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, Algorithm 1.
+2. Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017, Algorithm 1 (``d_steps = 5``).
+3. Makhzani, Shlens, Jaitly, Goodfellow & Frey, "Adversarial Autoencoders", ICLR 2016.
+4. Yazıcı, Foo, Winkler, Yap, Piliouras & Chandrasekhar, "The Unusual Effectiveness of
+   Averaging in GAN Training", ICLR 2019 (the generator's EMA).
+"""
+
+from __future__ import annotations
+
+__all__ = ["AdversarialStep"]
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from inference.objectives.adversarial import LOSSES, gradient_penalty, r1_penalty
+from inference.training.optimizer_update import OptimizerUpdate
+from inference.training.step import Batch
+
+
+def _check_model(model: Any) -> None:
+    missing = [a for a in ("generator", "discriminator", "adversarial_inputs", "discriminate")
+               if not hasattr(model, a)]
+    if not isinstance(model, nn.Module) or missing:
+        raise ValueError("model must be an nn.Module with generator, discriminator, "
+                         f"adversarial_inputs and discriminate (missing: {missing})")
+
+
+class AdversarialStep:
+    """Alternating discriminator / generator updates of an implicit model.
+
+    :param nn.Module model: see the module docstring.
+    :param str loss: a key of :data:`~inference.objectives.adversarial.LOSSES`
+        (``"non_saturating"`` by default; ``"minimax"`` is eq. 1 as written).
+    :param int d_steps: discriminator updates per generator update (``k``).
+    :param float lr: learning rate of both default optimisers (Adam); ``lr_d`` overrides the
+        discriminator's.
+    :param lr_d: the discriminator's learning rate (default ``lr``).
+    :param tuple betas: Adam's betas; ``(0.5, 0.999)`` as Radford et al. (2016) recommend.
+    :param generator_optimizer: a ready optimiser over the generator's parameters (and those of
+        ``extra_parameters``); default Adam.
+    :param discriminator_optimizer: a ready optimiser over the discriminator's; default Adam.
+    :param ema_decay: keep an exponential moving average of the generator's parameters;
+        :meth:`eval_step` and :meth:`averaged` use it, ``step.generator_update.load_average()``
+        keeps it.
+    :type ema_decay: float or None
+    :param float r1: weight :math:`\\gamma / 2` of the R1 penalty on real data (0: none).
+    :param float gp: weight :math:`\\lambda` of the WGAN-GP penalty (0: none).
+    :param extra_generator_loss: ``f(batch, fake) -> scalar`` added to the generator's loss
+        in the same update (e.g. a reconstruction or negative-ELBO term); default the
+        model's own ``extra_generator_loss`` method if it has one (the AAE's reconstruction
+        term), else none.
+    :param float adversarial_weight: :math:`\\lambda`, the weight of the adversarial term in
+        the generator's loss.
+    :param extra_parameters: parameters updated with the generator's that
+        ``model.generator`` does not hold (e.g. a decoder trained by ``extra_generator_loss``).
+    :param grad_clip: clip both players' gradient norms to this value.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        *,
+        loss: str = "non_saturating",
+        d_steps: int = 1,
+        lr: float = 2e-4,
+        lr_d: float | None = None,
+        betas: tuple[float, float] = (0.5, 0.999),
+        generator_optimizer: torch.optim.Optimizer | None = None,
+        discriminator_optimizer: torch.optim.Optimizer | None = None,
+        ema_decay: float | None = None,
+        r1: float = 0.0,
+        gp: float = 0.0,
+        extra_generator_loss: Callable[[Batch, Tensor], Tensor] | None = None,
+        adversarial_weight: float = 1.0,
+        extra_parameters: list[nn.Parameter] | None = None,
+        grad_clip: float | None = None,
+    ) -> None:
+        _check_model(model)
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {loss!r}")
+        if isinstance(d_steps, bool) or not isinstance(d_steps, int) or d_steps < 1:
+            raise ValueError(f"d_steps must be a positive int, got {d_steps!r}")
+        for value, name in ((r1, "r1"), (gp, "gp"), (adversarial_weight, "adversarial_weight")):
+            if not value >= 0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}")
+        if extra_generator_loss is not None and not callable(extra_generator_loss):
+            raise ValueError("extra_generator_loss must be callable or None")
+        lr_d = lr if lr_d is None else lr_d
+        if not lr > 0 or not lr_d > 0:
+            raise ValueError(f"lr and lr_d must be positive, got {lr} and {lr_d}")
+        self.model = model
+        self.loss = loss
+        self.d_loss_fn, self.g_loss_fn = LOSSES[loss]
+        self.d_steps = d_steps
+        self.r1, self.gp = float(r1), float(gp)
+        self.extra_generator_loss = (extra_generator_loss if extra_generator_loss is not None
+                                     else getattr(model, "extra_generator_loss", None))
+        self.adversarial_weight = float(adversarial_weight)
+        g_params = list(model.generator.parameters()) + list(extra_parameters or [])
+        d_params = list(model.discriminator.parameters())
+        if not g_params or not d_params:
+            raise ValueError("model.generator and model.discriminator must both hold "
+                             "parameters")
+        self.generator_update = OptimizerUpdate(
+            g_params, generator_optimizer or torch.optim.Adam(g_params, lr=lr, betas=betas),
+            grad_clip=grad_clip, ema_decay=ema_decay)
+        self.discriminator_update = OptimizerUpdate(
+            d_params, discriminator_optimizer or torch.optim.Adam(d_params, lr=lr_d,
+                                                                  betas=betas),
+            grad_clip=grad_clip)
+        # Discriminator updates so far: decides when the generator moves; checkpointed.
+        self.updates = 0
+
+    # -- the two players' losses --------------------------------------------------------
+
+    def _discriminator_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict]:
+        if self.r1 > 0:
+            real = real.detach().requires_grad_(True)
+        real_logits = self.model.discriminate(real)
+        fake_logits = self.model.discriminate(fake.detach())
+        loss = self.d_loss_fn(real_logits, fake_logits)
+        out = {"d_loss": loss.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
+               "d_fake": torch.sigmoid(fake_logits).mean().item()}
+        if self.r1 > 0:
+            penalty = r1_penalty(real_logits, real)
+            loss = loss + self.r1 * penalty
+            out["r1"] = penalty.item()
+        if self.gp > 0:
+            penalty = gradient_penalty(self.model.discriminate, real.detach(), fake.detach())
+            loss = loss + self.gp * penalty
+            out["gp"] = penalty.item()
+        return loss, out
+
+    def _generator_loss(self, batch: Batch, fake: Tensor) -> tuple[Tensor, dict]:
+        adversarial = self.g_loss_fn(self.model.discriminate(fake))
+        loss = self.adversarial_weight * adversarial
+        out = {"g_loss": adversarial.item()}
+        if self.extra_generator_loss is not None:
+            extra = self.extra_generator_loss(batch, fake)
+            loss = loss + extra
+            out["extra_loss"] = extra.item()
+        return loss, out
+
+    # -- Step protocol ------------------------------------------------------------------
+
+    def train_step(self, batch: Batch) -> dict[str, float]:
+        """One discriminator update and, every ``d_steps``-th call, one generator update.
+
+        :return: ``loss`` (the discriminator's, every call), ``d_loss``, ``d_real`` and
+            ``d_fake`` (mean :math:`D` on real and fake, before the update) and, when the
+            generator moved, ``g_loss`` (its adversarial term before its update).
+        """
+        if not self.model.training:
+            self.model.train()
+        real, fake = self.model.adversarial_inputs(batch)
+        d_loss, out = self._discriminator_loss(real, fake)
+        self.discriminator_update.zero_grad()
+        d_loss.backward()
+        self.discriminator_update.step()
+        self.updates += 1
+        if self.updates % self.d_steps == 0:
+            # The fake batch is reused against the updated discriminator (as in Radford et
+            # al.'s code): one generator pass per round.
+            g_loss, g_out = self._generator_loss(batch, fake)
+            self.generator_update.zero_grad()
+            # The discriminator's gradients from this backward are discarded at its next
+            # zero_grad; only the generator's optimiser steps here.
+            g_loss.backward()
+            self.generator_update.step()
+            out.update(g_out)
+        out["loss"] = out["d_loss"]
+        return out
+
+    def eval_step(self, batch: Batch) -> dict[str, float]:
+        """Both players' losses on ``batch`` in eval mode, the generator's EMA in place."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad(), self.averaged():
+                real, fake = self.model.adversarial_inputs(batch)
+                real_logits = self.model.discriminate(real)
+                fake_logits = self.model.discriminate(fake)
+                d_loss = self.d_loss_fn(real_logits, fake_logits).item()
+                return {"loss": d_loss, "d_loss": d_loss,
+                        "g_loss": self.g_loss_fn(fake_logits).item(),
+                        "d_real": torch.sigmoid(real_logits).mean().item(),
+                        "d_fake": torch.sigmoid(fake_logits).mean().item()}
+        finally:
+            self.model.train(was_training)
+
+    @contextlib.contextmanager
+    def averaged(self) -> Iterator[None]:
+        """Within the block the generator holds its EMA weights (no-op without EMA)."""
+        with self.generator_update.averaged():
+            yield
+
+    def state_dict(self) -> dict[str, Any]:
+        """Model (both players), both optimisers (and the EMA) and the update counter."""
+        return {"model": self.model.state_dict(),
+                "generator": self.generator_update.state_dict(),
+                "discriminator": self.discriminator_update.state_dict(),
+                "updates": self.updates}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned.
+
+        :raises ValueError: if a key is missing.
+        """
+        keys = {"model", "generator", "discriminator", "updates"}
+        if not isinstance(state_dict, dict) or not keys <= state_dict.keys():
+            raise ValueError(f"state_dict must be a dict with keys {sorted(keys)}")
+        self.model.load_state_dict(state_dict["model"])
+        self.generator_update.load_state_dict(state_dict["generator"])
+        self.discriminator_update.load_state_dict(state_dict["discriminator"])
+        self.updates = int(state_dict["updates"])
