@@ -3,7 +3,8 @@
 Embedded datasets (no download): :func:`load_digits_images`, :func:`load_mnist5k`; their
 integer grey levels for dequantised real-valued models: :func:`load_grey_levels`,
 :func:`uniform_dequantize`, :func:`discrete_nll_bound`; real tabular sets standardised on
-their training split: :func:`load_tabular`.
+their training split: :func:`load_tabular`; quantised RGB patches of scikit-learn's two
+photographs: :func:`load_sample_patches`.
 From files (the caller gives the path): :func:`load_mnist` / :func:`load_mnist_idx` /
 :func:`read_idx` for IDX files, :func:`load_binarized_mnist` / :func:`read_amat` for the fixed
 binarized MNIST. :func:`load_dataset` maps a name to :class:`DataSplits`.
@@ -27,6 +28,7 @@ __all__ = [
     "load_mnist",
     "load_mnist5k",
     "load_mnist_idx",
+    "load_sample_patches",
     "load_tabular",
     "random_split",
     "read_amat",
@@ -42,5 +44,6 @@ from .digits import load_digits_images
 from .errors import MissingDataError
 from .idx import IDXFormatError, load_mnist, load_mnist_idx, read_idx
 from .mnist5k import load_mnist5k
+from .patches import load_sample_patches
 from .splits import DataSplits, random_split
 from .tabular import TABULAR, TabularSplits, load_tabular

@@ -91,3 +91,4 @@ def test_grey_levels_are_the_integers_of_the_embedded_sets(name, shape, levels):
 def test_unknown_grey_level_set_raises():
     with pytest.raises(ValueError, match="name"):
         load_grey_levels("cifar")
+
