@@ -86,15 +86,16 @@ def main(args):
     save_sample_grid(samples, out / "samples_mnist.png", nrow=4,
                      title=f"PixelRNN ({args.kind}) samples")
 
-    patches = load_sample_patches(size=args.patch, levels=args.colour_levels,
+    size = 4 if args.smoke else args.patch  # 48 sequential passes to sample instead of 192
+    patches = load_sample_patches(size=size, levels=args.colour_levels,
                                   n=200 if args.smoke else 5000, seed=args.seed)
     colour = PixelRNN(patches.image_shape, args.kind, hidden, layers,
                       levels=args.colour_levels)
-    result["colour"] = {"data": f"{args.patch}x{args.patch} RGB patches of sklearn's sample "
+    result["colour"] = {"data": f"{size}x{size} RGB patches of sklearn's sample "
                                 f"images, {args.colour_levels} levels per channel",
                         **train(colour, patches, args, colour_epochs, limit)}
     torch.manual_seed(args.seed)
-    save_sample_grid(colour().sample((32,)), out / "samples_colour.png",
+    save_sample_grid(colour().sample((8 if args.smoke else 32,)), out / "samples_colour.png",
                      title=f"colour PixelRNN ({args.kind}), {args.colour_levels} levels")
     save_sample_grid(patches.test[:32], out / "data_colour.png", title="test patches")
     result["samples"] = [str(out / f) for f in ("samples_mnist.png", "samples_colour.png")]
