@@ -21,7 +21,7 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     assert set(metrics["estimators"]) == {"exact", "ELBO", "IWAE-500"}
     assert metrics["pseudo_count"] == 1.0
     models = metrics["models"]
-    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "vae"]
+    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "pixelrnn", "vae"]
 
     full = models["full"]
     assert full["status"] == "refused"
@@ -29,7 +29,7 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     assert full["num_parameters_approx"] == "1.84e19"
 
     uniform = 64 * math.log(2)
-    for kind in FITTED + ("vae",):
+    for kind in FITTED + ("pixelrnn", "vae"):
         m = models[kind]
         assert m["status"] == "fitted"
         assert m["estimator"] == ("IWAE-500" if kind == "vae" else "exact")
@@ -39,7 +39,8 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
         assert (out / "models" / f"{kind}.pt").is_file()
     assert [models[k]["num_parameters"] for k in FITTED] == [64, 127, 2080, 2 * 64 * 8 + 64 + 8]
     assert models["markov"]["nll_nats"] < models["independent"]["nll_nats"]
-    for kind in ("fvsbn", "nade", "vae"):
+    assert models["pixelrnn"]["options"] == {"variant": "row_lstm", "hidden": 8, "layers": 1}
+    for kind in ("fvsbn", "nade", "pixelrnn", "vae"):
         assert 1 <= models[kind]["epochs"] <= 4
         assert models[kind]["stopped_by"] in ("max epochs", "time budget", "early stopping")
 
