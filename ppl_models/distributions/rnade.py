@@ -19,12 +19,12 @@ hidden state (Uria, Murray & Larochelle 2013, sec. 2), in ordered coordinates:
     \mu_k = V^{\mu}_k{}^\top h_k + b^{\mu}_k, \quad
     \sigma_k = \exp(V^{\sigma}_k{}^\top h_k + b^{\sigma}_k).
 
-The rescaling :math:`\rho_k` (one learned scalar per position) exists because
-:math:`a_k` is a sum of :math:`k-1` terms: without it the hidden units of late positions
-saturate; the paper reports it as important for training (sec. 2). The equations above are
-the paper's model (its eqs. for :math:`a_d`, :math:`h_d`, the mixture and its three
-parametrisations) written in our notation; the equation numbers of the published version are
-not repeated here because they were not re-checked against the PDF.
+The rescaling :math:`\rho_k` (one learned scalar per position, started at 1) is there
+because :math:`a_k` is a sum of :math:`k-1` terms, so without it the hidden units of late
+positions tend to saturate (the paper's motivation, sec. 2, as we read it). The equations
+above are the paper's model (its equations for :math:`a_d`, :math:`h_d`, the mixture and its
+three parametrisations) in our notation; the published equation numbers are not repeated
+here because they were not re-checked against the PDF.
 
 The teacher-forced pass computes every :math:`a_k` at once as an exclusive cumulative sum,
 ``(N, D, H)``, which is cheap at the sizes RNADE is used at (tabular data, 8x8 patches);
