@@ -35,12 +35,6 @@ def _ood_sets(splits: DataSplits, seed: int) -> dict[str, torch.Tensor]:
     }
 
 
-def _as_model_input(model, images: torch.Tensor) -> torch.Tensor:
-    if registry.shape_keyword(registry.kind_of(model)) == "dim":
-        return images.reshape(len(images), -1)
-    return images
-
-
 def anomaly_table(fits: dict[str, Any], splits: DataSplits, seed: int) -> dict[str, Any]:
     """``{"in": ..., "methods": {kind: method}, "auroc": {kind: {ood set: AUROC}}}``.
 
@@ -57,7 +51,7 @@ def anomaly_table(fits: dict[str, Any], splits: DataSplits, seed: int) -> dict[s
         methods[kind] = method if method != "neg_iwae" else f"neg_iwae_{IW_SAMPLES}"
 
         def score(images, model=fit.model, method=method):
-            return anomaly_scores(model, _as_model_input(model, images), method,
+            return anomaly_scores(model, images, method,
                                   num_samples=IW_SAMPLES, seed=seed)
 
         s_in = score(splits.images("test"))

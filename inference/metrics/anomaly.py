@@ -53,14 +53,23 @@ METHODS = {
 DEFAULT_METHODS = {"exact": "nll", "latent": "neg_iwae"}
 
 
+def _as_model_input(model: nn.Module, x: Tensor) -> Tensor:
+    try:
+        keyword = registry.shape_keyword(registry.kind_of(model))
+    except ValueError:  # an unregistered module: vectors, as the exact models take them
+        keyword = "dim"
+    return x.reshape(len(x), -1) if keyword == "dim" else x
+
+
 def exact_log_likelihood(model: nn.Module, x: Tensor, *, batch_size: int = 1000) -> Tensor:
     """``model().log_prob(x)`` in eval mode without gradients, ``batch_size`` rows at a time.
 
     :param model: an exact density module.
-    :param Tensor x: ``(N, D)`` vectors or ``(N, C, H, W)`` images (flattened to ``D``).
+    :param Tensor x: ``(N, D)`` vectors or ``(N, C, H, W)`` images, flattened to ``D`` for a
+        model built from ``dim`` (kept as images for one built from ``input_shape``).
     :return: ``(N,)`` log-likelihoods in nats.
     """
-    x = _check_x(x).reshape(len(x), -1)
+    x = _as_model_input(model, _check_x(x))
     was_training = model.training
     model.eval()
     try:

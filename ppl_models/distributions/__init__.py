@@ -1,9 +1,9 @@
 """Explicit, exactly normalised densities: each model is a module whose call returns a Pyro
 ``TorchDistribution`` (:class:`LazyDistribution`).
 
-``ChainRuleBernoulli`` (and its named structures), ``FVSBN`` and ``NADE`` are all called the
-same way: ``m()`` (or ``m(context)``) is the distribution, with exact ``log_prob`` in nats and
-ancestral ``sample``.
+``ChainRuleBernoulli`` (and its named structures), ``FVSBN``, ``NADE``, ``PixelRNN`` and
+``RNADE`` (real values) are all called the same way: ``m()`` (or ``m(context)``) is the
+distribution, with exact ``log_prob`` in nats and ancestral ``sample``.
 """
 
 from ppl_models.distributions.autoregressive import (
@@ -25,6 +25,8 @@ from ppl_models.distributions.factorized import (
 from ppl_models.distributions.fvsbn import FVSBN
 from ppl_models.distributions.lazy import LazyDistribution, Unconditional
 from ppl_models.distributions.nade import NADE
+from ppl_models.distributions.pixelrnn import PixelRNN
+from ppl_models.distributions.rnade import RNADE
 
 __all__ = [
     "AutoregressiveBernoulli",
@@ -37,6 +39,8 @@ __all__ = [
     "LazyDistribution",
     "MarkovBernoulli",
     "NADE",
+    "PixelRNN",
+    "RNADE",
     "Unconditional",
     "check_binary",
     "check_order",

@@ -23,7 +23,8 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     assert metrics["pseudo_count"] == 1.0
     models = metrics["models"]
     # Kinds come in the registry's canonical order: by family, then module.
-    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "vae", "dcgan"]
+    assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "pixelrnn",
+                            "vae", "dcgan"]
     # The sampler is scored by sample metrics only, never by a likelihood.
     dcgan = models["dcgan"]
     assert dcgan["estimator"] == "sample metrics (no likelihood)" and "nll_nats" not in dcgan
@@ -36,7 +37,7 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     assert full["num_parameters_approx"] == "1.84e19"
 
     uniform = 64 * math.log(2)
-    for kind in FITTED + ("vae",):
+    for kind in FITTED + ("pixelrnn", "vae"):
         m = models[kind]
         assert m["status"] == "fitted"
         assert m["estimator"] == ("IWAE-500" if kind == "vae" else "exact")
@@ -46,7 +47,8 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
         assert (out / "models" / f"{kind}.pt").is_file()
     assert [models[k]["num_parameters"] for k in FITTED] == [64, 127, 2080, 2 * 64 * 8 + 64 + 8]
     assert models["markov"]["nll_nats"] < models["independent"]["nll_nats"]
-    for kind in ("fvsbn", "nade", "vae"):
+    assert models["pixelrnn"]["options"] == {"variant": "row_lstm", "hidden": 8, "layers": 1}
+    for kind in ("fvsbn", "nade", "pixelrnn", "vae"):
         assert 1 <= models[kind]["epochs"] <= 4
         assert models[kind]["stopped_by"] in ("max epochs", "time budget", "early stopping")
 
@@ -63,7 +65,7 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
         assert (out / name).read_bytes()[:8] == PNG, name
     anomaly = metrics["anomaly"]
     # Every fitted model is scored by its family's score; the refused one is absent.
-    assert list(anomaly["auroc"]) == ["independent", "markov", "fvsbn", "nade", "vae"]
+    assert list(anomaly["auroc"]) == ["independent", "markov", "fvsbn", "nade", "pixelrnn", "vae"]
     assert anomaly["methods"]["nade"] == "nll" and anomaly["methods"]["vae"] == "neg_iwae_100"
     assert anomaly["sizes"] == {"inverted": 180, "uniform noise": 180, "constant": 2}
     for kind, row in anomaly["auroc"].items():

@@ -13,7 +13,10 @@ from ppl_models import registry
 
 
 def _exact_score(model, all_states):
-    return model().log_prob(all_states(N))
+    x = all_states(N)
+    if registry.shape_keyword(registry.kind_of(model)) == "input_shape":
+        x = x.reshape(-1, *IMAGE)  # a kind built from an image shape scores images
+    return model().log_prob(x)
 
 
 def _latent_score(model, all_states):

@@ -14,7 +14,7 @@ from ppl_models.registry import ModelTooLarge, Option
 def test_builtin_kinds_and_families():
     assert registry.FAMILIES == ("exact", "latent", "implicit")
     assert registry.kinds("exact") == ("chain_rule", "independent", "markov", "full", "fvsbn",
-                                       "nade")
+                                       "nade", "pixelrnn", "rnade")
     assert registry.kinds("latent") == ("vae",)
     assert set(registry.kinds()) == set(SMALL)
     assert registry.family_of("nade") == "exact" and registry.family_of("vae") == "latent"
