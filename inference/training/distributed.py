@@ -28,8 +28,8 @@ gradient, silently. :func:`data_parallel` therefore wraps a small module whose `
 assumes, and the parameters are still those of the step's model (no copy, no renamed
 ``state_dict`` keys). A module called twice inside that one forward (a BatchNorm
 discriminator on real and fake images) is therefore not the "two forwards before one
-backward" case of pytorch issues 22095 / 65907; ``broadcast_buffers`` stays on, so running
-statistics are rank 0's on every rank.
+backward" case of pytorch issues 22095 / 65907; buffers keep DDP's default synchronisation
+(rank 0's are sent at every forward), so running statistics agree on every rank.
 
 References:
 
@@ -268,5 +268,5 @@ def data_parallel(module: nn.Module,
                          "synchronise")
     device = params[0].device
     device_ids = [device.index] if device.type == "cuda" else None
-    return DistributedDataParallel(_LossModule(module, loss_fn), device_ids=device_ids,
-                                   broadcast_buffers=True)
+    # Buffers (BatchNorm statistics) keep DDP's default: rank 0's, sent at every forward.
+    return DistributedDataParallel(_LossModule(module, loss_fn), device_ids=device_ids)
