@@ -62,10 +62,12 @@ __all__ = [
     "current",
     "data_parallel",
     "init_from_env",
+    "initialised",
     "is_main",
     "rank_seed",
     "reduce_means",
     "shard",
+    "shutdown",
 ]
 
 
@@ -157,6 +159,17 @@ def init_from_env(device: torch.device | str | None = None) -> Group | None:
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         dist.init_process_group(backend)
     return current()
+
+
+def initialised() -> bool:
+    """Whether this process belongs to a process group already."""
+    return dist.is_available() and dist.is_initialized()
+
+
+def shutdown() -> None:
+    """Leave the process group (no-op without one)."""
+    if initialised():
+        dist.destroy_process_group()
 
 
 def rank_seed(seed: int, rank: int) -> int:
