@@ -149,6 +149,14 @@ def worker(rank: int, world_size: int, port: int, out: str) -> None:
     fit_vae(5, 2, 1, ckpt=out / "resumed", valid=True)
     results["vae_resumed"] = fit_vae(5, 2, 3, ckpt=out / "resumed", resume=True, valid=True)
 
+    # Decisions every rank must share: rank 0's clock (max_seconds) and rank 0's evaluate
+    # numbers (here they differ by rank), or the ranks would stop apart and hang.
+    x = nade_data()
+    history = Trainer(MLEStep(build_nade(), lr=LR), x[:6], max_epochs=3, max_seconds=1e-9,
+                      seed=SEED, progress=False, monitor="score", mode="max",
+                      evaluate=lambda step, epoch: {"score": float(rank)}).fit()
+    results["shared_decisions"] = [e["valid_score"] for e in history.epochs]
+
     # Written by one process before the spawn.
     results["world_size_refusal"] = _refusal(
         lambda: fit_nade(7, 3, 2, ckpt=out / "single", resume=True))

@@ -225,6 +225,13 @@ def test_steps_that_cannot_synchronise_are_refused(run):
         assert "'outside_the_module' is not a parameter" in results[r]["store_param_refusal"]
 
 
+@pytest.mark.distributed
+def test_ranks_share_rank_zeros_clock_and_evaluate_numbers(run):
+    results, _ = run
+    for r in range(WORLD):  # one epoch (max_seconds passed), scored by rank 0's callback
+        assert results[r]["shared_decisions"] == [0.0]
+
+
 def test_a_step_is_never_handed_a_shard_outside_a_group():
     step = SVIStep(W.build_vae())
     with pytest.raises(ValueError, match="not distributed"):
