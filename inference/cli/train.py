@@ -7,6 +7,12 @@ for ``--resume`` and the family's figures (training curves; for a latent model a
 reconstructions and ELBO / rate / distortion curves). How a kind is fitted and scored is its
 family's business (:mod:`inference.cli.families`): an exact model by its exact test NLL, a
 latent model by its test ELBO and an IWAE-K estimate, each named in ``metrics.json``.
+
+Under ``torchrun --nproc_per_node=N -m inference.cli.main train ...`` (``python -m
+torch.distributed.run``) the same command trains on N processes
+(:mod:`inference.training.distributed`): every rank reads the data and builds the model from
+the same seed, the Trainer splits every ``--batch-size`` batch over the ranks, and rank 0
+alone writes the run directory and scores the test split.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from inference.cli.number_checks import check_positive_finite, check_positive_in
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
 from inference.persistence import save_model
-from inference.training import seed_everything
+from inference.training import distributed, seed_everything
 from ppl_models import registry
 from ppl_models.data import DataSplits
 from ppl_models.registry import num_parameters
@@ -71,7 +77,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Before anything that may fail differently per rank; a no-op without torchrun. The CLI
+    # trains on the CPU, hence gloo.
+    joined = not distributed.initialised()
+    group = distributed.init_from_env("cpu")
+    try:
+        return _run(args, group)
+    finally:
+        if group is not None and joined:
+            distributed.shutdown()
+
+
+def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     started = time.perf_counter()
+    main = group is None or group.rank == 0
     kind = args.model
     family = family_cli(registry.family_of(kind))
     _check_numbers(args)
@@ -84,8 +103,11 @@ def run(args: argparse.Namespace) -> int:
     config = _config(args, splits, model, family, settings)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _check_resume(out, config, args, family.resumable(model))
-    write_json(out / "config.json", config)
+    _check_resume(out, config, args, family.resumable(model), quiet=not main)
+    # Every rank has read the old config.json before rank 0 replaces it.
+    distributed.barrier()
+    if main:
+        write_json(out / "config.json", config)
 
     seed_everything(args.seed)
     run_settings = RunSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -93,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
                                seed=args.seed, checkpoint_dir=out / CHECKPOINTS,
                                resume=args.resume)
     fit = family.fit(model, splits, settings, run_settings, log=True)
+    if not main:
+        return 0
     test = family.evaluate(fit.model, splits, "test", settings, args.seed)
     metrics = _metrics(config, fit, family, test, time.perf_counter() - started)
     _write_outputs(out, fit, family, config, metrics, splits)
@@ -130,13 +154,16 @@ def _config(args, splits: DataSplits, model, family: FamilyCLI, settings) -> dic
     }
 
 
-def _check_resume(out: Path, config: dict[str, Any], args, resumable: bool) -> None:
+def _check_resume(out: Path, config: dict[str, Any], args, resumable: bool,
+                  quiet: bool = False) -> None:
     if not args.resume:
-        if (out / CHECKPOINTS / "last.pt").is_file():
+        if (out / CHECKPOINTS / "last.pt").is_file() and not quiet:
             print(f"note: starting afresh in {out}; pass --resume to continue from "
                   f"{out / CHECKPOINTS / 'last.pt'}", file=sys.stderr)
         return
     if not resumable:
+        if quiet:
+            return
         print(f"note: --model {args.model} is fitted in closed form; --resume refits it",
               file=sys.stderr)
         return

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from inference.training.distributed import Shard, data_parallel
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
 
@@ -70,6 +71,20 @@ class MLEStep:
                                       grad_clip=grad_clip, scheduler=scheduler,
                                       ema_decay=ema_decay)
         self.context_fn = context_fn or _default_split
+        self._ddp = None
+
+    def distribute(self) -> None:
+        """Synchronise gradients over the initialised process group from now on.
+
+        The loss (:meth:`loss`), not the model, is what DDP wraps
+        (:func:`~inference.training.distributed.data_parallel`): the model's ``forward`` only
+        returns a distribution, and the gradient flows from its ``log_prob`` (for NADE,
+        through the custom ``autograd.Function`` ``_NADELogits``, whose backward writes
+        ordinary parameter gradients that DDP's hooks see). Called by the
+        :class:`~inference.training.trainer.Trainer` under ``torch.distributed``.
+        """
+        if self._ddp is None:
+            self._ddp = data_parallel(self.model, self.loss)
 
     @property
     def optimizer(self) -> torch.optim.Optimizer:
@@ -96,16 +111,24 @@ class MLEStep:
             )
         return -log_prob.mean()
 
-    def train_step(self, batch: Batch) -> dict[str, float]:
+    def train_step(self, batch: Batch, shard: Shard | None = None) -> dict[str, float]:
         """One optimiser update; see :meth:`Step.train_step`.
 
-        :param batch: a minibatch of training data.
+        :param batch: a minibatch of training data (this rank's part of it, under
+            ``torch.distributed``).
+        :param shard: under ``torch.distributed``, which share of the global batch ``batch``
+            is; the mean loss is weighted by
+            :meth:`~inference.training.distributed.Shard.mean_weight` so that the
+            synchronised gradient is the global batch's mean.
         """
         if not self.model.training:  # a recursive train() on every step costs ~0.2 ms
             self.model.train()
-        loss = self.loss(batch)
+        if shard is not None and self._ddp is None:
+            raise ValueError("train_step got a shard but the step is not distributed; call "
+                             "distribute() first")
+        loss = self.loss(batch) if self._ddp is None else self._ddp(batch)
         self.update.zero_grad()
-        loss.backward()
+        (loss if shard is None else loss * shard.mean_weight()).backward()
         self.update.step()
         return {"loss": loss.item()}
 

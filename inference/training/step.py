@@ -26,6 +26,13 @@ class Step(Protocol):
     The step owns the optimiser(s); models never do. Every returned dict has the key
     ``"loss"``: the *mean per example* over the batch, so the trainer can weight batches of
     unequal size. Other keys (e.g. ELBO terms) are optional and are averaged the same way.
+
+    A step that can train on several processes also has ``distribute()`` (wrap its loss in
+    ``DistributedDataParallel``; see :mod:`inference.training.distributed`) and accepts
+    ``train_step(batch, shard=Shard(...))``, ``batch`` then being this rank's share of the
+    global batch; the :class:`~inference.training.trainer.Trainer` refuses a step without
+    ``distribute`` under ``torch.distributed``. Both are optional, so the protocol's
+    ``isinstance`` check does not ask for them.
     """
 
     def train_step(self, batch: Batch) -> dict[str, float]:

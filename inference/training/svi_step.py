@@ -51,6 +51,7 @@ from inference.objectives.pyro_compat import (
     TraceMeanFieldELBOKeepingTraces,
     declare_params,
 )
+from inference.training.distributed import Shard, data_parallel
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
 
@@ -132,6 +133,30 @@ class SVIStep:
                                       grad_clip=grad_clip, scheduler=scheduler)
         self.kl_warmup_steps = kl_warmup_steps
         self.num_updates = 0
+        self._ddp = None
+        self._params_checked = False
+
+    def distribute(self) -> None:
+        """Synchronise gradients over the initialised process group from now on.
+
+        Pyro's ELBO calls ``model`` and ``guide`` (methods, never ``forward``), so wrapping
+        the module in DDP would synchronise nothing; DDP wraps the step's loss instead
+        (:func:`~inference.training.distributed.data_parallel`), whose forward is the whole
+        ``differentiable_loss``. Pyro's global parameter store is not what the optimiser
+        updates: the first distributed update refuses any ``pyro.param`` site whose value is
+        not a parameter of the module (such a parameter would not be synchronised).
+        ``objective="renyi"`` is refused: Pyro 1.9's ``RenyiELBO`` has no
+        ``differentiable_loss`` and runs its backward inside ``loss_and_grads``, before
+        DDP could arm its hooks.
+
+        :raises ValueError: for ``objective="renyi"`` or a lazily initialised module.
+        """
+        if isinstance(self.elbo, RenyiELBO):
+            raise ValueError("objective='renyi' cannot be trained on several processes yet: "
+                             "Pyro 1.9's RenyiELBO has no differentiable_loss for DDP to "
+                             "wrap; use 'trace' or 'meanfield'")
+        if self._ddp is None:
+            self._ddp = data_parallel(self.module, self._differentiable_loss)
 
     @property
     def optimizer(self) -> torch.optim.Optimizer:
@@ -146,12 +171,20 @@ class SVIStep:
         """Weight of the latent sites' log-densities in the next update, in [0, 1]."""
         return kl_warmup_beta(self.num_updates, self.kl_warmup_steps)
 
-    def train_step(self, batch: Batch) -> dict[str, float]:
+    def train_step(self, batch: Batch, shard: Shard | None = None) -> dict[str, float]:
         """One optimiser update; see :meth:`Step.train_step`.
 
         :param batch: a tensor ``x`` (passed as ``model(x)``) or a tuple of tensors (passed
-            as ``model(*batch)``), examples along the first dimension.
+            as ``model(*batch)``), examples along the first dimension; under
+            ``torch.distributed``, this rank's part of the global batch.
+        :param shard: under ``torch.distributed``, which share of the global batch ``batch``
+            is. The ELBO is a *sum* over the batch, so it is weighted by
+            :meth:`~inference.training.distributed.Shard.sum_weight`: the synchronised
+            gradient is that of the sum over the global batch, as in one process.
         """
+        if shard is not None and self._ddp is None:
+            raise ValueError("train_step got a shard but the step is not distributed; call "
+                             "distribute() first")
         args, n = _args(batch)
         if not self.module.training:  # a recursive train() on every step costs ~0.2 ms
             self.module.train()
@@ -162,7 +195,8 @@ class SVIStep:
         self.update.zero_grad()
         validate = is_validation_enabled() and (self.validate_every_step or not self._validated)
         with pyro.validation_enabled(validate):
-            loss = self._loss_and_grads(model, guide, args)
+            loss = self._loss_and_grads(model, guide, args,
+                                        1.0 if shard is None else shard.sum_weight())
         self._validated = True
         # The ELBO already computed every site's log-density on this draw: read, don't redo.
         draws = self.elbo.num_particles if self.elbo.vectorize_particles else 1
@@ -172,14 +206,26 @@ class SVIStep:
         self.num_updates += 1
         return {"loss": loss / n, **terms}
 
-    def _loss_and_grads(self, model: Callable, guide: Callable, args: tuple) -> float:
-        """Sum over the batch of the objective; leaves its gradient in ``.grad``."""
+    def _loss_and_grads(self, model: Callable, guide: Callable, args: tuple,
+                        weight: float = 1.0) -> float:
+        """Sum over the batch of the objective; leaves ``weight`` times its gradient in
+        ``.grad`` (synchronised over ranks once :meth:`distribute` has run)."""
         if isinstance(self.elbo, RenyiELBO):
             # No differentiable_loss in Pyro 1.9's RenyiELBO: see pyro_compat.declare_params.
             return self.elbo.loss_and_grads(declare_params(model, self.module), guide, *args)
-        loss = self.elbo.differentiable_loss(model, guide, *args)
-        loss.backward()
+        if self._ddp is None:
+            loss = self._differentiable_loss(model, guide, *args)
+        else:
+            loss = self._ddp(model, guide, *args)
+        (loss if weight == 1 else loss * weight).backward()
         return loss.item()
+
+    def _differentiable_loss(self, model: Callable, guide: Callable, *args: Tensor) -> Tensor:
+        loss = self.elbo.differentiable_loss(model, guide, *args)
+        if self._ddp is not None and not self._params_checked:
+            _check_param_sites(self.elbo.last_traces, self.module)
+            self._params_checked = True
+        return loss
 
     def eval_step(self, batch: Batch) -> dict[str, float]:
         """``{"loss": -elbo, "elbo", "rate", "distortion"}`` per datum, without gradients.
@@ -215,6 +261,27 @@ class SVIStep:
         self.module.load_state_dict(state_dict["model"])
         self.update.load_state_dict(state_dict)
         self.num_updates = int(state_dict["num_updates"])
+
+
+def _check_param_sites(traces: tuple[Any, Any], module: nn.Module) -> None:
+    r"""Refuse ``pyro.param`` sites that are not the module's parameters.
+
+    DDP synchronises the module's parameters only; a parameter living in Pyro's global
+    store alone would drift apart on every rank without an error. ``pyro.module`` (the VAE's
+    ``pyro_method``\ s) hands the store the module's own tensors, which pass.
+    """
+    owned = {p.data_ptr() for p in module.parameters()}
+    for trace in traces:
+        for name, site in trace.nodes.items():
+            if site["type"] != "param":
+                continue
+            value = site["value"]
+            value = getattr(value, "unconstrained", lambda v=value: v)()
+            if not isinstance(value, Tensor) or value.data_ptr() not in owned:
+                raise ValueError(f"pyro.param site {name!r} is not a parameter of the "
+                                 f"{type(module).__name__} being trained; under "
+                                 "torch.distributed it would not be synchronised across "
+                                 "ranks. Declare it in the module (nn.Parameter or PyroParam)")
 
 
 def _mean_terms(model_trace: Any, guide_trace: Any, n: int) -> dict[str, float]:

@@ -8,6 +8,12 @@ epoch and drives early stopping. Every source of randomness it touches is checkp
 shuffle generator and the global torch / Python / numpy RNGs, after the callback has run), so
 training ``k`` epochs, stopping, building everything anew and resuming gives bit-for-bit the
 run that was never interrupted.
+
+Under ``torch.distributed`` (``torchrun``; see :mod:`inference.training.distributed`) the same
+loop runs on every rank: one epoch permutation for all, each rank a share of every global
+batch and of the validation set, gradients synchronised by DDP inside the step, metrics
+reduced as sums and counts, every rank's RNG state in ``last.pt``, and files (checkpoints,
+``log_fn``, the progress bar) on rank 0 only.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
+from inference.training import distributed
 from inference.training.checkpoint import load_checkpoint, remove_stale_temporaries, save_checkpoint
 from inference.training.divergence import TrainingDiverged, first_non_finite
 from inference.training.history import MODES, History
@@ -78,11 +85,13 @@ class _MeanMeter:
 
     def add(self, values: dict[str, float], n: int) -> None:
         for k, v in values.items():
-            self.sums[k] = self.sums.get(k, 0.0) + float(v) * n
+            # n == 0 is a rank's stand-in example (distributed.Shard): counted as nothing.
+            self.sums[k] = self.sums.get(k, 0.0) + (float(v) * n if n else 0.0)
             self.counts[k] = self.counts.get(k, 0) + n
 
     def means(self) -> dict[str, float]:
-        return {k: self.sums[k] / self.counts[k] for k in self.sums}
+        """Means over every rank's examples (this process's alone without a group)."""
+        return distributed.reduce_means(self.sums, self.counts)
 
 
 class Trainer:
@@ -138,6 +147,18 @@ class Trainer:
         is chosen, so e.g. a sample metric can select it. Its keys must differ from the
         step's validation keys. Random numbers it draws are part of the resumable state.
     :type evaluate: callable or None
+
+    **Several processes.** When :func:`torch.distributed.init_process_group` has run with
+    more than one rank (e.g. by :func:`~inference.training.distributed.init_from_env` under
+    ``torchrun``), :meth:`fit` calls the step's ``distribute()`` (a step without one is
+    refused) and trains as described in :mod:`inference.training.distributed`: the global
+    ``batch_size`` is split over the ranks, so the updates are those of one process on the
+    same batches. Each rank's global RNGs are seeded with
+    :func:`~inference.training.distributed.rank_seed`. ``evaluate`` runs on every rank and
+    rank 0's numbers are used by all (so every rank picks the same best epoch); ``log_fn``,
+    the progress bar and the checkpoint files are rank 0's; ``max_seconds`` is rank 0's
+    clock. A resume reads ``last.pt`` on rank 0 and sends it to all ranks; a checkpoint
+    written by a different number of processes is refused.
     """
 
     def __init__(
@@ -210,7 +231,11 @@ class Trainer:
         self._generator = torch.Generator().manual_seed(_shuffle_seed(self.seed))
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything :meth:`fit` needs to continue exactly where this epoch ended."""
+        """Everything :meth:`fit` needs to continue exactly where this epoch ended.
+
+        Under ``torch.distributed`` every rank must call it: it gathers every rank's RNG
+        state (``"rng_per_rank"``).
+        """
         return {
             "epoch": self.epoch,
             "step": self.step.state_dict(),
@@ -221,7 +246,10 @@ class Trainer:
             "best_step": self._best_state,
             "generator": self._generator.get_state(),
             "rng": rng_state(),
-            "config": {"seed": self.seed, "batch_size": self.batch_size, "n_train": self.n_train},
+            # Every rank draws its own noise, so each rank's stream is saved (by rank 0).
+            "rng_per_rank": distributed.all_gather_object(rng_state()),
+            "config": {"seed": self.seed, "batch_size": self.batch_size, "n_train": self.n_train,
+                       "world_size": _world_size()},
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -230,6 +258,13 @@ class Trainer:
         :param dict state: a trainer state, e.g. loaded from ``last.pt``.
         """
         config = state.get("config", {})
+        saved_world, world = int(config.get("world_size", 1)), _world_size()
+        if saved_world != world:
+            # Each rank's RNG stream and share of every batch belong to that world size; a
+            # resume with another would silently be another run.
+            raise ValueError(f"the checkpoint was written by a run on {saved_world} "
+                             f"process(es), this one has {world}; resume with "
+                             f"--nproc_per_node={saved_world} (torchrun) or start afresh")
         current = {"seed": self.seed, "batch_size": self.batch_size, "n_train": self.n_train}
         changed = {k for k, v in current.items() if config.get(k, v) != v}
         if changed:
@@ -252,7 +287,10 @@ class Trainer:
         self.epochs_since_best = int(state["epochs_since_best"])
         self._best_state = state["best_step"]
         self._generator.set_state(state["generator"])
-        set_rng_state(state["rng"])
+        per_rank = state.get("rng_per_rank")
+        group = distributed.current()
+        set_rng_state(state["rng"] if group is None or per_rank is None
+                      else per_rank[group.rank])
 
     # -- loop ----------------------------------------------------------------------------
 
@@ -266,38 +304,70 @@ class Trainer:
         started = time.perf_counter()
         if resume and self.checkpoint_dir is None:
             raise ValueError("resume=True needs a checkpoint_dir")
-        if self.checkpoint_dir is not None:
+        group = distributed.current()
+        if group is not None:
+            self._distribute_step()
+        main = group is None or group.rank == 0
+        if self.checkpoint_dir is not None and main:
             self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
             # A run killed while writing leaves its temporary behind (tens of MB each).
             remove_stale_temporaries(self.checkpoint_dir, (LAST, BEST))
-        if resume and (self.checkpoint_dir / LAST).is_file():
-            self._resume()
+        state = self._read_last() if resume else None
+        if state is not None:
+            self._resume(state)
         else:
             self._reset()
-            seed_everything(self.seed)
+            seed_everything(self.seed if group is None
+                            else distributed.rank_seed(self.seed, group.rank))
 
         bar = tqdm(
             total=max(self.max_epochs - self.epoch, 0) * self._n_batches(self.n_train),
-            disable=None if self.progress is None else not self.progress,
+            disable=(not main) or (None if self.progress is None else not self.progress),
             unit="batch",
             dynamic_ncols=True,
         )
         with bar:
             while self.epoch < self.max_epochs and not self._patience_exhausted():
                 record = self._run_epoch(self.epoch + 1, bar)
-                if self.log_fn is not None:
+                if self.log_fn is not None and main:
                     self.log_fn(record)
                 if self.max_seconds is not None:
-                    if time.perf_counter() - started > self.max_seconds:
+                    # Rank 0's clock decides for all: ranks that stopped apart would hang.
+                    if distributed.broadcast_object(time.perf_counter() - started
+                                                    > self.max_seconds):
                         break
 
         if self.restore_best and self._best_state is not None:
             self.step.load_state_dict(self._best_state)
         return self.history
 
-    def _resume(self) -> None:
+    def _distribute_step(self) -> None:
+        distribute = getattr(self.step, "distribute", None)
+        if not callable(distribute):
+            raise ValueError(f"{type(self.step).__name__} cannot be trained on several "
+                             "processes: it has no distribute() method to synchronise its "
+                             "gradients (MLEStep and SVIStep have one)")
+        distribute()
+
+    def _read_last(self) -> dict[str, Any] | None:
+        """``last.pt`` as rank 0 reads it, on every rank (``None`` if there is none)."""
+        path = self.checkpoint_dir / LAST
+        if distributed.current() is None:
+            return load_checkpoint(path) if path.is_file() else None
+        state, error = None, None
+        if distributed.is_main() and path.is_file():
+            try:
+                state = load_checkpoint(path, map_location="cpu")
+            except (ValueError, OSError) as e:  # raised on every rank, not on rank 0 alone
+                error = str(e)
+        state, error = distributed.broadcast_object((state, error))
+        if error is not None:
+            raise ValueError(error)
+        return state
+
+    def _resume(self, state: dict[str, Any]) -> None:
         try:
-            self.load_state_dict(load_checkpoint(self.checkpoint_dir / LAST))
+            self.load_state_dict(state)
         except (RuntimeError, KeyError, TypeError) as e:
             # E.g. another model's last.pt: torch's "Unexpected key(s) in state_dict".
             raise ValueError(f"cannot resume from {self.checkpoint_dir / LAST}: it does not "
@@ -310,7 +380,8 @@ class Trainer:
         train = self._train_epoch(epoch, bar)
         valid = self._validate() if self.valid_data is not None else {"loss": None}
         if self.evaluate is not None:
-            valid.update(self._call_evaluate(epoch, valid))
+            # Rank 0's numbers for all, so every rank selects the same best epoch.
+            valid.update(distributed.broadcast_object(self._call_evaluate(epoch, valid)))
         value = self._monitored(valid)
         record = {"epoch": epoch}
         record.update({f"train_{k}": v for k, v in train.items()})
@@ -342,15 +413,20 @@ class Trainer:
     def _train_epoch(self, epoch: int, bar: tqdm) -> dict[str, float]:
         meter = _MeanMeter()
         order = torch.randperm(self.n_train, generator=self._generator)
+        group = distributed.current()
         for batch, idx in enumerate(self._batch_slices(self.n_train), start=1):
             batch_idx = order[idx]
             try:
-                out = self.step.train_step(_index(self.train_data, batch_idx))
+                if group is None:
+                    n = len(batch_idx)
+                    out = self.step.train_step(_index(self.train_data, batch_idx))
+                else:
+                    n, out = self._train_shard(batch_idx, group)
             except TrainingDiverged as e:
                 raise self._diverged(str(e), epoch, batch) from e
             if not math.isfinite(out["loss"]):
                 raise self._diverged(f"non-finite training loss {out['loss']}", epoch, batch)
-            meter.add(out, len(batch_idx))
+            meter.add(out, n)
             loss = out["loss"]
             ema = self._ema
             self._ema = loss if ema is None else (1 - _EMA_WEIGHT) * ema + _EMA_WEIGHT * loss
@@ -358,10 +434,26 @@ class Trainer:
             bar.update()
         return meter.means()
 
+    def _train_shard(self, batch_idx: Tensor,
+                     group: distributed.Group) -> tuple[int, dict[str, float]]:
+        """This rank's update on its share of the global batch ``batch_idx``."""
+        local = batch_idx[distributed.shard(len(batch_idx), group.rank, group.world_size)]
+        n = len(local)
+        # A rank without examples still joins the all-reduce, on a stand-in weighted by 0.
+        shard = distributed.Shard(n, len(batch_idx), group.world_size)
+        out = self.step.train_step(_index(self.train_data, local if n else batch_idx[:1]),
+                                   shard=shard)
+        return n, out
+
     def _validate(self) -> dict[str, float]:
         meter = _MeanMeter()
+        group = distributed.current()
+        # Each rank scores a contiguous share of the validation set; the meter adds them up.
+        part = (slice(0, self.n_valid) if group is None
+                else distributed.shard(self.n_valid, group.rank, group.world_size))
         with torch.no_grad():
-            for idx in self._batch_slices(self.n_valid):
+            for start in range(part.start, part.stop, self.batch_size):
+                idx = slice(start, min(start + self.batch_size, part.stop))
                 out = self.step.eval_step(_index(self.valid_data, idx))
                 meter.add(out, idx.stop - idx.start)
         return meter.means()
@@ -436,6 +528,9 @@ class Trainer:
     def _save(self, improved: bool) -> None:
         if self.checkpoint_dir is None:
             return
+        state = self.state_dict()  # on every rank: it gathers their RNG states
+        if not distributed.is_main():
+            return
         if improved:
             save_checkpoint(
                 self.checkpoint_dir / BEST,
@@ -448,7 +543,12 @@ class Trainer:
                     "step": self._best_state,
                 },
             )
-        save_checkpoint(self.checkpoint_dir / LAST, self.state_dict())
+        save_checkpoint(self.checkpoint_dir / LAST, state)
+
+
+def _world_size() -> int:
+    group = distributed.current()
+    return 1 if group is None else group.world_size
 
 
 def _check_monitor(monitor: Any, mode: Any, evaluate: Any, has_valid_data: bool) -> None:
