@@ -23,7 +23,7 @@ from ppl_models.distributions.factorized import (
     markov_parents,
 )
 from ppl_models.distributions.fvsbn import FVSBN
-from ppl_models.distributions.lazy import LazyDistribution, Unconditional
+from ppl_models.distributions.lazy import ContextDistribution, LazyDistribution, Unconditional
 from ppl_models.distributions.nade import NADE
 from ppl_models.distributions.pixelrnn import PixelRNN
 from ppl_models.distributions.rnade import RNADE
@@ -33,6 +33,7 @@ __all__ = [
     "AutoregressiveModel",
     "BayesNetBernoulli",
     "ChainRuleBernoulli",
+    "ContextDistribution",
     "FVSBN",
     "FullJointBernoulli",
     "IndependentBernoulli",

@@ -30,11 +30,10 @@ import math
 
 import torch
 import torch.nn.functional as F
-from pyro.distributions import TorchDistribution
 from torch.distributions import constraints
 
 from ppl_models.distributions.binary_input import check_binary
-from ppl_models.distributions.lazy import LazyDistribution
+from ppl_models.distributions.lazy import ContextDistribution, LazyDistribution
 from ppl_models.nn.mlp import check_widths
 
 __all__ = ["AutoregressiveBernoulli", "AutoregressiveModel", "check_order", "order_config"]
@@ -173,7 +172,7 @@ class AutoregressiveModel(LazyDistribution):
         return context.to(self.dtype)
 
 
-class AutoregressiveBernoulli(TorchDistribution):
+class AutoregressiveBernoulli(ContextDistribution):
     """Exact distribution over :math:`\\{0,1\\}^D` defined by an :class:`AutoregressiveModel`.
 
     ``log_prob(x)`` is :math:`\\sum_k \\log p(x_{\\sigma_k} \\mid x_{\\sigma_{<k}})` in nats;
@@ -185,28 +184,8 @@ class AutoregressiveBernoulli(TorchDistribution):
         batch shape.
     """
 
-    arg_constraints = {}
     support = constraints.independent(constraints.boolean, 1)
     has_enumerate_support = False
-
-    def __init__(self, model: AutoregressiveModel, context=None, validate_args=None):
-        self.model = model
-        self.context = model._check_context(context)
-        batch_shape = () if self.context is None else self.context.shape[:-1]
-        super().__init__(torch.Size(batch_shape), torch.Size([model.dim]),
-                         validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(AutoregressiveBernoulli, _instance)
-        batch_shape = torch.Size(batch_shape)
-        new.model = self.model
-        new.context = None
-        if self.context is not None:
-            new.context = self.context.expand(batch_shape + self.context.shape[-1:])
-        super(AutoregressiveBernoulli, new).__init__(batch_shape, self.event_shape,
-                                                     validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     def logits(self, value: torch.Tensor) -> torch.Tensor:
         """Per-variable conditional logits for ``value`` (teacher forcing), ``(*batch, D)``."""

@@ -16,10 +16,11 @@ References:
 
 from __future__ import annotations
 
-__all__ = ["LazyDistribution", "Unconditional"]
+__all__ = ["ContextDistribution", "LazyDistribution", "Unconditional"]
 
 from collections.abc import Callable
 
+import torch
 from pyro.distributions import TorchDistribution
 from torch import Tensor, nn
 
@@ -71,3 +72,36 @@ class Unconditional(LazyDistribution):
         if context is not None:
             raise ValueError("Unconditional takes no context")
         return self.factory(*(getattr(self, n) for n in self._names))
+
+
+class ContextDistribution(TorchDistribution):
+    """A distribution that scores and samples through the module that defines it, given a
+    context: the batch shape is the context's leading shape, the event ``(model.dim,)``.
+
+    The base of the autoregressive distributions: it holds ``model`` and the checked
+    ``context`` (``model._check_context``) and expands the context, never the parameters.
+
+    :param model: the module (``dim``, ``_check_context``).
+    :param context: ``(*batch, context_dim)`` or None.
+    """
+
+    arg_constraints = {}
+
+    def __init__(self, model: nn.Module, context: Tensor | None = None, validate_args=None):
+        self.model = model
+        self.context = model._check_context(context)
+        batch_shape = () if self.context is None else self.context.shape[:-1]
+        super().__init__(torch.Size(batch_shape), torch.Size([model.dim]),
+                         validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(type(self), _instance)
+        batch_shape = torch.Size(batch_shape)
+        new.model = self.model
+        new.context = None
+        if self.context is not None:
+            new.context = self.context.expand(batch_shape + self.context.shape[-1:])
+        super(ContextDistribution, new).__init__(batch_shape, self.event_shape,
+                                                 validate_args=False)
+        new._validate_args = self._validate_args
+        return new

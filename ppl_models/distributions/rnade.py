@@ -45,12 +45,11 @@ from __future__ import annotations
 import math
 
 import torch
-from pyro.distributions import TorchDistribution
 from torch import Tensor, nn
 from torch.distributions import constraints
 
 from ppl_models.distributions.autoregressive import check_order, order_config
-from ppl_models.distributions.lazy import LazyDistribution
+from ppl_models.distributions.lazy import ContextDistribution, LazyDistribution
 from ppl_models.registry import Option, register
 
 __all__ = ["RNADE", "RNADEDistribution", "mixture_log_prob"]
@@ -223,35 +222,15 @@ class RNADE(LazyDistribution):
         return x[:, self.inverse_order].reshape(tuple(shape) + (self.dim,))
 
 
-class RNADEDistribution(TorchDistribution):
+class RNADEDistribution(ContextDistribution):
     """The exact density over :math:`\\mathbb{R}^D` an :class:`RNADE` defines.
 
     :param RNADE model: the conditioner holding the parameters.
     :param context: ``(*batch, context_dim)`` or None; its leading shape is the batch shape.
     """
 
-    arg_constraints = {}
     support = constraints.independent(constraints.real, 1)
     has_rsample = False
-
-    def __init__(self, model: RNADE, context=None, validate_args=None):
-        self.model = model
-        self.context = model._check_context(context)
-        batch_shape = () if self.context is None else self.context.shape[:-1]
-        super().__init__(torch.Size(batch_shape), torch.Size([model.dim]),
-                         validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(RNADEDistribution, _instance)
-        batch_shape = torch.Size(batch_shape)
-        new.model = self.model
-        new.context = None
-        if self.context is not None:
-            new.context = self.context.expand(batch_shape + self.context.shape[-1:])
-        super(RNADEDistribution, new).__init__(batch_shape, self.event_shape,
-                                               validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     def log_prob(self, value: Tensor) -> Tensor:
         """Exact :math:`\\log p(x)` (nats), ``broadcast(value.shape[:-1], batch_shape)``."""
