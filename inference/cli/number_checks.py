@@ -6,16 +6,23 @@ from __future__ import annotations
 __all__ = ["check_positive_finite", "check_positive_int", "check_seed"]
 
 import math
+from collections.abc import Mapping
 
 
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _get(options, name: str):
+    # Parsed arguments, or a family's settings dict: both name options by their dest.
+    return options.get(name) if isinstance(options, Mapping) else getattr(options, name)
+
+
 def check_positive_int(args, *names: str, optional: bool = False) -> None:
-    """Refuse options ``names`` of ``args`` that are not ints >= 1 (``None`` if ``optional``)."""
+    """Refuse options ``names`` of ``args`` (a namespace or a settings dict) that are not
+    ints >= 1 (``None`` allowed if ``optional``)."""
     for name in names:
-        value = getattr(args, name)
+        value = _get(args, name)
         if value is None and optional:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -25,7 +32,7 @@ def check_positive_int(args, *names: str, optional: bool = False) -> None:
 def check_positive_finite(args, *names: str, optional: bool = False) -> None:
     """Refuse options ``names`` that are not finite numbers > 0 (``None`` if ``optional``)."""
     for name in names:
-        value = getattr(args, name)
+        value = _get(args, name)
         if value is None and optional:
             continue
         if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):

@@ -21,6 +21,7 @@ import torch
 
 from inference.cli.families.family import FamilyCLI, RunSettings, model_data
 from inference.cli.fitting import FitResult
+from inference.cli.number_checks import check_positive_finite, check_positive_int
 from inference.objectives.adversarial import LOSSES
 from inference.training import AdversarialStep, Trainer
 from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
@@ -51,12 +52,8 @@ class ImplicitCLI(FamilyCLI):
     scored_as = "has no likelihood (sample metrics only)"
 
     def check(self, settings: dict[str, Any]) -> None:
-        for name in ("d_steps", "eval_samples"):
-            if settings.get(name) is not None and settings[name] < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
-                                 f"got {settings[name]}")
-        if settings.get("gan_lr") is not None and not settings["gan_lr"] > 0:
-            raise ValueError(f"--gan-lr must be positive, got {settings['gan_lr']}")
+        check_positive_int(settings, "d_steps", "eval_samples", optional=True)
+        check_positive_finite(settings, "gan_lr", optional=True)
         if settings.get("eval_samples") is not None and settings["eval_samples"] < 10:
             raise ValueError(f"--eval-samples must be at least 10, got "
                              f"{settings['eval_samples']}")

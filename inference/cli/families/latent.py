@@ -13,6 +13,7 @@ import torch
 
 from inference.cli.families.family import FamilyCLI, RunSettings, model_data
 from inference.cli.fitting import FitResult, fit_vae
+from inference.cli.number_checks import check_positive_int
 from inference.training import OBJECTIVES
 from ppl_models.data import DataSplits
 from ppl_models.registry import Option, num_parameters
@@ -44,10 +45,7 @@ class LatentCLI(FamilyCLI):
     scored_as = "has no exact likelihood (ELBO and IWAE-K bounds)"
 
     def check(self, settings: dict[str, Any]) -> None:
-        for name in ("particles", "iw_samples"):
-            if settings.get(name) is not None and settings[name] < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
-                                 f"got {settings[name]}")
+        check_positive_int(settings, "particles", "iw_samples", optional=True)
         if settings.get("kl_warmup") is not None and settings["kl_warmup"] < 0:
             raise ValueError(f"--kl-warmup must be >= 0, got {settings['kl_warmup']}")
         if settings.get("iw_seed") is not None and settings["iw_seed"] < 0:
