@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,14 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: Any = None) -> dic
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
+        # torch's message goes on to suggest weights_only=False, the very thing this
+        # loader exists to refuse: keep its diagnosis only.
+        # What exactly was refused: a global, an opcode.
+        refused = re.search(r"Unsupported (global: GLOBAL \S+|[^\n.]*)", str(e))
+        reason = refused.group(0) if refused else str(e).splitlines()[0][:200]
         raise ValueError(
             f"checkpoint file {str(path)!r} is corrupt or holds objects that weights_only "
-            f"loading refuses: {str(e).splitlines()[0]}"
+            f"loading refuses (a pickled object is never unpickled here): {reason}"
         ) from e
     except OSError:
         raise

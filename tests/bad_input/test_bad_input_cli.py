@@ -39,6 +39,8 @@ CASES = [
                                                      "--out", "x"), "--order"),
     cli_case("NADE with 0 hidden units", lambda: train("--model", "nade", "--hidden", 0,
                                                        "--out", "x"), "hidden"),
+    cli_case("a real-valued density on binary images",
+             lambda: train("--model", "rnade", "--out", "x"), "rnade", "real values"),
     cli_case("full joint on 64 pixels", lambda: train("--model", "full", "--out", "x"),
              "64 binary variables", "table entries"),
     cli_case("file dataset without a path",

@@ -65,6 +65,12 @@ class ExactCLI(FamilyCLI):
             raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
 
     def constructor_arguments(self, kind, settings, splits, seed) -> dict[str, Any]:
+        if getattr(registry.entry(kind).cls, "real_valued", False):
+            # The command line's data sets are binary: a density on {0, 1} values is no
+            # likelihood of them, whatever number it gives.
+            raise ValueError(f"--model {kind} is a density over real values and the command "
+                             "line's data sets are binary; see examples/rnade_tabular.py "
+                             "(tabular sets, dequantised grey levels)")
         if "order" in inspect.signature(registry.entry(kind).cls).parameters:
             return {"order": variable_order(settings["order"], splits.dim, seed)}
         if settings["order"] != "raster":
