@@ -97,10 +97,7 @@ class FamilyCLI:
         otherwise (e.g. points over a toy mixture's modes)."""
         from inference.plots import save_sample_grid
 
-        # A density over R^D (RNADE) fitted to images can draw outside [0, 1]; the grid
-        # shows such draws clipped, as a decoder's means are shown.
-        save_sample_grid(samples.clamp(0.0, 1.0), path, nrow=nrow,
-                         image_shape=tuple(image_shape), title=title)
+        save_sample_grid(samples, path, nrow=nrow, image_shape=tuple(image_shape), title=title)
 
     def train_figures(self, out: Path, fit: FitResult, splits: DataSplits, seed: int) -> None:
         """The family's figures in a ``train`` run directory (samples are drawn elsewhere)."""
