@@ -28,8 +28,15 @@ gradient, silently. :func:`data_parallel` therefore wraps a small module whose `
 assumes, and the parameters are still those of the step's model (no copy, no renamed
 ``state_dict`` keys). A module called twice inside that one forward (a BatchNorm
 discriminator on real and fake images) is therefore not the "two forwards before one
-backward" case of pytorch issues 22095 / 65907; buffers keep DDP's default synchronisation
-(rank 0's are sent at every forward), so running statistics agree on every rank.
+backward" case of pytorch issues 22095 / 65907. The adversarial step still has two wrapped
+losses (one per player) and a generator pass whose graph outlives its forward, so it turns
+DDP's buffer broadcast at every forward off and calls :func:`broadcast_buffers` after each
+whole update instead (see :meth:`~inference.training.adversarial_step.AdversarialStep.
+distribute`).
+
+**Decisions every rank must take together.** A rank that stops alone leaves the others
+waiting in their next collective. :func:`failed_ranks` reduces one flag per rank, so a
+non-finite loss or gradient seen on one rank stops all of them with the same message.
 
 References:
 
@@ -41,6 +48,7 @@ References:
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -49,7 +57,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.distributed as dist
-from torch import nn
+from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
 __all__ = [
@@ -58,9 +66,11 @@ __all__ = [
     "all_gather_object",
     "backend_for",
     "barrier",
+    "broadcast_buffers",
     "broadcast_object",
     "current",
     "data_parallel",
+    "failed_ranks",
     "init_from_env",
     "initialised",
     "is_main",
@@ -251,20 +261,71 @@ class _LossModule(nn.Module):
         return self.loss_fn(*args, **kwargs)
 
 
-def data_parallel(module: nn.Module,
-                  loss_fn: Callable[..., torch.Tensor]) -> DistributedDataParallel:
+def failed_ranks(failed: bool) -> list[int]:
+    """The ranks on which ``failed`` is true, the same list on every rank.
+
+    One all-reduce of a one-hot vector (``[0]`` or ``[]`` for one process), so every rank
+    learns *that* and *where* something failed and can stop with the same message.
+
+    :param bool failed: whether this rank found a problem.
+    """
+    group = current()
+    if group is None:
+        return [0] if failed else []
+    flags = torch.zeros(group.world_size, dtype=torch.float64,
+                        device="cuda" if group.backend == "nccl" else "cpu")
+    flags[group.rank] = float(bool(failed))
+    dist.all_reduce(flags)
+    return [r for r, f in enumerate(flags.tolist()) if f]
+
+
+@torch.no_grad()
+def broadcast_buffers(module: nn.Module, src: int = 0) -> None:
+    """Overwrite every rank's buffers of ``module`` with rank ``src``'s (no-op for one process).
+
+    Called where no autograd graph holds them (after a whole update), so the in-place write
+    cannot be the one of pytorch issue 22095. One broadcast per dtype (the running statistics
+    are float, the batch counters int64).
+    """
+    if current() is None:
+        return
+    by_dtype: dict[torch.dtype, list[Tensor]] = {}
+    for b in module.buffers():
+        by_dtype.setdefault(b.dtype, []).append(b)
+    for dtype in sorted(by_dtype, key=str):  # the same order on every rank
+        buffers = by_dtype[dtype]
+        flat = torch.cat([b.reshape(-1) for b in buffers])
+        dist.broadcast(flat, src=src)
+        for b, part in zip(buffers, flat.split([b.numel() for b in buffers]), strict=True):
+            b.copy_(part.view_as(b))
+
+
+def _no_forward_buffer_sync() -> dict[str, bool]:
+    # Recent torch (2.13 here) renamed broadcast_buffers to forward_sync_buffers and warns
+    # on the old name; False means "no broadcast at each forward" under either name.
+    params = inspect.signature(DistributedDataParallel.__init__).parameters
+    if "forward_sync_buffers" in params:
+        return {"forward_sync_buffers": False}
+    return {"broadcast_buffers": False}
+
+
+def data_parallel(module: nn.Module, loss_fn: Callable[..., Any], *,
+                  sync_buffers_in_forward: bool = True) -> DistributedDataParallel:
     """Wrap ``loss_fn`` (which uses ``module``'s parameters) so that its backward all-reduces.
 
     Calling the result runs ``loss_fn(*args)`` as DDP's forward; ``backward()`` on (a
     multiple of) its value leaves every rank with the average over ranks of their gradients.
-    Construction broadcasts rank 0's parameters and buffers to every rank.
+    Construction broadcasts rank 0's parameters to every rank.
 
     Every parameter must get a gradient in every update (DDP's default
     ``find_unused_parameters=False``, which costs nothing per update); a model with a branch
     that some batches skip would hang the next update, which DDP reports.
 
     :param nn.Module module: the module holding every parameter ``loss_fn`` depends on.
-    :param callable loss_fn: returns a scalar tensor.
+    :param callable loss_fn: returns a scalar tensor (or a tuple starting with one).
+    :param bool sync_buffers_in_forward: DDP's default, rank 0's buffers sent at the start
+        of every forward (and at construction). ``False`` sends none; the caller then keeps
+        the buffers equal itself, e.g. with :func:`broadcast_buffers`.
     :raises ValueError: for a module with parameters still uninitialised (``nn.Lazy*``:
         DDP must know every parameter's shape when it is built, so run one forward first) or
         with no parameters at all.
@@ -281,5 +342,6 @@ def data_parallel(module: nn.Module,
                          "synchronise")
     device = params[0].device
     device_ids = [device.index] if device.type == "cuda" else None
-    # Buffers (BatchNorm statistics) keep DDP's default: rank 0's, sent at every forward.
-    return DistributedDataParallel(_LossModule(module, loss_fn), device_ids=device_ids)
+    buffers = {} if sync_buffers_in_forward else _no_forward_buffer_sync()
+    return DistributedDataParallel(_LossModule(module, loss_fn), device_ids=device_ids,
+                                   **buffers)

@@ -17,6 +17,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from inference.training import distributed
+
 
 class TrainingDiverged(ValueError):
     """A loss, gradient or parameter became NaN or infinite; nothing non-finite was saved."""
@@ -34,11 +36,18 @@ def check_finite_gradients(parameters: Sequence[nn.Parameter], norm: torch.Tenso
     """
     if norm is None:
         grads = [p.grad for p in parameters if p.grad is not None]
-        if not grads:
-            return
-        norm = torch.stack(torch._foreach_norm(grads)).norm()
-    if not math.isfinite(norm.item()):
-        raise TrainingDiverged(f"non-finite gradient (total norm {norm.item()})")
+        norm = torch.stack(torch._foreach_norm(grads)).norm() if grads else None
+    value = 0.0 if norm is None else norm.item()
+    # Under torch.distributed every rank decides on every rank's flag: DDP leaves the same
+    # averaged gradient everywhere, but a gradient it does not synchronise could turn
+    # non-finite on one rank alone, which would then stop while the others wait for it.
+    bad = distributed.failed_ranks(not math.isfinite(value))
+    if bad:
+        group = distributed.current()
+        if group is None:
+            raise TrainingDiverged(f"non-finite gradient (total norm {value})")
+        raise TrainingDiverged(f"non-finite gradient on rank {', '.join(map(str, bad))} "
+                               f"(total norm {value} on rank {group.rank})")
 
 
 def first_non_finite(state: Any, prefix: str = "") -> str | None:

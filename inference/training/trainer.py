@@ -346,7 +346,7 @@ class Trainer:
         if not callable(distribute):
             raise ValueError(f"{type(self.step).__name__} cannot be trained on several "
                              "processes: it has no distribute() method to synchronise its "
-                             "gradients (MLEStep and SVIStep have one)")
+                             "gradients (MLEStep, SVIStep and AdversarialStep have one)")
         distribute()
 
     def _read_last(self) -> dict[str, Any] | None:
@@ -407,8 +407,9 @@ class Trainer:
     def _check_state(self, epoch: int) -> None:
         """Refuse to checkpoint (or select) a state holding a NaN or infinity."""
         bad = first_non_finite(self.step.state_dict())
-        if bad is not None:
-            raise self._diverged(f"non-finite values in {bad}", epoch)
+        what = _agreed_failure("non-finite values", None if bad is None else f"in {bad}")
+        if what is not None:
+            raise self._diverged(what, epoch)
 
     def _train_epoch(self, epoch: int, bar: tqdm) -> dict[str, float]:
         meter = _MeanMeter()
@@ -424,8 +425,11 @@ class Trainer:
                     n, out = self._train_shard(batch_idx, group)
             except TrainingDiverged as e:
                 raise self._diverged(str(e), epoch, batch) from e
-            if not math.isfinite(out["loss"]):
-                raise self._diverged(f"non-finite training loss {out['loss']}", epoch, batch)
+            finite = math.isfinite(out["loss"])
+            what = _agreed_failure("non-finite training loss",
+                                   None if finite else str(out["loss"]))
+            if what is not None:
+                raise self._diverged(what, epoch, batch)
             meter.add(out, n)
             loss = out["loss"]
             ema = self._ema
@@ -544,6 +548,22 @@ class Trainer:
                 },
             )
         save_checkpoint(self.checkpoint_dir / LAST, state)
+
+
+def _agreed_failure(what: str, detail: str | None) -> str | None:
+    """``what`` (and this rank's ``detail``) if any rank failed, the same on every rank.
+
+    ``detail`` is ``None`` where this rank found nothing wrong. Under ``torch.distributed``
+    the ranks reduce their flags first (one small all-reduce), so a failure seen on one rank
+    stops every rank at the same batch instead of leaving the others waiting for it.
+    """
+    ranks = distributed.failed_ranks(detail is not None)
+    if not ranks:
+        return None
+    if distributed.current() is None:
+        return f"{what} {detail}"
+    where = f"{what} on rank {', '.join(map(str, ranks))}"
+    return where if detail is None else f"{where} ({detail})"
 
 
 def _world_size() -> int:
