@@ -22,6 +22,13 @@ The model supplies the game's inputs (see :mod:`ppl_models.gan`): ``model.genera
 returns ``(real, fake)`` with ``fake`` differentiable in the generator, and
 ``model.discriminate(x)`` returns logits ``(M,)``.
 
+**Several processes** (:meth:`AdversarialStep.distribute`, called by the Trainer under
+``torch.distributed``): each player's loss is its own DDP wrapper, each rank takes a share of
+the global batch and draws its own noise (its RNG has its own seed), and every loss is
+weighted by :meth:`~inference.training.distributed.Shard.mean_weight`, so the averaged
+gradients are the one-process gradients of the global batch with the union of the ranks'
+noise draws (for models without BatchNorm: see :meth:`AdversarialStep.distribute`).
+
 References
 
 1. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, Algorithm 1.
@@ -43,8 +50,24 @@ import torch
 from torch import Tensor, nn
 
 from inference.objectives.adversarial import LOSSES, gradient_penalty, r1_penalty
+from inference.training.distributed import Shard, broadcast_buffers, data_parallel
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
+
+
+class _Players(nn.Module):
+    """Holds a player's parameters for DDP (the generator's may include ``extra_parameters``
+    that ``model.generator`` does not own); the parameters stay where they live."""
+
+    def __init__(self, parameters: list[nn.Parameter]) -> None:
+        super().__init__()
+        self.held = nn.ParameterList(parameters)
+
+
+def _backward(loss: Tensor, weight: float) -> None:
+    # weight 1 (one process) multiplies nothing, so a one-process run is bit for bit the
+    # same as before the step could be distributed.
+    (loss if weight == 1 else loss * weight).backward()
 
 
 def _check_model(model: Any) -> None:
@@ -140,6 +163,49 @@ class AdversarialStep:
             grad_clip=grad_clip)
         # Discriminator updates so far: decides when the generator moves; checkpointed.
         self.updates = 0
+        self._d_ddp = self._g_ddp = None
+
+    def distribute(self) -> None:
+        """Synchronise both players' gradients over the initialised process group.
+
+        Two DDP wrappers (:func:`~inference.training.distributed.data_parallel`), one per
+        player, because the players' backwards are separate: the discriminator's loss sees
+        the fake batch detached, the generator's passes through the discriminator, whose
+        gradients it leaves are discarded. One wrapper over both would see half its
+        parameters unused in every backward (DDP would need ``find_unused_parameters``
+        and would all-reduce the discarded gradients). The discriminator's wrapper runs the
+        whole round's forward (noise, generator pass, both discriminator calls); the
+        generator's runs its loss on that round's fake batch, and only on the rounds where
+        the generator moves (the ``d_steps : 1`` schedule is the same on every rank).
+
+        **BatchNorm** (pytorch issues 22095 / 65907). DDP's default sends rank 0's buffers
+        at the start of every forward, in place. Here the generator's BatchNorm statistics
+        are saved for a backward that comes after the *other* wrapper's forward, the pattern
+        that raised "modified by an inplace operation" (torch 2.13 hides the version bump,
+        the write still happens); and a broadcast at the start of a forward leaves each rank
+        with its own statistics after it, so rank 1 would validate and sample with buffers
+        that rank 0 never saves. So the wrappers send no buffers, and rank 0's buffers are
+        broadcast once after each whole update, where no graph holds them: every rank holds
+        the model rank 0 checkpoints, and a resume is exact. SyncBatchNorm would give the
+        one-process batch statistics, but torch has it on GPUs only (it refuses CPU inputs);
+        on CPU each rank normalises by its own share's statistics, so a BatchNorm model
+        (DCGAN) trains like DDP without SyncBatchNorm, not like one process. On CUDA, pass a
+        model converted with ``nn.SyncBatchNorm.convert_sync_batchnorm``.
+
+        Only module parameters are trained (the optimisers are built over
+        ``model.generator``, ``model.discriminator`` and ``extra_parameters``), so a
+        ``pyro.param`` site in ``extra_generator_loss`` would not be trained in one process
+        either; there is nothing of Pyro's store to synchronise.
+
+        :raises ValueError: for lazily initialised parameters (run one forward first).
+        """
+        if self._d_ddp is not None:
+            return
+        self._d_ddp = data_parallel(self.model.discriminator, self._discriminator_round,
+                                    sync_buffers_in_forward=False)
+        self._g_ddp = data_parallel(_Players(self.generator_update.parameters),
+                                    self._generator_loss, sync_buffers_in_forward=False)
+        broadcast_buffers(self.model)  # the generator's buffers, which no wrapper holds
 
     # -- the two players' losses --------------------------------------------------------
 
@@ -173,31 +239,48 @@ class AdversarialStep:
 
     # -- Step protocol ------------------------------------------------------------------
 
-    def train_step(self, batch: Batch) -> dict[str, float]:
+    def _discriminator_round(self, batch: Batch) -> tuple[Tensor, Tensor, dict]:
+        """The round's forward: ``(discriminator loss, fake batch, numbers)``."""
+        real, fake = self.model.adversarial_inputs(batch)
+        loss, out = self._discriminator_loss(real, fake)
+        return loss, fake, out
+
+    def train_step(self, batch: Batch, shard: Shard | None = None) -> dict[str, float]:
         """One discriminator update and, every ``d_steps``-th call, one generator update.
 
+        :param batch: a minibatch (this rank's share of it, under ``torch.distributed``).
+        :param shard: under ``torch.distributed``, which share of the global batch ``batch``
+            is; both players' losses are means, weighted by
+            :meth:`~inference.training.distributed.Shard.mean_weight`.
         :return: ``loss`` (the discriminator's, every call), ``d_loss``, ``d_real`` and
             ``d_fake`` (mean :math:`D` on real and fake, before the update) and, when the
             generator moved, ``g_loss`` (its adversarial term before its update).
         """
+        if shard is not None and self._d_ddp is None:
+            raise ValueError("train_step got a shard but the step is not distributed; call "
+                             "distribute() first")
+        weight = 1.0 if shard is None else shard.mean_weight()
         if not self.model.training:
             self.model.train()
-        real, fake = self.model.adversarial_inputs(batch)
-        d_loss, out = self._discriminator_loss(real, fake)
+        d_round = self._discriminator_round if self._d_ddp is None else self._d_ddp
+        d_loss, fake, out = d_round(batch)
         self.discriminator_update.zero_grad()
-        d_loss.backward()
+        _backward(d_loss, weight)
         self.discriminator_update.step()
         self.updates += 1
         if self.updates % self.d_steps == 0:
             # The fake batch is reused against the updated discriminator (as in Radford et
             # al.'s code): one generator pass per round.
-            g_loss, g_out = self._generator_loss(batch, fake)
+            g_round = self._generator_loss if self._g_ddp is None else self._g_ddp
+            g_loss, g_out = g_round(batch, fake)
             self.generator_update.zero_grad()
             # The discriminator's gradients from this backward are discarded at its next
             # zero_grad; only the generator's optimiser steps here.
-            g_loss.backward()
+            _backward(g_loss, weight)
             self.generator_update.step()
             out.update(g_out)
+        if self._d_ddp is not None:
+            broadcast_buffers(self.model)  # see distribute(): BatchNorm statistics
         out["loss"] = out["d_loss"]
         return out
 
