@@ -46,6 +46,12 @@ def _describe(extractor: nn.Module) -> dict[str, Any]:
             "num_features": int(extractor.num_features)}
 
 
+# Both sets are whole on the calling process: torchmetrics' default would gather states from
+# every rank of an initialised process group at compute(), and under torchrun only rank 0
+# scores (the others have finished), so it would wait for ranks that never come.
+_LOCAL = {"sync_on_compute": False}
+
+
 class _Frozen(nn.Module):
     """The extractor in eval mode without gradients: what torchmetrics calls."""
 
@@ -73,7 +79,8 @@ def frechet_distance(real: Tensor, fake: Tensor, extractor: nn.Module,
     from torchmetrics.image.fid import FrechetInceptionDistance
 
     real, fake = _images(real, "real"), _images(fake, "fake")
-    metric = FrechetInceptionDistance(feature=_Frozen(extractor), normalize=True)
+    metric = FrechetInceptionDistance(feature=_Frozen(extractor), normalize=True,
+                                      **_LOCAL)
     for b in real.split(batch_size):
         metric.update(b, real=True)
     for b in fake.split(batch_size):
@@ -101,7 +108,7 @@ def kernel_distance(real: Tensor, fake: Tensor, extractor: nn.Module, *, subsets
         # Its warning that it keeps all features: at these sizes that is the point.
         warnings.simplefilter("ignore", UserWarning)
         metric = KernelInceptionDistance(feature=_Frozen(extractor), subsets=subsets,
-                                         subset_size=size, normalize=True)
+                                         subset_size=size, normalize=True, **_LOCAL)
     for b in real.split(batch_size):
         metric.update(b, real=True)
     for b in fake.split(batch_size):

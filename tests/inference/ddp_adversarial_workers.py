@@ -16,6 +16,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from inference.metrics.frechet import frechet_distance
 from inference.training import AdversarialStep, Trainer
 from inference.training import trainer as trainer_module
 from inference.training.divergence import TrainingDiverged
@@ -125,6 +126,34 @@ def _diverge(step_class, ckpt: Path) -> dict:
     return {"message": None, "seconds": time.perf_counter() - started}
 
 
+class TinyFeatures(nn.Module):
+    """A 2-feature extractor: enough for torchmetrics' FID on a few images."""
+
+    num_features = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.linear = nn.Linear(64, 2)
+
+    def forward(self, x):
+        return self.linear(x.reshape(len(x), -1))
+
+
+def _score_on_rank_zero_alone(rank: int) -> dict | None:
+    """What the CLI does after training: rank 0 alone scores samples (FID), the other ranks
+    have finished."""
+    if rank != 0:
+        return None
+    started = time.perf_counter()
+    try:
+        fid = frechet_distance(dcgan_data(), torch.rand(6, 1, 8, 8), TinyFeatures())["fid"]
+    except Exception as e:  # a gather from ranks that never come: a gloo timeout
+        return {"fid": None, "error": f"{type(e).__name__}: {e}",
+                "seconds": time.perf_counter() - started}
+    return {"fid": fid, "error": None, "seconds": time.perf_counter() - started}
+
+
 def worker(rank: int, world_size: int, port: int, out: str) -> None:
     """Every scenario on rank ``rank``; results to ``out/rank{rank}.pt``."""
     torch.set_num_threads(1)
@@ -161,6 +190,7 @@ def worker(rank: int, world_size: int, port: int, out: str) -> None:
     # Last: without agreement the ranks would part here and the group would be unusable.
     results["nan_loss"] = _diverge(NaNLossOnRankOne, out / "nan_loss")
     results["nan_gradient"] = _diverge(NaNGradientOnRankOne, out / "nan_gradient")
+    results["fid_on_rank_zero"] = _score_on_rank_zero_alone(rank)
     results["finished"] = time.time()
     torch.save(results, out / f"rank{rank}.pt")
     dist.destroy_process_group()

@@ -191,6 +191,16 @@ def test_a_nan_on_one_rank_stops_every_rank_with_the_message(run, scenario, what
     assert state["epoch"] == 1 and first_non_finite(state) is None
 
 
+@pytest.mark.distributed
+def test_rank_zero_scores_samples_alone(run):
+    """torchmetrics gathers its states from every rank by default; after training only rank
+    0 scores, so FID must be computed on that rank's sets alone."""
+    results, _ = run
+    outcome = results[0]["fid_on_rank_zero"]
+    assert outcome["error"] is None, outcome["error"]
+    assert math.isfinite(outcome["fid"]) and outcome["seconds"] < 10
+
+
 def test_lazy_parameters_are_refused_before_wrapping():
     model = W.build_gan()
     model.discriminator = nn.Sequential(nn.LazyLinear(4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
