@@ -1,9 +1,12 @@
-"""Images per second of NADE (MLE) and the VAE (SVI) on 1 and 2 processes, one thread each.
+"""Images per second of NADE (MLE), the VAE (SVI) and DCGAN (adversarial) on 1 and 2 processes,
+one thread each.
 
 Each configuration is started with ``torch.multiprocessing`` spawn (the 1-process run too,
 so both pay the same start-up, which is not timed), joins a gloo group on the loopback
 address, and runs the training step (:class:`~inference.training.MLEStep` /
-:class:`~inference.training.SVIStep`, gradients synchronised by DDP) on global batches of
+:class:`~inference.training.SVIStep` / :class:`~inference.training.AdversarialStep`, one
+discriminator and one generator update per batch; gradients synchronised by DDP) on global
+batches of
 ``--batch-size`` split over the ranks, for ``--seconds`` after two warm-up updates. Rank 0's
 clock decides when all stop. Parallel efficiency is speed-up / processes. Prints one JSON
 line.
@@ -28,9 +31,10 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from inference.training import MLEStep, SVIStep, distributed
+from inference.training import AdversarialStep, MLEStep, SVIStep, distributed
 from ppl_models.data import load_dataset
 from ppl_models.distributions import NADE
+from ppl_models.gan import DCGAN
 from ppl_models.vae import VAE
 
 DATA = Path("/work/shared/data/binarized_mnist.npz")
@@ -52,10 +56,9 @@ def _worker(rank: int, world: int, port: int, cfg: dict, out: str) -> None:
         dist.init_process_group("gloo", rank=rank, world_size=world)
     x, _ = _images(cfg["data"])
     torch.manual_seed(cfg["seed"])
-    if cfg["model"] == "nade":
-        step = MLEStep(NADE(784, cfg["nade_hidden"]), lr=1e-3)
-    else:
-        step = SVIStep(VAE((784,), 50, hidden=(400,)), objective="meanfield", lr=1e-3)
+    step = _step(cfg)
+    if cfg["model"] == "dcgan":
+        x = x.reshape(-1, 1, 28, 28)
     if world > 1:
         step.distribute()
     torch.manual_seed(distributed.rank_seed(cfg["seed"], rank))
@@ -88,6 +91,14 @@ def _worker(rank: int, world: int, port: int, cfg: dict, out: str) -> None:
         dist.destroy_process_group()
 
 
+def _step(cfg: dict):
+    if cfg["model"] == "nade":
+        return MLEStep(NADE(784, cfg["nade_hidden"]), lr=1e-3)
+    if cfg["model"] == "vae":
+        return SVIStep(VAE((784,), 50, hidden=(400,)), objective="meanfield", lr=1e-3)
+    return AdversarialStep(DCGAN((1, 28, 28), latent_dim=100, channels=cfg["dcgan_channels"]))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -111,12 +122,16 @@ def main(argv=None) -> dict:
     p.add_argument("--nade-hidden", type=int, default=500)
     p.add_argument("--data", default=str(DATA),
                    help="binarized MNIST .npz (MNIST-5k is used when it is absent)")
-    p.add_argument("--models", nargs="+", default=["nade", "vae"], choices=["nade", "vae"])
+    p.add_argument("--dcgan-channels", type=int, default=32,
+                   help="DCGAN's base width c (28x28 images, latent 100)")
+    p.add_argument("--models", nargs="+", default=["nade", "vae", "dcgan"],
+                   choices=["nade", "vae", "dcgan"])
     args = p.parse_args(argv)
     if not args.seconds > 0 or args.batch_size < 2:
         p.error("--seconds must be positive and --batch-size at least 2")
     cfg = {"seconds": args.seconds, "seed": args.seed, "batch_size": args.batch_size,
-           "nade_hidden": args.nade_hidden, "data": args.data}
+           "nade_hidden": args.nade_hidden, "data": args.data,
+           "dcgan_channels": args.dcgan_channels}
     load = os.getloadavg()[0]
     result = {"benchmark": "ddp_scaling", "dataset": _images(args.data)[1], "seed": args.seed,
               "batch_size": args.batch_size, "seconds_per_configuration": args.seconds,
@@ -128,7 +143,8 @@ def main(argv=None) -> dict:
         one = measure(model, 1, cfg)
         two = measure(model, 2, cfg)
         speedup = two["images_per_second"] / one["images_per_second"]
-        name = f"nade_h{args.nade_hidden}" if model == "nade" else "vae_784_400_50"
+        name = {"nade": f"nade_h{args.nade_hidden}", "vae": "vae_784_400_50",
+                "dcgan": f"dcgan_28x28_c{args.dcgan_channels}"}[model]
         result[name] = {"images_per_second_1": round(one["images_per_second"], 1),
                         "images_per_second_2": round(two["images_per_second"], 1),
                         "updates_1": one["updates"], "updates_2": two["updates"],
