@@ -31,8 +31,8 @@ discriminator on real and fake images) is therefore not the "two forwards before
 backward" case of pytorch issues 22095 / 65907. The adversarial step still has two wrapped
 losses (one per player) and a generator pass whose graph outlives its forward, so it turns
 DDP's buffer broadcast at every forward off and calls :func:`broadcast_buffers` after each
-whole update instead (see :meth:`~inference.training.adversarial_step.AdversarialStep.
-distribute`).
+whole update instead (see
+:meth:`~inference.training.adversarial_step.AdversarialStep.distribute`).
 
 **Decisions every rank must take together.** A rank that stops alone leaves the others
 waiting in their next collective. :func:`failed_ranks` reduces one flag per rank, so a
