@@ -1,7 +1,8 @@
 """Training on two processes (gloo, one thread each) equals one process on the same batches.
 
-The two-process tests share one spawn (:mod:`ddp_workers`, a few seconds of start-up) and
-are marked ``distributed`` so that ``-m "not distributed"`` deselects them.
+The two-process tests share one spawn (:mod:`ddp_workers`, run by ``conftest.ddp_dirs``
+with the adversarial scenarios: a few seconds of start-up once) and are marked
+``distributed`` so that ``-m "not distributed"`` deselects them.
 
 Tolerances: gradients and parameters are float32 sums taken in another order (two partial
 sums all-reduced instead of one), so they agree to a few ulps of numbers of order 1; 1e-5
@@ -12,12 +13,9 @@ operations in the same order, so it must match bit for bit.
 
 from __future__ import annotations
 
-import socket
-
 import ddp_workers as W
 import pytest
 import torch
-import torch.multiprocessing as mp
 from torch import nn
 
 from inference.training import SVIStep, Trainer, distributed, seed_everything
@@ -29,18 +27,11 @@ WORLD = 2
 TOL = {"atol": 1e-5, "rtol": 1e-5}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """Every scenario of :func:`ddp_workers.worker` on 2 processes: (results per rank, dir)."""
-    out = tmp_path_factory.mktemp("ddp")
-    W.fit_nade(7, 3, 1, ckpt=out / "single")  # a one-process checkpoint to refuse
-    mp.spawn(W.worker, args=(WORLD, _free_port(), str(out)), nprocs=WORLD, join=True)
+def run(ddp_dirs):
+    """Every scenario of :func:`ddp_workers.worker` on 2 processes: (results per rank, dir)
+    (spawned by ``conftest.ddp_dirs``, with the adversarial scenarios)."""
+    out = ddp_dirs["mle_svi"]
     return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(WORLD)], out
 
 

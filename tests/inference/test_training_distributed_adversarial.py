@@ -1,6 +1,7 @@
 """The adversarial step on two processes (gloo, one thread each) equals one process.
 
-The scenarios share one spawn (:mod:`ddp_adversarial_workers`) and are marked
+The scenarios share one spawn (:mod:`ddp_adversarial_workers`, run by
+``conftest.ddp_dirs`` after the MLE and SVI scenarios) and are marked
 ``distributed``. The single-process references replay each rank's noise: every rank seeds
 its global RNG with ``rank_seed(SEED, rank)`` and draws the noise of its own share of each
 global batch, so the reference draws rank ``r``'s share from rank ``r``'s stream and
@@ -12,13 +13,10 @@ match bit for bit.
 from __future__ import annotations
 
 import math
-import socket
-import time
 
 import ddp_adversarial_workers as W
 import pytest
 import torch
-import torch.multiprocessing as mp
 from torch import nn
 
 from inference.training import AdversarialStep, distributed, seed_everything
@@ -28,28 +26,13 @@ from inference.training.seeding import rng_state, set_rng_state
 
 WORLD = 2
 TOL = {"atol": 1e-5, "rtol": 1e-5}
-SPAWN_TIMEOUT = 240  # seconds; the scenarios take ~25 s on the shared 2-core machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """Every scenario of :func:`ddp_adversarial_workers.worker` on 2 processes."""
-    out = tmp_path_factory.mktemp("ddp_adversarial")
-    context = mp.spawn(W.worker, args=(WORLD, _free_port(), str(out)), nprocs=WORLD,
-                       join=False)
-    deadline = time.monotonic() + SPAWN_TIMEOUT
-    # join(timeout) returns False while processes run; a rank that hangs fails the test.
-    while not context.join(timeout=max(deadline - time.monotonic(), 0.1)):
-        if time.monotonic() > deadline:
-            for p in context.processes:
-                p.kill()
-            pytest.fail(f"the two ranks did not finish within {SPAWN_TIMEOUT} s")
+def run(ddp_dirs):
+    """Every scenario of :func:`ddp_adversarial_workers.worker` on 2 processes (spawned by
+    ``conftest.ddp_dirs``, after the MLE and SVI scenarios): (results per rank, dir)."""
+    out = ddp_dirs["adversarial"]
     return [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(WORLD)], out
 
 
