@@ -1,10 +1,13 @@
-"""Linear probe and k-means accuracy of NADE and VAE features on the fixed binarized MNIST,
-against raw pixels and PCA of the same size.
+"""Linear probe and k-means accuracy of NADE, VAE and AAE features on the fixed binarized
+MNIST, against raw pixels and PCA of the same size.
 
-A NADE and a Bernoulli MLP VAE are fitted without labels on the first ``--train-limit`` rows
+A NADE, a Bernoulli MLP VAE and an adversarial autoencoder (Gaussian prior, the VAE's
+encoder and decoder) are fitted without labels on the first ``--train-limit`` rows
 of the binarized *train* split (selected on 2,000 valid rows), within ``--max-seconds``
-each (the budget option). Their representations, a NADE's hidden state at the last position
-and the VAE's posterior mean (each model's ``features(x)``), and the baselines, computed in
+each (the budget option; the AAE has no validation score, so it keeps its last epoch). Their
+representations, a NADE's hidden state at the last position, the VAE's posterior mean and the
+AAE's code (each model's own ``features(x)``, called through
+:func:`inference.metrics.model_features`), and the baselines, computed in
 the same run (raw pixels and PCA fitted on the probe's training rows, of the NADE's and the
 VAE's sizes), are probed with cross-validated logistic regression
 (:func:`inference.metrics.linear_probe`) at 100 labels (10 per class, mean over
@@ -27,7 +30,8 @@ import torch
 from sklearn.decomposition import PCA
 
 from inference.cli.fitting import fit_network, fit_vae
-from inference.metrics import evaluate_nll, kmeans_accuracy, linear_probe
+from inference.metrics import evaluate_nll, kmeans_accuracy, linear_probe, model_features
+from inference.training import AdversarialStep, Trainer
 from ppl_models import registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,7 +50,7 @@ def parse_args(argv=None):
     p.add_argument("--train-limit", type=int, default=10_000,
                    help="unlabelled binarized train rows the models are fitted on")
     p.add_argument("--hidden", type=int, default=100, help="NADE hidden units")
-    p.add_argument("--latent-dim", type=int, default=16)
+    p.add_argument("--latent-dim", type=int, default=16, help="VAE's and AAE's code size")
     p.add_argument("--vae-hidden", type=int, default=400)
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--max-seconds", type=float, default=240.0,
@@ -57,6 +61,18 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     return p.parse_args(argv)
+
+
+def fit_aae(images, args):
+    """An AAE on the same unlabelled images, within the same per-model budget."""
+    torch.manual_seed(args.seed)
+    aae = registry.build("aae", input_shape=[1, 28, 28], latent_dim=args.latent_dim,
+                         hidden=[args.vae_hidden], prior="gaussian")
+    step = AdversarialStep(aae, lr=2e-4)
+    history = Trainer(step, images, batch_size=100, max_epochs=args.epochs,
+                      max_seconds=args.max_seconds, seed=args.seed, progress=False,
+                      restore_best=False).fit()
+    return aae, len(history.epochs)
 
 
 def main(args):
@@ -75,6 +91,7 @@ def main(args):
                       objective="meanfield", lr=1e-3, patience=5,
                       max_seconds=args.max_seconds, seed=args.seed,
                       kl_warmup=len(train) // 100)
+    aae, aae_epochs = fit_aae(images, args)
     train_seconds = time.perf_counter() - start
     perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(args.seed))
     keep = perm[: args.probe_limit]
@@ -86,14 +103,17 @@ def main(args):
         p = PCA(size, random_state=args.seed).fit(x_tr.numpy())
         return p.transform(x_tr.numpy()), p.transform(x_te.numpy())
 
-    def images_of(x):
-        return x.reshape(-1, 1, 28, 28)
+    def learned(model):
+        # Each model's own features(x), through one generic call that flattens the images
+        # for a kind built from dim: nothing here knows which kind it holds.
+        return tuple(model_features(model, x.reshape(-1, 1, 28, 28)).numpy()
+                     for x in (x_tr, x_te))
 
     features = {
-        f"nade_h_last_{args.hidden}": (nade.features(x_tr).numpy(), nade.features(x_te).numpy()),
+        f"nade_h_last_{args.hidden}": learned(nade),
         f"pca_{args.hidden} (baseline)": pca(args.hidden),
-        f"vae_mean_{args.latent_dim}": (vae.features(images_of(x_tr)).numpy(),
-                                        vae.features(images_of(x_te)).numpy()),
+        f"vae_mean_{args.latent_dim}": learned(vae),
+        f"aae_code_{args.latent_dim}": learned(aae),
         f"pca_{args.latent_dim} (baseline)": pca(args.latent_dim),
         "pixels_784 (baseline)": (x_tr.numpy(), x_te.numpy()),
     }
@@ -121,6 +141,8 @@ def main(args):
                  "valid_nll": round(evaluate_nll(nade, valid)["nll_nats"], 3)},
         "vae": {"layers": f"784-{args.vae_hidden}-{args.latent_dim}", "epochs": vae_fit.epochs,
                 "best_valid_neg_elbo": round(vae_fit.history.best_valid_loss, 3)},
+        "aae": {"layers": f"784-{args.vae_hidden}-{args.latent_dim}", "prior": "gaussian",
+                "epochs": aae_epochs},
         "max_seconds_per_model": args.max_seconds, "label_draws": args.label_draws,
         "train_seconds": round(train_seconds, 1),
         "results": results,

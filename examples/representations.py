@@ -1,10 +1,12 @@
 """What the models learned without labels: linear-probe accuracy against the number of labels.
 
-A NADE and a VAE are fitted (no labels) on the training split; their representations are a
-NADE's hidden state at the last position and the VAE's posterior mean (each model's
-``features(x)``). Each is compared with the raw pixels and with PCA of the same size by a
-cross-validated logistic-regression probe (:func:`inference.metrics.linear_probe`) fitted on
-1, 2, 5, 10 labels per class and on every training label, and by k-means clustering accuracy
+A NADE, a VAE and an adversarial autoencoder are fitted (no labels) on the training split;
+their representations are a NADE's hidden state at the last position, the VAE's posterior
+mean and the AAE's code (each model's own ``features(x)``, called through
+:func:`inference.metrics.model_features`). Each is compared with the raw pixels and with PCA
+of the same size by a cross-validated logistic-regression probe
+(:func:`inference.metrics.linear_probe`) fitted on 1, 2, 5, 10 labels per class and on every
+training label, and by k-means clustering accuracy
 (:func:`inference.metrics.kmeans_accuracy`). Writes the probe curve and a 2-D map (the first
 two principal components) of each representation coloured by digit; prints JSON.
 
@@ -22,9 +24,9 @@ import torch
 from sklearn.decomposition import PCA
 
 from inference.cli.fitting import fit_network, fit_vae
-from inference.metrics import kmeans_accuracy, linear_probe
+from inference.metrics import kmeans_accuracy, linear_probe, model_features
 from inference.plots import save_latent_map, save_probe_accuracy
-from inference.training import seed_everything
+from inference.training import AdversarialStep, Trainer, seed_everything
 from ppl_models import registry
 from ppl_models.data import load_dataset
 
@@ -69,6 +71,17 @@ def probe_curve(f_train, y_train, f_test, y_test, draws: int, seed: int,
     return curve
 
 
+def fit_aae(splits, train, latent: int, epochs: int, seed: int):
+    """An AAE (Gaussian prior) on the same images; it has no validation score, so the last
+    epoch is kept."""
+    torch.manual_seed(seed)
+    aae = registry.build("aae", input_shape=list(splits.image_shape), latent_dim=latent,
+                         hidden=[200], prior="gaussian")
+    Trainer(AdversarialStep(aae, lr=2e-4), train, batch_size=100, max_epochs=epochs,
+            seed=seed, progress=False, restore_best=False).fit()
+    return aae
+
+
 def main(args):
     torch.set_num_threads(1)
     seed_everything(args.seed)
@@ -91,12 +104,18 @@ def main(args):
     fit_vae(vae, train, valid, epochs=epochs, objective="meanfield", lr=3e-3, patience=10,
             seed=args.seed)
 
+    aae = fit_aae(splits, train, latent, epochs, args.seed)
+
+    def learned(model):
+        # One generic call for every model's features: nothing here knows which kind it is.
+        return tuple(model_features(model, x).numpy() for x in (train, test))
+
     pixels = (flat["train"].numpy(), flat["test"].numpy())
     features = {
-        f"NADE h_D ({hidden})": (nade.features(flat["train"]).numpy(),
-                                 nade.features(flat["test"]).numpy()),
+        f"NADE h_D ({hidden})": learned(nade),
         f"PCA ({hidden})": pca(*pixels, hidden, args.seed),
-        f"VAE mean ({latent})": (vae.features(train).numpy(), vae.features(test).numpy()),
+        f"VAE mean ({latent})": learned(vae),
+        f"AAE code ({latent})": learned(aae),
         f"PCA ({latent})": pca(*pixels, latent, args.seed),
         f"pixels ({pixels[0].shape[1]})": pixels,
     }

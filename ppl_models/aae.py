@@ -172,6 +172,17 @@ class AAE(nn.Module):
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
         return -self.vae.decode(fake).log_prob(self.vae._check_x(x)).mean()
 
+    def features(self, x: Tensor) -> Tensor:
+        """The code of ``x``: the mean of :math:`q(z \\mid x)`, ``(N, L)``, without gradients.
+
+        The mean, not a draw, so that a linear probe or k-means sees the same features for
+        the same image; the adversarial game shapes these codes to the prior's geometry
+        (with the mixture prior, one component per cluster), not a KL term.
+
+        :param x: ``(N, *input_shape)`` data, as for :meth:`guide`.
+        """
+        return self.vae.features(x)
+
     @torch.no_grad()
     def sample(self, n: int, condition: Tensor | None = None) -> Tensor:
         """``n`` images: ``z ~ p(z)``, ``x ~ p(x | z)``; ``(n, *input_shape)``."""

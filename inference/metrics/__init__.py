@@ -1,6 +1,7 @@
 """How good a fitted model is, and what it is good for: likelihood in nats and bits/dim;
 anomaly scores and their detection metrics (AUROC, AUPRC, FPR at 95 % TPR); the
-typicality test; the linear probe and k-means clustering accuracy of a representation;
+typicality test; a model's representation (``model_features``), its linear probe and
+k-means clustering accuracy;
 sample metrics for samplers: mode coverage on toy mixtures, FID and KID (torchmetrics),
 precision / recall / density / coverage and class histograms on the features of a locally
 trained :class:`~inference.metrics.feature_classifier.FeatureClassifier` (no downloads).
@@ -22,6 +23,7 @@ from inference.metrics.likelihood import bits_per_dim, evaluate_nll, nll_nats
 from inference.metrics.linear_probe import ProbeResult, linear_probe
 from inference.metrics.mode_coverage import ModeCoverage, mode_coverage
 from inference.metrics.precision_recall import precision_recall
+from inference.metrics.representation import has_features, model_features
 from inference.metrics.typicality import TypicalityTest, typicality_test
 
 __all__ = [
@@ -40,11 +42,13 @@ __all__ = [
     "exact_log_likelihood",
     "feature_classifier",
     "frechet_distance",
+    "has_features",
     "kernel_distance",
     "kmeans_accuracy",
     "likelihood_ratio_scores",
     "linear_probe",
     "mode_coverage",
+    "model_features",
     "nll_nats",
     "precision_recall",
     "roc_points",

@@ -53,7 +53,9 @@ METHODS = {
 DEFAULT_METHODS = {"exact": "nll", "latent": "neg_iwae"}
 
 
-def _as_model_input(model: nn.Module, x: Tensor) -> Tensor:
+def as_model_input(model: nn.Module, x: Tensor) -> Tensor:
+    """``x`` as ``model`` takes it: rows flattened to ``(N, D)`` for a kind built from
+    ``dim``, kept as given for one built from ``input_shape`` (read from the registry)."""
     try:
         keyword = registry.shape_keyword(registry.kind_of(model))
     except ValueError:  # an unregistered module: vectors, as the exact models take them
@@ -69,7 +71,7 @@ def exact_log_likelihood(model: nn.Module, x: Tensor, *, batch_size: int = 1000)
         model built from ``dim`` (kept as images for one built from ``input_shape``).
     :return: ``(N,)`` log-likelihoods in nats.
     """
-    x = _as_model_input(model, _check_x(x))
+    x = as_model_input(model, _check_x(x))
     was_training = model.training
     model.eval()
     try:
