@@ -3,7 +3,8 @@ anomaly scores and their detection metrics (AUROC, AUPRC, FPR at 95 % TPR); the
 typicality test; the linear probe and k-means clustering accuracy of a representation;
 sample metrics for samplers: mode coverage on toy mixtures, FID and KID (torchmetrics),
 precision / recall / density / coverage and class histograms on the features of a locally
-trained :class:`~inference.metrics.feature_classifier.FeatureClassifier` (no downloads).
+trained :class:`~inference.metrics.feature_classifier.FeatureClassifier` (no downloads);
+translation metrics (label kept, cycle L1, attribute accuracy, target sensitivity).
 """
 
 from inference.metrics.anomaly import (
@@ -22,6 +23,12 @@ from inference.metrics.likelihood import bits_per_dim, evaluate_nll, nll_nats
 from inference.metrics.linear_probe import ProbeResult, linear_probe
 from inference.metrics.mode_coverage import ModeCoverage, mode_coverage
 from inference.metrics.precision_recall import precision_recall
+from inference.metrics.translation import (
+    attribute_accuracy,
+    cycle_l1,
+    label_kept,
+    target_sensitivity,
+)
 from inference.metrics.typicality import TypicalityTest, typicality_test
 
 __all__ = [
@@ -32,11 +39,15 @@ __all__ = [
     "ProbeResult",
     "TypicalityTest",
     "anomaly_scores",
+    "attribute_accuracy",
     "bits_per_dim",
     "class_histogram",
     "cluster_accuracy",
+    "cycle_l1",
     "detection_metrics",
     "evaluate_nll",
+    "label_kept",
+    "target_sensitivity",
     "exact_log_likelihood",
     "feature_classifier",
     "frechet_distance",
