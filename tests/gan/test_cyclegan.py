@@ -125,3 +125,19 @@ def test_one_generic_adversarial_step_trains_both_pairs_and_decays_lr():
 def test_bad_inputs_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call(_small())
+
+
+def test_a_resumed_step_continues_the_decay_from_its_counter():
+    model = _small()
+    step = AdversarialStep(model, loss="least_squares", lr=2e-4, lr_lambda=linear_decay(4, 0))
+    batch = (torch.rand(2, *SHAPE), torch.rand(2, *SHAPE))
+    for _ in range(2):
+        step.train_step(batch)
+    state = step.state_dict()
+    twin = AdversarialStep(_small(), loss="least_squares", lr=2e-4,
+                           lr_lambda=linear_decay(4, 0))
+    twin.load_state_dict(state)
+    twin.train_step(batch)
+    # The third update (counter 2) runs at (4 - 2) / 4 of the initial rate, not at the
+    # rate a fresh schedule would restart from.
+    assert twin.discriminator_update.optimizer.param_groups[0]["lr"] == pytest.approx(1e-4)
