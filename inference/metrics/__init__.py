@@ -4,7 +4,8 @@ typicality test; a model's representation (``model_features``), its linear probe
 k-means clustering accuracy;
 sample metrics for samplers: mode coverage on toy mixtures, FID and KID (torchmetrics),
 precision / recall / density / coverage and class histograms on the features of a locally
-trained :class:`~inference.metrics.feature_classifier.FeatureClassifier` (no downloads).
+trained :class:`~inference.metrics.feature_classifier.FeatureClassifier` (no downloads);
+translation metrics (label kept, cycle L1, attribute accuracy, target sensitivity).
 """
 
 from inference.metrics.anomaly import (
@@ -24,6 +25,12 @@ from inference.metrics.linear_probe import ProbeResult, linear_probe
 from inference.metrics.mode_coverage import ModeCoverage, mode_coverage
 from inference.metrics.precision_recall import precision_recall
 from inference.metrics.representation import has_features, model_features
+from inference.metrics.translation import (
+    attribute_accuracy,
+    cycle_l1,
+    label_kept,
+    target_sensitivity,
+)
 from inference.metrics.typicality import TypicalityTest, typicality_test
 
 __all__ = [
@@ -34,11 +41,15 @@ __all__ = [
     "ProbeResult",
     "TypicalityTest",
     "anomaly_scores",
+    "attribute_accuracy",
     "bits_per_dim",
     "class_histogram",
     "cluster_accuracy",
+    "cycle_l1",
     "detection_metrics",
     "evaluate_nll",
+    "label_kept",
+    "target_sensitivity",
     "exact_log_likelihood",
     "feature_classifier",
     "frechet_distance",

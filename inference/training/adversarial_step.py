@@ -20,7 +20,22 @@ the reconstruction and regularisation phases), and :math:`\lambda` is
 The model supplies the game's inputs (see :mod:`ppl_models.gan`): ``model.generator`` and
 ``model.discriminator`` hold the players' parameters, ``model.adversarial_inputs(batch)``
 returns ``(real, fake)`` with ``fake`` differentiable in the generator, and
-``model.discriminate(x)`` returns logits ``(M,)``.
+``model.discriminate(x)`` returns logits ``(M,)``. ``real`` and ``fake`` may be tensors or
+tuples of tensors (a translation model's two domains), which only the model's
+``discriminate`` reads. Three optional model methods extend the game without the step
+knowing the model:
+
+- ``discriminator_fake(fake)``: what the discriminator is shown instead of the generator's
+  current (detached) fakes, e.g. CycleGAN's replay buffer of past fakes (Shrivastava et al.
+  2017; Zhu et al. 2017, Sec. 4);
+- ``extra_discriminator_loss(batch, real)``: a scalar added to the discriminator's loss,
+  e.g. StarGAN's domain classification of real images (Choi et al. 2018, eq. 2);
+- ``extra_generator_loss(batch, fake)``: see ``extra_generator_loss`` below.
+
+``lr_lambda(updates)`` multiplies both players' initial learning rates before each
+discriminator update (``updates`` counted so far), e.g. CycleGAN's linear decay to zero
+(:func:`inference.training.schedules.linear_decay`); it is a function of the checkpointed
+counter, so a resumed run continues the same schedule.
 
 **Several processes** (:meth:`AdversarialStep.distribute`, called by the Trainer under
 ``torch.distributed``): each player's loss is its own DDP wrapper, each rank takes a share of
@@ -70,6 +85,11 @@ def _backward(loss: Tensor, weight: float) -> None:
     (loss if weight == 1 else loss * weight).backward()
 
 
+def _detach(x: Tensor | tuple) -> Tensor | tuple:
+    """``x.detach()`` for a tensor or a tuple of them (a translation model's domains)."""
+    return tuple(t.detach() for t in x) if isinstance(x, (tuple, list)) else x.detach()
+
+
 def _check_model(model: Any) -> None:
     missing = [a for a in ("generator", "discriminator", "adversarial_inputs", "discriminate")
                if not hasattr(model, a)]
@@ -107,6 +127,8 @@ class AdversarialStep:
     :param extra_parameters: parameters updated with the generator's that
         ``model.generator`` does not hold (e.g. a decoder trained by ``extra_generator_loss``).
     :param grad_clip: clip both players' gradient norms to this value.
+    :param lr_lambda: ``f(updates) -> factor`` of both initial learning rates (default
+        constant); see the module docstring.
     """
 
     def __init__(
@@ -127,6 +149,7 @@ class AdversarialStep:
         adversarial_weight: float = 1.0,
         extra_parameters: list[nn.Parameter] | None = None,
         grad_clip: float | None = None,
+        lr_lambda: Callable[[int], float] | None = None,
     ) -> None:
         _check_model(model)
         if loss not in LOSSES:
@@ -138,6 +161,8 @@ class AdversarialStep:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
         if extra_generator_loss is not None and not callable(extra_generator_loss):
             raise ValueError("extra_generator_loss must be callable or None")
+        if lr_lambda is not None and not callable(lr_lambda):
+            raise ValueError("lr_lambda must be callable or None")
         lr_d = lr if lr_d is None else lr_d
         if not lr > 0 or not lr_d > 0:
             raise ValueError(f"lr and lr_d must be positive, got {lr} and {lr_d}")
@@ -161,6 +186,12 @@ class AdversarialStep:
             d_params, discriminator_optimizer or torch.optim.Adam(d_params, lr=lr_d,
                                                                   betas=betas),
             grad_clip=grad_clip)
+        self.lr_lambda = lr_lambda
+        self.extra_discriminator_loss = getattr(model, "extra_discriminator_loss", None)
+        self.discriminator_fake = getattr(model, "discriminator_fake", None)
+        # Each group's initial rate: the schedule scales these, never the decayed ones.
+        self._base_lrs = [[g["lr"] for g in u.optimizer.param_groups]
+                          for u in (self.generator_update, self.discriminator_update)]
         # Discriminator updates so far: decides when the generator moves; checkpointed.
         self.updates = 0
         self._d_ddp = self._g_ddp = None
@@ -209,11 +240,16 @@ class AdversarialStep:
 
     # -- the two players' losses --------------------------------------------------------
 
-    def _discriminator_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict]:
+    def _discriminator_loss(self, batch: Batch, real, fake) -> tuple[Tensor, dict]:
+        if (self.r1 > 0 or self.gp > 0) and not isinstance(real, Tensor):
+            raise ValueError("r1 and gp need real and fake to be tensors, not tuples")
         if self.r1 > 0:
             real = real.detach().requires_grad_(True)
+        fake = _detach(fake)
+        if self.discriminator_fake is not None:
+            fake = self.discriminator_fake(fake)
         real_logits = self.model.discriminate(real)
-        fake_logits = self.model.discriminate(fake.detach())
+        fake_logits = self.model.discriminate(fake)
         loss = self.d_loss_fn(real_logits, fake_logits)
         out = {"d_loss": loss.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
                "d_fake": torch.sigmoid(fake_logits).mean().item()}
@@ -225,7 +261,22 @@ class AdversarialStep:
             penalty = gradient_penalty(self.model.discriminate, real.detach(), fake.detach())
             loss = loss + self.gp * penalty
             out["gp"] = penalty.item()
+        if self.extra_discriminator_loss is not None:
+            extra = self.extra_discriminator_loss(batch, real)
+            loss = loss + extra
+            out["d_extra_loss"] = extra.item()
         return loss, out
+
+    def _schedule(self) -> None:
+        if self.lr_lambda is None:
+            return
+        factor = float(self.lr_lambda(self.updates))
+        if not factor >= 0:
+            raise ValueError(f"lr_lambda must return a factor >= 0, got {factor!r}")
+        for update, bases in zip((self.generator_update, self.discriminator_update),
+                                 self._base_lrs, strict=True):
+            for group, base in zip(update.optimizer.param_groups, bases, strict=True):
+                group["lr"] = base * factor
 
     def _generator_loss(self, batch: Batch, fake: Tensor) -> tuple[Tensor, dict]:
         adversarial = self.g_loss_fn(self.model.discriminate(fake))
@@ -242,7 +293,7 @@ class AdversarialStep:
     def _discriminator_round(self, batch: Batch) -> tuple[Tensor, Tensor, dict]:
         """The round's forward: ``(discriminator loss, fake batch, numbers)``."""
         real, fake = self.model.adversarial_inputs(batch)
-        loss, out = self._discriminator_loss(real, fake)
+        loss, out = self._discriminator_loss(batch, real, fake)
         return loss, fake, out
 
     def train_step(self, batch: Batch, shard: Shard | None = None) -> dict[str, float]:
@@ -262,6 +313,7 @@ class AdversarialStep:
         weight = 1.0 if shard is None else shard.mean_weight()
         if not self.model.training:
             self.model.train()
+        self._schedule()
         d_round = self._discriminator_round if self._d_ddp is None else self._d_ddp
         d_loss, fake, out = d_round(batch)
         self.discriminator_update.zero_grad()

@@ -11,10 +11,17 @@ binarized MNIST. Toy 2-D mixtures (ring of 8, 5x5 grid): :func:`toy_mixture`,
 :func:`sample_mixture`. :func:`load_dataset` maps a name to :class:`DataSplits`.
 Out-of-distribution sets for anomaly detection (:mod:`.anomaly_sets`) and the perturbation
 of a likelihood ratio's background model (:func:`perturb_binary`) are built from these
-tensors.
+tensors. Translation domains (:mod:`.domains`): 8x8 digits in MNIST's 28x28 frame and
+binary attributes measured from MNIST images (thick, slant right, inverted).
 """
 
 __all__ = [
+    "ATTRIBUTES",
+    "attribute_domains",
+    "downsample_to_digits",
+    "slant",
+    "stroke_thickness",
+    "upsample_digits",
     "BINARIZATIONS",
     "DATASETS",
     "DataSplits",
@@ -59,6 +66,14 @@ from .binarized_mnist import load_binarized_mnist, load_binarized_mnist_test_lab
 from .datasets import BINARIZATIONS, DATASETS, TOY_DATASETS, load_dataset
 from .dequantize import discrete_nll_bound, load_grey_levels, uniform_dequantize
 from .digits import load_digits_images
+from .domains import (
+    ATTRIBUTES,
+    attribute_domains,
+    downsample_to_digits,
+    slant,
+    stroke_thickness,
+    upsample_digits,
+)
 from .errors import MissingDataError
 from .idx import IDXFormatError, load_mnist, load_mnist_idx, read_idx
 from .mnist5k import load_mnist5k

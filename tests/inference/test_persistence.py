@@ -28,7 +28,9 @@ def _latent_score(model, all_states):
 
 def _implicit_score(model, all_states):
     torch.manual_seed(0)
-    return model.sample(16)
+    # A conditional sampler (a translation model) says what a valid condition looks like.
+    make = getattr(model, "example_condition", None)
+    return model.sample(16, condition=make(16) if make is not None else None)
 
 
 SCORES = {"exact": _exact_score, "latent": _latent_score, "implicit": _implicit_score}
