@@ -22,6 +22,8 @@ SMALL = {
             "likelihood": "nade", "nade_hidden": 4},
     "gan": {"dim": 2, "latent_dim": 3, "hidden": [5, 4], "pack": 2},
     "dcgan": {"input_shape": [1, 4, 4], "latent_dim": 3, "channels": 2},
+    "infogan": {"input_shape": [1, 4, 4], "latent_dim": 3, "categories": 3, "continuous": 1,
+                "channels": 2, "hidden": 4, "q_hidden": 3},
     "aae": {"input_shape": list(IMAGE), "latent_dim": 2, "hidden": [7], "prior": "mixture",
             "disc_hidden": [5], "likelihood": "bernoulli"},
 }

@@ -20,7 +20,24 @@ the reconstruction and regularisation phases), and :math:`\lambda` is
 The model supplies the game's inputs (see :mod:`ppl_models.gan`): ``model.generator`` and
 ``model.discriminator`` hold the players' parameters, ``model.adversarial_inputs(batch)``
 returns ``(real, fake)`` with ``fake`` differentiable in the generator, and
-``model.discriminate(x)`` returns logits ``(M,)``.
+``model.discriminate(x)`` returns logits ``(M,)``. Three generalisations, none naming a kind:
+
+- ``real`` and ``fake`` may each be a tuple ``(x, *condition)`` (e.g. images and their
+  labels for a conditional discriminator); the step passes them to ``discriminate`` as they
+  came and detaches only their floating-point tensors for the discriminator's update;
+- ``adversarial_inputs`` may return a third item, ``latent``: what the generator drew the
+  fake batch from (e.g. InfoGAN's codes). The extra loss is then called as
+  ``extra_generator_loss(batch, fake, latent)``, so a loss of the codes needs no second
+  generator pass;
+- a model with ``information_inputs(fake, latent)`` (InfoGAN) has the mutual-information
+  term of Chen et al. (2016, eq. 6) added to the generator's loss:
+  :math:`-\lambda\,(L_I - H(c))` with :math:`L_I` from
+  :func:`~inference.objectives.mutual_information.mutual_information` applied to what the
+  method returns, :math:`\lambda` the model's ``info_weight``; and the same term at the
+  detached fakes is added to the discriminator player's loss, so that :math:`Q` (its head
+  and the body it shares with :math:`D`, both in that player) is fitted too. The term is
+  minimised over G and Q, as eq. 6 has it, by the optimiser of whichever player holds
+  each; a real/fake head that Q's path does not pass through gets no gradient from it.
 
 References
 
@@ -29,6 +46,7 @@ References
 3. Makhzani, Shlens, Jaitly, Goodfellow & Frey, "Adversarial Autoencoders", ICLR 2016.
 4. Yazıcı, Foo, Winkler, Yap, Piliouras & Chandrasekhar, "The Unusual Effectiveness of
    Averaging in GAN Training", ICLR 2019 (the generator's EMA).
+5. Chen, Duan, Houthooft, Schulman, Sutskever & Abbeel, "InfoGAN", NeurIPS 2016 (eq. 6).
 """
 
 from __future__ import annotations
@@ -43,8 +61,17 @@ import torch
 from torch import Tensor, nn
 
 from inference.objectives.adversarial import LOSSES, gradient_penalty, r1_penalty
+from inference.objectives.mutual_information import InformationBound, mutual_information
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
+
+
+def _detached(inputs: Tensor | tuple) -> Tensor | tuple:
+    """``inputs`` cut from the generator's graph: a tensor, or each float tensor of a tuple
+    ``(x, *condition)`` (integer labels carry no graph)."""
+    if isinstance(inputs, Tensor):
+        return inputs.detach()
+    return tuple(t.detach() if isinstance(t, Tensor) else t for t in inputs)
 
 
 def _check_model(model: Any) -> None:
@@ -75,7 +102,8 @@ class AdversarialStep:
     :type ema_decay: float or None
     :param float r1: weight :math:`\\gamma / 2` of the R1 penalty on real data (0: none).
     :param float gp: weight :math:`\\lambda` of the WGAN-GP penalty (0: none).
-    :param extra_generator_loss: ``f(batch, fake) -> scalar`` added to the generator's loss
+    :param extra_generator_loss: ``f(batch, fake) -> scalar`` (``f(batch, fake, latent)`` for
+        a model whose ``adversarial_inputs`` returns ``latent``) added to the generator's loss
         in the same update (e.g. a reconstruction or negative-ELBO term); default the
         model's own ``extra_generator_loss`` method if it has one (the AAE's reconstruction
         term), else none.
@@ -144,10 +172,13 @@ class AdversarialStep:
     # -- the two players' losses --------------------------------------------------------
 
     def _discriminator_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, dict]:
+        if (self.r1 > 0 or self.gp > 0) and not isinstance(real, Tensor):
+            raise ValueError("r1 and gp penalise the gradient in a tensor input; this model's "
+                             "discriminator takes (x, *condition) tuples")
         if self.r1 > 0:
             real = real.detach().requires_grad_(True)
         real_logits = self.model.discriminate(real)
-        fake_logits = self.model.discriminate(fake.detach())
+        fake_logits = self.model.discriminate(_detached(fake))
         loss = self.d_loss_fn(real_logits, fake_logits)
         out = {"d_loss": loss.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
                "d_fake": torch.sigmoid(fake_logits).mean().item()}
@@ -161,15 +192,43 @@ class AdversarialStep:
             out["gp"] = penalty.item()
         return loss, out
 
-    def _generator_loss(self, batch: Batch, fake: Tensor) -> tuple[Tensor, dict]:
+    def _generator_loss(self, batch: Batch, fake: Tensor, latent: tuple) -> tuple[Tensor, dict]:
         adversarial = self.g_loss_fn(self.model.discriminate(fake))
         loss = self.adversarial_weight * adversarial
         out = {"g_loss": adversarial.item()}
         if self.extra_generator_loss is not None:
-            extra = self.extra_generator_loss(batch, fake)
+            # ``latent`` is () or (what the fakes were drawn from,): see the module docstring.
+            extra = self.extra_generator_loss(batch, fake, *latent)
             loss = loss + extra
             out["extra_loss"] = extra.item()
+        if hasattr(self.model, "information_inputs"):
+            info, bound = self.information_loss(fake, *self._latent(latent))
+            loss = loss + info
+            out["information"] = bound.bound.item()
         return loss, out
+
+    @staticmethod
+    def _latent(latent: tuple) -> tuple:
+        if not latent:
+            raise ValueError("a model with information_inputs must return (real, fake, "
+                             "latent) from adversarial_inputs")
+        return latent
+
+    def information_loss(self, fake, latent) -> tuple[Tensor, InformationBound]:
+        r""":math:`-\lambda (L_I - H(c))` at ``fake`` drawn from ``latent``, and the bound
+        :math:`L_I` (nats); for a model with ``information_inputs`` (see the module
+        docstring)."""
+        bound = mutual_information(**self.model.information_inputs(fake, latent))
+        weight = float(getattr(self.model, "info_weight", 1.0))
+        return -weight * (bound.bound - bound.entropy), bound
+
+    def _inputs(self, batch: Batch) -> tuple[Any, Any, tuple]:
+        """``(real, fake, latent)`` with ``latent`` ``()`` when the model gives none."""
+        inputs = self.model.adversarial_inputs(batch)
+        if not isinstance(inputs, tuple) or len(inputs) not in (2, 3):
+            raise ValueError("model.adversarial_inputs must return (real, fake) or (real, "
+                             "fake, latent)")
+        return inputs[0], inputs[1], tuple(inputs[2:])
 
     # -- Step protocol ------------------------------------------------------------------
 
@@ -178,12 +237,20 @@ class AdversarialStep:
 
         :return: ``loss`` (the discriminator's, every call), ``d_loss``, ``d_real`` and
             ``d_fake`` (mean :math:`D` on real and fake, before the update) and, when the
-            generator moved, ``g_loss`` (its adversarial term before its update).
+            generator moved, ``g_loss`` (its adversarial term before its update), with
+            ``extra_loss``, ``information`` (the bound :math:`L_I` in nats at the
+            generator's update) and ``q_information`` (at the discriminator's) where the
+            model has them.
         """
         if not self.model.training:
             self.model.train()
-        real, fake = self.model.adversarial_inputs(batch)
+        real, fake, latent = self._inputs(batch)
         d_loss, out = self._discriminator_loss(real, fake)
+        if hasattr(self.model, "information_inputs"):
+            # Q's share of eq. 6: the codes did make these (detached) fakes.
+            info, bound = self.information_loss(_detached(fake), *self._latent(latent))
+            d_loss = d_loss + info
+            out["q_information"] = bound.bound.item()
         self.discriminator_update.zero_grad()
         d_loss.backward()
         self.discriminator_update.step()
@@ -191,7 +258,7 @@ class AdversarialStep:
         if self.updates % self.d_steps == 0:
             # The fake batch is reused against the updated discriminator (as in Radford et
             # al.'s code): one generator pass per round.
-            g_loss, g_out = self._generator_loss(batch, fake)
+            g_loss, g_out = self._generator_loss(batch, fake, latent)
             self.generator_update.zero_grad()
             # The discriminator's gradients from this backward are discarded at its next
             # zero_grad; only the generator's optimiser steps here.
@@ -207,7 +274,7 @@ class AdversarialStep:
         self.model.eval()
         try:
             with torch.no_grad(), self.averaged():
-                real, fake = self.model.adversarial_inputs(batch)
+                real, fake, _ = self._inputs(batch)
                 real_logits = self.model.discriminate(real)
                 fake_logits = self.model.discriminate(fake)
                 d_loss = self.d_loss_fn(real_logits, fake_logits).item()

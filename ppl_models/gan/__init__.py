@@ -13,6 +13,7 @@ Training lives in :class:`inference.training.AdversarialStep`; the models own no
 """
 
 from ppl_models.gan.dcgan import DCGAN
+from ppl_models.gan.infogan import InfoGAN
 from ppl_models.gan.mlp_gan import GAN
 
-__all__ = ["DCGAN", "GAN"]
+__all__ = ["DCGAN", "GAN", "InfoGAN"]
