@@ -24,6 +24,8 @@ SMALL = {
     "dcgan": {"input_shape": [1, 4, 4], "latent_dim": 3, "channels": 2},
     "infogan": {"input_shape": [1, 4, 4], "latent_dim": 3, "categories": 3, "continuous": 1,
                 "channels": 2, "hidden": 4, "q_hidden": 3},
+    "conditional_gan": {"input_shape": [1, 4, 4], "num_classes": 3, "latent_dim": 3,
+                        "channels": 2, "hidden": 4, "embedding_dim": 2},
     "aae": {"input_shape": list(IMAGE), "latent_dim": 2, "hidden": [7], "prior": "mixture",
             "disc_hidden": [5], "likelihood": "bernoulli"},
 }
