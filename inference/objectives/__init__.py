@@ -11,7 +11,10 @@ r"""Objectives: pure functions and handlers that turn model traces into losses.
 - :mod:`~inference.objectives.adversarial`: the GAN game's losses as plain functions of
   logits (minimax, non-saturating, least-squares, Wasserstein, hinge), the optimal
   discriminator and the game's value on explicit densities, R1 and WGAN-GP penalties
-  (Goodfellow et al. 2014); composable with the ELBO in one optimiser step. Nothing here imports
+  (Goodfellow et al. 2014); composable with the ELBO in one optimiser step.
+- :mod:`~inference.objectives.mutual_information`: InfoGAN's variational lower bound on
+  :math:`I(c; G(z, c))` for categorical and factored-Gaussian continuous codes (Chen et al.
+  2016, eq. 5), in nats, with its parts. Nothing here imports
 :mod:`inference.training`: the steps import their objectives, not the other way round.
 
 References
@@ -34,7 +37,9 @@ from inference.objectives.adversarial import (
 )
 from inference.objectives.elbo_terms import ELBOTerms, Reduce, elbo_terms, sum_all
 from inference.objectives.kl_warmup import LatentScale, kl_warmup_beta
+from inference.objectives.mutual_information import InformationBound, mutual_information
 
-__all__ = ["ELBOTerms", "LOSSES", "LatentScale", "Reduce", "discriminator_loss", "elbo_terms",
-           "game_value", "generator_loss", "gradient_penalty", "kl_warmup_beta",
-           "optimal_discriminator", "r1_penalty", "sum_all"]
+__all__ = ["ELBOTerms", "InformationBound", "LOSSES", "LatentScale", "Reduce",
+           "discriminator_loss", "elbo_terms", "game_value", "generator_loss",
+           "gradient_penalty", "kl_warmup_beta", "mutual_information", "optimal_discriminator",
+           "r1_penalty", "sum_all"]

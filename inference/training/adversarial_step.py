@@ -21,16 +21,30 @@ The model supplies the game's inputs (see :mod:`ppl_models.gan`): ``model.genera
 ``model.discriminator`` hold the players' parameters, ``model.adversarial_inputs(batch)``
 returns ``(real, fake)`` with ``fake`` differentiable in the generator, and
 ``model.discriminate(x)`` returns logits ``(M,)``. ``real`` and ``fake`` may be tensors or
-tuples of tensors (a translation model's two domains), which only the model's
-``discriminate`` reads. Three optional model methods extend the game without the step
-knowing the model:
+tuples (a translation model's two domains; images with their labels ``(x, *condition)``
+for a conditional discriminator), which only the model's ``discriminate`` reads; the step
+detaches only their tensors for the discriminator's update. Optional model methods and
+returns extend the game without the step knowing the model:
 
 - ``discriminator_fake(fake)``: what the discriminator is shown instead of the generator's
   current (detached) fakes, e.g. CycleGAN's replay buffer of past fakes (Shrivastava et al.
   2017; Zhu et al. 2017, Sec. 4);
 - ``extra_discriminator_loss(batch, real)``: a scalar added to the discriminator's loss,
   e.g. StarGAN's domain classification of real images (Choi et al. 2018, eq. 2);
-- ``extra_generator_loss(batch, fake)``: see ``extra_generator_loss`` below.
+- ``extra_generator_loss(batch, fake)``: see ``extra_generator_loss`` below;
+- ``adversarial_inputs`` may return a third item, ``latent``: what the generator drew the
+  fake batch from (e.g. InfoGAN's codes). The extra loss is then called as
+  ``extra_generator_loss(batch, fake, latent)``, so a loss of the codes needs no second
+  generator pass;
+- a model with ``information_inputs(fake, latent)`` (InfoGAN) has the mutual-information
+  term of Chen et al. (2016, eq. 6) added to the generator's loss:
+  :math:`-\lambda\,(L_I - H(c))` with :math:`L_I` from
+  :func:`~inference.objectives.mutual_information.mutual_information` applied to what the
+  method returns, :math:`\lambda` the model's ``info_weight``; and the same term at the
+  detached fakes is added to the discriminator player's loss, so that :math:`Q` (its head
+  and the body it shares with :math:`D`, both in that player) is fitted too. The term is
+  minimised over G and Q, as eq. 6 has it, by the optimiser of whichever player holds
+  each; a real/fake head that Q's path does not pass through gets no gradient from it.
 
 ``lr_lambda(updates)`` multiplies both players' initial learning rates before each
 discriminator update (``updates`` counted so far), e.g. CycleGAN's linear decay to zero
@@ -51,6 +65,7 @@ References
 3. Makhzani, Shlens, Jaitly, Goodfellow & Frey, "Adversarial Autoencoders", ICLR 2016.
 4. Yazıcı, Foo, Winkler, Yap, Piliouras & Chandrasekhar, "The Unusual Effectiveness of
    Averaging in GAN Training", ICLR 2019 (the generator's EMA).
+5. Chen, Duan, Houthooft, Schulman, Sutskever & Abbeel, "InfoGAN", NeurIPS 2016 (eq. 6).
 """
 
 from __future__ import annotations
@@ -65,6 +80,7 @@ import torch
 from torch import Tensor, nn
 
 from inference.objectives.adversarial import LOSSES, gradient_penalty, r1_penalty
+from inference.objectives.mutual_information import InformationBound, mutual_information
 from inference.training.distributed import Shard, broadcast_buffers, data_parallel
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
@@ -85,9 +101,12 @@ def _backward(loss: Tensor, weight: float) -> None:
     (loss if weight == 1 else loss * weight).backward()
 
 
-def _detach(x: Tensor | tuple) -> Tensor | tuple:
-    """``x.detach()`` for a tensor or a tuple of them (a translation model's domains)."""
-    return tuple(t.detach() for t in x) if isinstance(x, (tuple, list)) else x.detach()
+def _detach(inputs: Tensor | tuple) -> Tensor | tuple:
+    """``inputs`` cut from the generator's graph: a tensor, or each tensor of a tuple
+    (a translation model's domains, or ``(x, *condition)``: integer labels carry no graph)."""
+    if isinstance(inputs, Tensor):
+        return inputs.detach()
+    return tuple(t.detach() if isinstance(t, Tensor) else t for t in inputs)
 
 
 def _check_model(model: Any) -> None:
@@ -118,7 +137,8 @@ class AdversarialStep:
     :type ema_decay: float or None
     :param float r1: weight :math:`\\gamma / 2` of the R1 penalty on real data (0: none).
     :param float gp: weight :math:`\\lambda` of the WGAN-GP penalty (0: none).
-    :param extra_generator_loss: ``f(batch, fake) -> scalar`` added to the generator's loss
+    :param extra_generator_loss: ``f(batch, fake) -> scalar`` (``f(batch, fake, latent)`` for
+        a model whose ``adversarial_inputs`` returns ``latent``) added to the generator's loss
         in the same update (e.g. a reconstruction or negative-ELBO term); default the
         model's own ``extra_generator_loss`` method if it has one (the AAE's reconstruction
         term), else none.
@@ -278,23 +298,56 @@ class AdversarialStep:
             for group, base in zip(update.optimizer.param_groups, bases, strict=True):
                 group["lr"] = base * factor
 
-    def _generator_loss(self, batch: Batch, fake: Tensor) -> tuple[Tensor, dict]:
+    def _generator_loss(self, batch: Batch, fake: Tensor, latent: tuple) -> tuple[Tensor, dict]:
         adversarial = self.g_loss_fn(self.model.discriminate(fake))
         loss = self.adversarial_weight * adversarial
         out = {"g_loss": adversarial.item()}
         if self.extra_generator_loss is not None:
-            extra = self.extra_generator_loss(batch, fake)
+            # ``latent`` is () or (what the fakes were drawn from,): see the module docstring.
+            extra = self.extra_generator_loss(batch, fake, *latent)
             loss = loss + extra
             out["extra_loss"] = extra.item()
+        if hasattr(self.model, "information_inputs"):
+            info, bound = self.information_loss(fake, *self._latent(latent))
+            loss = loss + info
+            out["information"] = bound.bound.item()
         return loss, out
+
+    @staticmethod
+    def _latent(latent: tuple) -> tuple:
+        if not latent:
+            raise ValueError("a model with information_inputs must return (real, fake, "
+                             "latent) from adversarial_inputs")
+        return latent
+
+    def information_loss(self, fake, latent) -> tuple[Tensor, InformationBound]:
+        r""":math:`-\lambda (L_I - H(c))` at ``fake`` drawn from ``latent``, and the bound
+        :math:`L_I` (nats); for a model with ``information_inputs`` (see the module
+        docstring)."""
+        bound = mutual_information(**self.model.information_inputs(fake, latent))
+        weight = float(getattr(self.model, "info_weight", 1.0))
+        return -weight * (bound.bound - bound.entropy), bound
+
+    def _inputs(self, batch: Batch) -> tuple[Any, Any, tuple]:
+        """``(real, fake, latent)`` with ``latent`` ``()`` when the model gives none."""
+        inputs = self.model.adversarial_inputs(batch)
+        if not isinstance(inputs, tuple) or len(inputs) not in (2, 3):
+            raise ValueError("model.adversarial_inputs must return (real, fake) or (real, "
+                             "fake, latent)")
+        return inputs[0], inputs[1], tuple(inputs[2:])
 
     # -- Step protocol ------------------------------------------------------------------
 
     def _discriminator_round(self, batch: Batch) -> tuple[Tensor, Tensor, dict]:
-        """The round's forward: ``(discriminator loss, fake batch, numbers)``."""
-        real, fake = self.model.adversarial_inputs(batch)
+        """The round's forward: ``(discriminator loss, fake batch, latent, numbers)``."""
+        real, fake, latent = self._inputs(batch)
         loss, out = self._discriminator_loss(batch, real, fake)
-        return loss, fake, out
+        if hasattr(self.model, "information_inputs"):
+            # Q's share of eq. 6: the codes did make these (detached) fakes.
+            info, bound = self.information_loss(_detach(fake), *self._latent(latent))
+            loss = loss + info
+            out["q_information"] = bound.bound.item()
+        return loss, fake, latent, out
 
     def train_step(self, batch: Batch, shard: Shard | None = None) -> dict[str, float]:
         """One discriminator update and, every ``d_steps``-th call, one generator update.
@@ -305,7 +358,10 @@ class AdversarialStep:
             :meth:`~inference.training.distributed.Shard.mean_weight`.
         :return: ``loss`` (the discriminator's, every call), ``d_loss``, ``d_real`` and
             ``d_fake`` (mean :math:`D` on real and fake, before the update) and, when the
-            generator moved, ``g_loss`` (its adversarial term before its update).
+            generator moved, ``g_loss`` (its adversarial term before its update), with
+            ``extra_loss``, ``information`` (the bound :math:`L_I` in nats at the
+            generator's update) and ``q_information`` (at the discriminator's) where the
+            model has them.
         """
         if shard is not None and self._d_ddp is None:
             raise ValueError("train_step got a shard but the step is not distributed; call "
@@ -315,7 +371,7 @@ class AdversarialStep:
             self.model.train()
         self._schedule()
         d_round = self._discriminator_round if self._d_ddp is None else self._d_ddp
-        d_loss, fake, out = d_round(batch)
+        d_loss, fake, latent, out = d_round(batch)
         self.discriminator_update.zero_grad()
         _backward(d_loss, weight)
         self.discriminator_update.step()
@@ -324,7 +380,7 @@ class AdversarialStep:
             # The fake batch is reused against the updated discriminator (as in Radford et
             # al.'s code): one generator pass per round.
             g_round = self._generator_loss if self._g_ddp is None else self._g_ddp
-            g_loss, g_out = g_round(batch, fake)
+            g_loss, g_out = g_round(batch, fake, latent)
             self.generator_update.zero_grad()
             # The discriminator's gradients from this backward are discarded at its next
             # zero_grad; only the generator's optimiser steps here.
@@ -342,7 +398,7 @@ class AdversarialStep:
         self.model.eval()
         try:
             with torch.no_grad(), self.averaged():
-                real, fake = self.model.adversarial_inputs(batch)
+                real, fake, _ = self._inputs(batch)
                 real_logits = self.model.discriminate(real)
                 fake_logits = self.model.discriminate(fake)
                 d_loss = self.d_loss_fn(real_logits, fake_logits).item()

@@ -12,7 +12,9 @@ A GAN here is an ``nn.Module`` (family ``implicit``) with
 Training lives in :class:`inference.training.AdversarialStep`; the models own no optimiser.
 """
 
+from ppl_models.gan.conditional import ConditionalGAN
 from ppl_models.gan.dcgan import DCGAN
+from ppl_models.gan.infogan import InfoGAN
 from ppl_models.gan.mlp_gan import GAN
 
-__all__ = ["DCGAN", "GAN"]
+__all__ = ["ConditionalGAN", "DCGAN", "GAN", "InfoGAN"]
