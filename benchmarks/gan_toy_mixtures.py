@@ -4,7 +4,11 @@ vs packing (PacGAN), following the PacGAN protocol (Lin et al. 2018, Sec. 4.1).
 For each mixture, configuration and seed: draw a training set from the mixture (seeded), fit
 ``ppl_models.gan.GAN`` by :class:`inference.training.AdversarialStep` through the Trainer,
 then score 2,500 samples with :func:`inference.metrics.mode_coverage` (modes captured,
-high-quality fraction within 3 sigma, reverse KL of the mode histogram to uniform). The
+high-quality fraction within 3 sigma, reverse KL of the mode histogram to uniform). With
+``--select`` (the default) the epoch kept is the one whose *selection* draws (2,500 from
+another seed than the scored ones) capture the most modes, ties broken by the high-quality
+fraction -- as ``ppl-models train`` selects; the last epoch's selection-draw figures are
+reported beside it (``last_epoch_*``). The
 baseline, measured in the same run, is 2,500 draws from the true mixture (the real-vs-real
 floor). Prints one JSON line.
 
@@ -47,9 +51,13 @@ def run_one(mixture: str, config: str, seed: int, args) -> dict:
                           generator=torch.Generator().manual_seed(10_000 + seed))
     torch.manual_seed(seed)
     model = GAN(2, latent_dim=args.latent_dim, hidden=args.hidden, pack=settings["pack"])
-    step = AdversarialStep(model, loss=settings["loss"], lr=args.lr, betas=(0.5, 0.999))
+    step = AdversarialStep(model, loss=settings["loss"], lr=args.lr, betas=(args.beta1, 0.999))
+    selection = {} if not args.select else {
+        "evaluate": lambda step, epoch: _coverage(model, means, std, 30_000 + seed),
+        "monitor": "score", "mode": "max"}
     trainer = Trainer(step, data, batch_size=args.batch_size * settings["pack"],
-                      max_epochs=args.epochs, seed=seed, progress=False)
+                      max_epochs=args.epochs, seed=seed, progress=False,
+                      restore_best=args.select, **selection)
     t0 = time.perf_counter()
     history = trainer.fit()
     seconds = time.perf_counter() - t0
@@ -59,17 +67,32 @@ def run_one(mixture: str, config: str, seed: int, args) -> dict:
     # Progress on stderr, so a run cut short still leaves its numbers.
     print(json.dumps({"mixture": mixture, "config": config, "seed": seed,
                       "modes": cov.modes_captured, "high_quality": cov.high_quality,
-                      "reverse_kl": cov.reverse_kl, "seconds": seconds}), file=sys.stderr,
+                      "reverse_kl": cov.reverse_kl, "seconds": seconds,
+                      "best_epoch": history.best_epoch}), file=sys.stderr,
           flush=True)
     return {"modes": cov.modes_captured, "high_quality": cov.high_quality,
-            "reverse_kl": cov.reverse_kl, "seconds": seconds,
+            "reverse_kl": cov.reverse_kl, "seconds": seconds, "best_epoch": history.best_epoch,
+            "last_epoch_modes": last.get("valid_modes"),
+            "last_epoch_high_quality": last.get("valid_high_quality"),
             "final_d_loss": last.get("train_d_loss"), "final_g_loss": last.get("train_g_loss")}
+
+
+def _coverage(model, means, std, seed: int) -> dict:
+    """Selection draws: modes captured + high-quality fraction (in [0, 1], so modes first)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        cov = mode_coverage(model.sample(N_EVAL), means, std)
+    return {"score": cov.modes_captured + cov.high_quality, "modes": cov.modes_captured,
+            "high_quality": cov.high_quality}
 
 
 def summarise(runs: list[dict]) -> dict:
     out = {"n_seeds": len(runs)}
-    for key in ("modes", "high_quality", "reverse_kl", "seconds"):
-        values = [r[key] for r in runs]
+    for key in ("modes", "high_quality", "reverse_kl", "seconds", "last_epoch_modes",
+                "last_epoch_high_quality"):
+        values = [r.get(key) for r in runs]
+        if None in values:
+            continue
         out[key] = statistics.fmean(values)
         out[f"{key}_per_seed"] = values
     return out
@@ -83,6 +106,9 @@ def main(argv=None) -> dict:
     p.add_argument("--n-train", type=int, default=20_000)
     p.add_argument("--batch-size", type=int, default=100, help="discriminator inputs a batch")
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (PacGAN: 0.8)")
+    p.add_argument("--select", action=argparse.BooleanOptionalAction, default=True,
+                   help="keep the epoch with the best selection-draw coverage")
     p.add_argument("--latent-dim", type=int, default=2)
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 128, 128])
     p.add_argument("--mixtures", nargs="+", default=["ring", "grid"])
@@ -94,7 +120,8 @@ def main(argv=None) -> dict:
     result = {"benchmark": "gan_toy_mixtures", "protocol": "PacGAN: 2500 samples, high "
               "quality within 3 std, mode captured with >= 1 high-quality sample",
               "epochs": args.epochs, "n_train": args.n_train, "batch_size": args.batch_size,
-              "lr": args.lr, "hidden": args.hidden, "latent_dim": args.latent_dim,
+              "lr": args.lr, "beta1": args.beta1, "select": args.select,
+              "hidden": args.hidden, "latent_dim": args.latent_dim,
               "seeds": seeds, "results": {}}
     for mixture in args.mixtures:
         means, std = toy_mixture(mixture)

@@ -31,7 +31,8 @@ not offered on the command line; see :func:`shape_keyword`.
 data's shape, each with its command-line flag; ``report`` the constructor arguments the
 report uses for it (``None``: the kind is left out of the report); ``report_share`` the
 fraction of the report's training budget it may use (``None``: whatever the others leave,
-trained after them).
+trained after them); ``report_data`` the data set the report fits it on when that is not the
+report's own (e.g. a sampler of 2-D points on a toy mixture; ``None``: the report's).
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ class Entry:
     report: Mapping[str, Any] | None = None
     report_share: float | None = None
     summary: str = field(default="")
+    report_data: str | None = None
 
 
 _REGISTRY: dict[str, Entry] = {}
@@ -132,14 +134,19 @@ _discovered = False
 
 def register(kind: str, family: str, *, options: tuple[Option, ...] = (),
              report: Mapping[str, Any] | None = None,
-             report_share: float | None = None) -> Callable[[type], type]:
+             report_share: float | None = None,
+             report_data: str | None = None) -> Callable[[type], type]:
     """Class decorator: make ``cls`` the model of ``kind`` in ``family``.
 
     :param str kind: the name users type (``--model KIND``); lower case, unique.
     :param str family: one of :data:`FAMILIES`.
     :param options: constructor arguments offered on the command line.
-    :param report: constructor arguments for the report (``None``: not in the report).
+    :param report: constructor arguments for the report (``None``: not in the report); it
+        may also hold values of the family's command-line options (e.g. ``gan_lr``), which
+        the report uses for this kind.
     :param report_share: fraction of the report's budget, or ``None`` for the rest.
+    :param report_data: the data set's name the report fits this kind on, or ``None`` for
+        the report's own.
     :raises ValueError: for a bad family, a kind registered twice, or a class without
         ``config``.
     """
@@ -157,7 +164,7 @@ def register(kind: str, family: str, *, options: tuple[Option, ...] = (),
                              "constructor's arguments as plain data)")
         doc = (cls.__doc__ or "").strip().splitlines()
         _REGISTRY[kind] = Entry(kind, family, cls, tuple(options), report, report_share,
-                                doc[0] if doc else "")
+                                doc[0] if doc else "", report_data)
         return cls
 
     return decorate

@@ -119,9 +119,13 @@ def kind_options(kind: str, args: argparse.Namespace, *, report: bool = False) -
 def family_settings(kind: str, args: argparse.Namespace, *,
                     report: bool = False) -> dict[str, Any]:
     """``{option name: value}`` of ``kind``'s family's options, resolved as in
-    :func:`kind_options` (the family's report defaults with ``report``)."""
+    :func:`kind_options` (with ``report``: the kind's report setting, else the family's
+    report defaults)."""
     family = family_cli(registry.family_of(kind))
-    defaults = family.report_defaults if report else None
+    # A kind's report setting may also set its family's options (e.g. a learning rate that
+    # suits its report data); it overrides the family's report defaults.
+    defaults = {**family.report_defaults, **(registry.entry(kind).report or {})} if report \
+        else None
     return {o.name: _value(o, args, defaults) for o in family.options}
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
 from inference.cli.families import FamilyCLI, RunSettings, family_cli
+from inference.cli.families.family import selected_by
 from inference.cli.fitting import FitResult
 from inference.cli.json_output import to_json, write_json
 from inference.cli.model_options import (
@@ -195,8 +196,11 @@ def _metrics(config, fit: FitResult, family: FamilyCLI, test: dict[str, Any],
         "fit": fit.method,
         "epochs": fit.epochs,
         "best_epoch": None if history is None else history.best_epoch,
-        # Named for what the validation loss is: an NLL, or a -ELBO.
-        family.best_key: None if history is None else history.best_valid_loss,
+        # Named for what the validation loss is: an NLL, or a -ELBO (a sampler has none).
+        **({} if family.best_key is None else {
+            family.best_key: None if history is None else history.best_valid_loss}),
+        # What chose the kept epoch, when it is not the validation loss (a sample metric).
+        **selected_by(history),
         "fit_seconds": fit.seconds,
         "wall_seconds": seconds,
         "seed": config["seed"],

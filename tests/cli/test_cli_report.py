@@ -24,12 +24,20 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     models = metrics["models"]
     # Kinds come in the registry's canonical order: by family, then module.
     assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "pixelrnn",
-                            "vae", "dcgan"]
+                            "vae", "dcgan", "gan"]
     # The sampler is scored by sample metrics only, never by a likelihood.
     dcgan = models["dcgan"]
     assert dcgan["estimator"] == "sample metrics (no likelihood)" and "nll_nats" not in dcgan
     assert dcgan["fid"] > dcgan["fid_train_vs_split"] > 0 and dcgan["epochs"] >= 1
     assert (out / "adversarial_losses_dcgan.png").read_bytes()[:8] == PNG
+    # The GAN is fitted on the ring (its report data), scored by mode coverage, never a
+    # likelihood, with the learning rate its report setting gives.
+    gan = models["gan"]
+    assert gan["dataset"] == "ring" and gan["estimator"] == "sample metrics (no likelihood)"
+    assert gan["n_modes"] == 8 and 0 <= gan["modes_captured"] <= 8 and "nll_nats" not in gan
+    assert 0 <= gan["high_quality"] <= 1 and gan["n"] == 500 and "Adam lr 0.001" in gan["fit"]
+    assert gan["selected_by"]["monitor"] == "valid_coverage_score" and gan["best_epoch"] >= 1
+    assert (out / "samples_gan.png").read_bytes()[:8] == PNG  # a scatter over the modes
 
     full = models["full"]
     assert full["status"] == "refused"
@@ -76,10 +84,16 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     assert "## Anomaly detection (AUROC)" in readme and "| nade | nll |" in readme
     assert "| model | estimator | parameters |" in readme and "18446744073709551615" in readme
     assert "| vae | ELBO |" in readme and "| vae | IWAE-500 |" in readme
+    assert "| gan | ring |" in readme and "| model | data | parameters | modes captured |" \
+        in readme
 
     code, stdout, err = cli("evaluate", "--checkpoint", out / "models" / "nade.pt")
     assert code == 0, err
     assert last_json_line(stdout)["nll_nats"] == models["nade"]["nll_nats"]
+    code, stdout, err = cli("evaluate", "--checkpoint", out / "models" / "gan.pt",
+                            "--eval-samples", 500)
+    assert code == 0, err
+    assert last_json_line(stdout)["high_quality"] == gan["high_quality"]  # same seeded draws
     code, stdout, err = cli("evaluate", "--checkpoint", out / "models" / "vae.pt",
                             "--iw-samples", 500)
     assert code == 0, err

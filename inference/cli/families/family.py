@@ -7,7 +7,7 @@ existing family needs nothing here; a new family is one module beside this one.
 
 from __future__ import annotations
 
-__all__ = ["FamilyCLI", "RunSettings", "model_data"]
+__all__ = ["FamilyCLI", "RunSettings", "model_data", "selected_by"]
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +44,24 @@ def model_data(model: nn.Module, splits: DataSplits, split: str) -> torch.Tensor
     return splits.flat(split)
 
 
+def selected_by(history) -> dict[str, Any]:
+    """``{"selected_by": {"monitor", "mode", "value"}}`` when something other than the
+    validation loss (e.g. a sample metric) chose the kept epoch; else ``{}`` (the loss is
+    reported under the family's ``best_key``)."""
+    if history is None or history.best_epoch is None or history.monitor == "loss":
+        return {}
+    return {"selected_by": {"monitor": f"valid_{history.monitor}", "mode": history.mode,
+                            "value": history.best_value}}
+
+
 class FamilyCLI:
     """The per-family behaviour of the command line; see the subclasses.
 
     :cvar options: the family's own training options (flags), with their defaults.
     :cvar report_defaults: the report's values for some of them.
     :cvar evaluate_options: options of ``ppl-models evaluate`` for this family only.
-    :cvar best_key: the metrics key of the best validation loss (named for what it is).
+    :cvar best_key: the metrics key of the best validation loss (named for what it is);
+        ``None`` for a family without a validation loss.
     :cvar scored_as: how the family's likelihood is known, for messages.
     """
 
@@ -58,7 +69,7 @@ class FamilyCLI:
     options: tuple[Option, ...] = ()
     report_defaults: dict[str, Any] = {}
     evaluate_options: tuple[Option, ...] = ()
-    best_key: str = "best_valid_loss"
+    best_key: str | None = "best_valid_loss"
     scored_as: str = ""
 
     def check(self, settings: dict[str, Any]) -> None:

@@ -6,6 +6,9 @@ Images are scored on the features of the local classifier
 (:func:`~inference.metrics.feature_classifier`: digits for 8x8 images, MNIST-5k for 28x28):
 FID and KID against the split, precision / recall / density / coverage, the class histogram;
 beside them the same FID between the training images and the split (the real-vs-real floor).
+The epoch kept is the one whose samples measure best on the validation split (mode coverage on
+a toy mixture, FID on images: :mod:`inference.cli.families.sample_selection`), so
+``--patience`` stops a run whose samples stopped improving.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from typing import Any
 
 import torch
 
-from inference.cli.families.family import FamilyCLI, RunSettings, model_data
+from inference.cli.families.family import FamilyCLI, RunSettings, model_data, selected_by
+from inference.cli.families.sample_selection import (
+    FEATURE_DATASETS,
+    IMAGE_SAMPLES,
+    TOY_SAMPLES,
+    coverage_scores,
+    sample_selection,
+    selection_samples,
+)
 from inference.cli.fitting import FitResult
 from inference.cli.number_checks import check_positive_finite, check_positive_int
 from inference.objectives.adversarial import LOSSES
@@ -27,8 +38,6 @@ from inference.training import AdversarialStep, Trainer
 from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
 from ppl_models.registry import Option, num_parameters
 
-#: The classifier whose features score images of each shape.
-_FEATURE_DATASETS = {(1, 8, 8): "digits", (1, 28, 28): "mnist5k"}
 ESTIMATOR = "sample metrics (no likelihood)"
 
 
@@ -48,7 +57,7 @@ class ImplicitCLI(FamilyCLI):
     report_defaults = {"eval_samples": 500, "gan_lr": 2e-4}
     evaluate_options = (Option("eval_samples", None, "samples drawn to score the model "
                                "(default 2,500 on a toy mixture, 1,000 images)"),)
-    best_key = "best_valid_d_loss"
+    best_key = None  # no validation loss: the epoch is selected by a sample metric
     scored_as = "has no likelihood (sample metrics only)"
 
     def check(self, settings: dict[str, Any]) -> None:
@@ -63,17 +72,25 @@ class ImplicitCLI(FamilyCLI):
         lr = settings.get("gan_lr") or run.lr
         step = AdversarialStep(model, loss=settings["gan_loss"], d_steps=settings["d_steps"],
                                lr=lr, betas=(0.5, 0.999))
-        # No validation loss selects a GAN's epoch (the discriminator's loss is not a score),
-        # so the last epoch is kept and patience does not apply.
+        # The discriminator's loss is not a score, so no validation loss selects the epoch:
+        # a sample metric measured after each epoch does (see sample_selection).
+        selection = sample_selection(model, splits, model_data(model, splits, "valid"),
+                                     settings.get("eval_samples"), run.seed)
+        monitored = {} if selection is None else {
+            "evaluate": selection.evaluate, "monitor": selection.monitor,
+            "mode": selection.mode, "patience": run.patience}
         trainer = Trainer(step, model_data(model, splits, "train"), None,
                           batch_size=run.batch_size, max_epochs=run.epochs,
                           max_seconds=run.max_seconds, checkpoint_dir=run.checkpoint_dir,
-                          seed=run.seed, restore_best=False,
-                          log_fn=_log_epoch if log else None)
+                          seed=run.seed, restore_best=selection is not None,
+                          log_fn=_log_epoch if log else None, **monitored)
         start = time.perf_counter()
         history = trainer.fit(resume=run.resume)
+        kept = ("the last epoch kept (no sample metric for this data)" if selection is None
+                else f"the epoch with the best {selection.description} kept "
+                     f"({history.best_epoch})")
         method = (f"adversarial game ({settings['gan_loss']} losses, {settings['d_steps']} D "
-                  f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999))")
+                  f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999)); {kept}")
         return FitResult(model, history, time.perf_counter() - start, method)
 
     def evaluate(self, model, splits: DataSplits, split: str, settings, seed) -> dict[str, Any]:
@@ -88,15 +105,13 @@ class ImplicitCLI(FamilyCLI):
         if splits.name in TOY_MIXTURES:
             return self._mode_coverage(model, splits, settings, seed)
         shape = tuple(splits.image_shape)
-        if shape not in _FEATURE_DATASETS:
+        if shape not in FEATURE_DATASETS:
             raise ValueError(f"no feature classifier for images of shape {shape}; sample "
-                             f"metrics need one of {sorted(_FEATURE_DATASETS)}")
-        classifier, info = feature_classifier(_FEATURE_DATASETS[shape], seed=0)
+                             f"metrics need one of {sorted(FEATURE_DATASETS)}")
+        classifier, info = feature_classifier(FEATURE_DATASETS[shape], seed=0)
         reference = model_data(model, splits, split).reshape(-1, *shape)
-        n = min(settings.get("eval_samples") or 1000, len(reference))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            fake = model.sample(n).reshape(-1, *shape)
+        n = min(settings.get("eval_samples") or IMAGE_SAMPLES, len(reference))
+        fake = selection_samples(model, n, seed).reshape(-1, *shape)
         real = reference[:n]
         train = model_data(model, splits, "train").reshape(-1, *shape)[:n]
         fid = frechet_distance(real, fake, classifier)
@@ -118,16 +133,10 @@ class ImplicitCLI(FamilyCLI):
 
     def _mode_coverage(self, model, splits: DataSplits, settings, seed) -> dict[str, Any]:
         """The PacGAN protocol on a toy mixture: 2,500 samples (``--eval-samples``)."""
-        from inference.metrics import mode_coverage
-
-        means, std = toy_mixture(splits.name)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            fake = model.sample(settings.get("eval_samples") or 2500)
-        cov = mode_coverage(fake.reshape(len(fake), -1), means, std)
-        return {"estimator": ESTIMATOR, "modes_captured": cov.modes_captured,
-                "n_modes": cov.n_modes, "high_quality": cov.high_quality,
-                "reverse_kl": cov.reverse_kl, "n": len(fake)}
+        n = settings.get("eval_samples") or TOY_SAMPLES
+        scores = coverage_scores(model, splits.name, n, seed)
+        return {"estimator": ESTIMATOR, **{k: scores[k] for k in (
+            "modes_captured", "n_modes", "high_quality", "reverse_kl")}, "n": n}
 
     def sample(self, model, num: int) -> torch.Tensor:
         return model.sample(num)
@@ -156,19 +165,21 @@ class ImplicitCLI(FamilyCLI):
             "n_test": scores["n"],
             "num_parameters": num_parameters(fit.model),
             "epochs": fit.epochs,
-            "best_epoch": None,
+            "best_epoch": None if fit.history is None else fit.history.best_epoch,
+            **selected_by(fit.history),
             "seconds": fit.seconds,
             "fit": fit.method,
         }
 
     def summary(self, kind: str, entry: dict[str, Any]) -> str:
+        trained = (f"epoch {entry['best_epoch']} of {entry['epochs']} kept "
+                   f"({entry['seconds']:.1f} s)")
         if "modes_captured" in entry:
             return (f"{kind}: {entry['modes_captured']}/{entry['n_modes']} modes, "
-                    f"{100 * entry['high_quality']:.1f}% high quality, after "
-                    f"{entry['epochs']} epochs ({entry['seconds']:.1f} s)")
+                    f"{100 * entry['high_quality']:.1f}% high quality, {trained}")
         return (f"{kind}: test FID {entry['fid']:.1f} (train-vs-test "
-                f"{entry['fid_train_vs_split']:.1f}), {entry['classes_present']} classes, after "
-                f"{entry['epochs']} epochs ({entry['seconds']:.1f} s)")
+                f"{entry['fid_train_vs_split']:.1f}), {entry['classes_present']} classes, "
+                f"{trained}")
 
     def report_estimators(self, settings) -> dict[str, str]:
         return {ESTIMATOR: "FID / KID / precision-recall of samples on a locally trained "
@@ -191,6 +202,8 @@ class ImplicitCLI(FamilyCLI):
 
 def _log_epoch(record: dict[str, Any]) -> None:
     g = record.get("train_g_loss")
+    measured = "".join(f", {k[6:]} {v:.4g}" for k, v in record.items()
+                       if k.startswith("valid_") and v is not None)
     print(f"epoch {record['epoch']}: D loss {record['train_d_loss']:.3f}, G loss "
-          f"{'-' if g is None else f'{g:.3f}'} ({record['seconds']:.1f} s)", file=sys.stderr,
-          flush=True)
+          f"{'-' if g is None else f'{g:.3f}'}{measured} ({record['seconds']:.1f} s)",
+          file=sys.stderr, flush=True)
