@@ -33,9 +33,12 @@ from ppl_models.registry import ModelTooLarge, Option
 
 
 def cli_kinds() -> tuple[str, ...]:
-    """The kinds the command line can build from a data set's shape."""
+    """The kinds the command line can build from a data set's shape. Its data sets are
+    unlabelled, so a kind whose class declares ``needs_labels = True`` (it trains on
+    ``(images, labels)`` batches) is built by code only."""
     return tuple(k for k in registry.kinds() if registry.shape_keyword(k) is not None
-                 and registry.family_of(k) in FAMILY_CLIS)
+                 and registry.family_of(k) in FAMILY_CLIS
+                 and not getattr(registry.entry(k).cls, "needs_labels", False))
 
 
 def _flags() -> dict[str, list[tuple[str, Option]]]:

@@ -92,6 +92,10 @@ class ConditionalGAN(nn.Module):
     :param int embedding_dim: the generator's label embedding width (default ``K``).
     """
 
+    #: Trains on ``(images, labels)`` batches: the command line, whose data sets carry no
+    #: labels, does not offer it.
+    needs_labels = True
+
     def __init__(self, input_shape: Sequence[int], num_classes: int = 10, latent_dim: int = 62,
                  discriminator: str = "projection", channels: int = 64, hidden: int = 1024,
                  embedding_dim: int | None = None) -> None:

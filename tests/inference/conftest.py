@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import time
 
-import ddp_adversarial_workers
+import ddp_both_workers
 import ddp_workers
 import pytest
 import torch.multiprocessing as mp
@@ -26,11 +26,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank: int, world: int, ports: tuple[int, int], outs: tuple[str, str]) -> None:
-    ddp_workers.worker(rank, world, ports[0], outs[0])
-    ddp_adversarial_workers.worker(rank, world, ports[1], outs[1])
-
-
 @pytest.fixture(scope="session")
 def ddp_dirs(tmp_path_factory):
     """``{"mle_svi": dir, "adversarial": dir}``, each holding ``rank{r}.pt`` per rank."""
@@ -38,7 +33,7 @@ def ddp_dirs(tmp_path_factory):
             "adversarial": tmp_path_factory.mktemp("ddp_adversarial")}
     # A one-process checkpoint for the two-process run to refuse.
     ddp_workers.fit_nade(7, 3, 1, ckpt=dirs["mle_svi"] / "single")
-    context = mp.spawn(_worker, args=(WORLD, (_free_port(), _free_port()),
+    context = mp.spawn(ddp_both_workers.worker, args=(WORLD, (_free_port(), _free_port()),
                                       (str(dirs["mle_svi"]), str(dirs["adversarial"]))),
                        nprocs=WORLD, join=False)
     deadline = time.monotonic() + SPAWN_TIMEOUT
