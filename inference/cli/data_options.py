@@ -12,7 +12,7 @@ __all__ = [
 
 import argparse
 
-from ppl_models.data import DATASETS, TOY_DATASETS, DataSplits, load_dataset
+from ppl_models.data import DATASETS, REAL_DATASETS, TOY_DATASETS, DataSplits, load_dataset
 
 # The command trains binary models only, so intensities are always binarised.
 BINARIZE_CHOICES = ("threshold", "stochastic")
@@ -54,6 +54,11 @@ def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None
                          "files; digits and mnist5k are embedded)")
     if dataset not in FILE_DATASETS and data_path is not None:
         raise ValueError(f"--dataset {dataset} is embedded and takes no --data-path")
+    if dataset in REAL_DATASETS:
+        if binarize is not None:
+            raise ValueError(f"--binarize: --dataset {dataset} is real-valued and is modelled "
+                             "as such; binarising it is not offered")
+        return load_dataset(dataset, seed=seed, binarize=None)
     if dataset in TOY_DATASETS:
         # Points in the plane: nothing to binarise (binary models refuse them themselves).
         return load_dataset(dataset, seed=seed)
@@ -69,5 +74,7 @@ def binarize_name(dataset: str, binarize: str | None) -> str:
         return "fixed (Larochelle & Murray 2011)"
     if dataset in TOY_DATASETS:
         return "none (2-D points)"
+    if dataset in REAL_DATASETS:
+        return "none (real-valued)"
     return binarize or "threshold"
 

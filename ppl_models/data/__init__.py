@@ -24,6 +24,7 @@ __all__ = [
     "upsample_digits",
     "BINARIZATIONS",
     "DATASETS",
+    "REAL_DATASETS",
     "DataSplits",
     "TOY_DATASETS",
     "TOY_MIXTURES",
@@ -63,7 +64,7 @@ __all__ = [
 from .anomaly_sets import constant_images, held_out_classes, inverted, resized, uniform_noise
 from .binarize import binarize_stochastic, binarize_threshold
 from .binarized_mnist import load_binarized_mnist, load_binarized_mnist_test_labels, read_amat
-from .datasets import BINARIZATIONS, DATASETS, TOY_DATASETS, load_dataset
+from .datasets import BINARIZATIONS, DATASETS, REAL_DATASETS, TOY_DATASETS, load_dataset
 from .dequantize import discrete_nll_bound, load_grey_levels, uniform_dequantize
 from .digits import load_digits_images
 from .domains import (

@@ -19,11 +19,12 @@ held as ``(N, 2, 1, 1)`` so that :class:`DataSplits` carries them like any other
 
 from __future__ import annotations
 
-__all__ = ["BINARIZATIONS", "DATASETS", "TOY_DATASETS", "load_dataset"]
+__all__ = ["BINARIZATIONS", "DATASETS", "REAL_DATASETS", "TOY_DATASETS", "load_dataset"]
 
 import os
 
 import torch
+from torch.distributions import constraints
 
 from .binarize import binarize_stochastic, binarize_threshold
 from .binarized_mnist import load_binarized_mnist
@@ -31,9 +32,13 @@ from .digits import load_digits_images
 from .idx import load_mnist
 from .mnist5k import load_mnist5k
 from .splits import SPLIT_NAMES, DataSplits, random_split
+from .tabular import TABULAR, load_tabular
 from .toy_mixtures import sample_mixture, toy_mixture
+from .dequantize import load_grey_levels, uniform_dequantize
 
-DATASETS = ("digits", "mnist5k", "mnist", "binarized_mnist", "ring", "grid")
+#: Real-valued sets: dequantised digit grey levels and standardised tabular rows.
+REAL_DATASETS = ("digits_dequantized", *TABULAR)
+DATASETS = ("digits", "mnist5k", "mnist", "binarized_mnist", "ring", "grid", *REAL_DATASETS)
 #: The generated point data sets (no labels, nothing to binarise).
 TOY_DATASETS = ("ring", "grid")
 _TOY_SIZES = {"train": 20_000, "valid": 2_500, "test": 2_500}
@@ -61,6 +66,21 @@ def _binarize_all(splits: DataSplits, binarize: str | None, seed: int) -> DataSp
         image_shape=splits.image_shape,
         name=splits.name,
     )
+
+
+def _load_real(name: str, seed: int) -> DataSplits:
+    # Tabular rows are held as (N, D, 1, 1), like the toy points; flat() gives (N, D).
+    if name in TABULAR:
+        t = load_tabular(name, seed=seed)
+        parts = {s: getattr(t, s).reshape(-1, t.dim, 1, 1) for s in SPLIT_NAMES}
+        return DataSplits(**parts, image_shape=(t.dim, 1, 1), name=name,
+                          support=constraints.real)
+    # digits_dequantized: 17 grey levels k -> (k + u) / 17, u ~ U[0, 1), u drawn from seed.
+    levels_k, levels = load_grey_levels("digits")
+    images = uniform_dequantize(levels_k, levels, torch.Generator().manual_seed(int(seed)))
+    splits = random_split(images.reshape(-1, 1, 8, 8), seed=seed, name=name)
+    return DataSplits(train=splits.train, valid=splits.valid, test=splits.test,
+                      image_shape=(1, 8, 8), name=name, support=constraints.real)
 
 
 def load_dataset(
@@ -98,7 +118,12 @@ def load_dataset(
         gen = torch.Generator().manual_seed(int(seed))
         points = {s: sample_mixture(means, std, n, generator=gen).reshape(n, 2, 1, 1)
                   for s, n in _TOY_SIZES.items()}
-        return DataSplits(**points, image_shape=(2, 1, 1), name=name)
+        return DataSplits(**points, image_shape=(2, 1, 1), name=name, support=constraints.real)
+
+    if name in REAL_DATASETS:
+        if path is not None:
+            raise ValueError(f"dataset {name!r} is embedded and takes no path (got {path!r})")
+        return _load_real(name, seed)
 
     if name in _EMBEDDED:
         if path is not None:

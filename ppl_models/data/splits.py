@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
+from torch.distributions import constraints
 
 SPLIT_NAMES = ("train", "valid", "test")
 
@@ -39,6 +40,9 @@ class DataSplits:
     test_labels: torch.Tensor | None = None
     image_shape: tuple[int, int, int] | None = None
     name: str = "custom"
+    #: The set each variable's values lie in: ``constraints.boolean`` for binary images,
+    #: ``constraints.real`` for real-valued data; exact models compare it with their own.
+    support: constraints.Constraint = constraints.boolean
 
     def __post_init__(self):
         # Checked once here so that models can trust the shapes they are handed.

@@ -99,10 +99,6 @@ class RNADE(LazyDistribution):
     :param int context_dim: size of an optional conditioning vector; 0 for none.
     """
 
-    #: A density over real values: scored on binary data its "NLL" is a density, not a
-    #: probability, so tools that hold binary data refuse it.
-    real_valued = True
-
     def __init__(self, dim: int, hidden: int, components: int, order=None,
                  context_dim: int = 0):
         super().__init__()

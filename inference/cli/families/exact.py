@@ -39,6 +39,31 @@ def variable_order(order: str, dim: int, seed: int) -> torch.Tensor | None:
     raise ValueError(f"--order must be one of {ORDERS}, got {order!r}")
 
 
+def _base(constraint):
+    # independent(c, n) wraps the per-variable constraint that decides the comparison.
+    while hasattr(constraint, "base_constraint"):
+        constraint = constraint.base_constraint
+    return constraint
+
+
+def _vectors(image_shape) -> bool:
+    # (D, 1, 1) with D not an image channel count: rows of D variables, not pictures.
+    return tuple(image_shape)[1:] == (1, 1) and image_shape[0] not in (1, 3)
+
+
+def check_support(model: nn.Module, splits: DataSplits) -> None:
+    """Refuse a model whose distribution's support is not of the data's kind: a density over
+    reals scored on discrete values (or a probability mass on real values) is no likelihood.
+
+    :raises ValueError: naming the data set, its support and the model's.
+    """
+    data, dist = _base(splits.support), _base(model().support)
+    if data.is_discrete != dist.is_discrete:
+        raise ValueError(f"--dataset {splits.name} has support {data} but --model "
+                         f"{registry.kind_of(model)} has support {dist}: the model's "
+                         "log-likelihood would not be one of this data")
+
+
 def _closed_form(model: nn.Module) -> bool:
     # A kind fitted from counts says so (ChainRuleBernoulli.closed_form); the rest take
     # gradients.
@@ -65,12 +90,6 @@ class ExactCLI(FamilyCLI):
             raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
 
     def constructor_arguments(self, kind, settings, splits, seed) -> dict[str, Any]:
-        if getattr(registry.entry(kind).cls, "real_valued", False):
-            # The command line's data sets are binary: a density on {0, 1} values is no
-            # likelihood of them, whatever number it gives.
-            raise ValueError(f"--model {kind} is a density over real values and the command "
-                             "line's data sets are binary; see examples/rnade_tabular.py "
-                             "(tabular sets, dequantised grey levels)")
         if "order" in inspect.signature(registry.entry(kind).cls).parameters:
             return {"order": variable_order(settings["order"], splits.dim, seed)}
         if settings["order"] != "raster":
@@ -85,6 +104,7 @@ class ExactCLI(FamilyCLI):
         return not _closed_form(model)
 
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
+        check_support(model, splits)
         train = model_data(model, splits, "train")
         if _closed_form(model):
             return fit_table_model(model, train, settings["pseudo_count"])
@@ -95,6 +115,7 @@ class ExactCLI(FamilyCLI):
                            log_fn=_log_epoch if log else None)
 
     def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
+        check_support(model, splits)
         return {"estimator": "exact", **evaluate_nll(model, model_data(model, splits, split))}
 
     def sample(self, model, num: int) -> torch.Tensor:
@@ -104,6 +125,24 @@ class ExactCLI(FamilyCLI):
         if fit.history is not None and fit.history.epochs:
             save_training_curves({registry.kind_of(fit.model): fit.history},
                                  out / "training_curves.png")
+        if _vectors(splits.image_shape) and not _base(splits.support).is_discrete:
+            from inference.plots import save_pair_scatter
+
+            with torch.no_grad():
+                samples = self.sample(fit.model, splits.test.shape[0])
+            save_pair_scatter(samples, out / "pair_scatter.png", data=splits.flat("test"),
+                              title=f"{registry.kind_of(fit.model)} samples (blue) against "
+                                    f"{splits.name} test rows (grey)")
+
+    def save_samples(self, samples, path, *, dataset, image_shape, title, nrow=8) -> None:
+        if _vectors(image_shape):
+            # Rows of real vectors have no picture: pairs of their variables do.
+            from inference.plots import save_pair_scatter
+
+            save_pair_scatter(samples.reshape(len(samples), -1), path, title=title)
+            return
+        super().save_samples(samples, path, dataset=dataset, image_shape=image_shape,
+                             title=title, nrow=nrow)
 
     def report_entry(self, fit: FitResult, splits: DataSplits, settings, seed) -> dict[str, Any]:
         test = self.evaluate(fit.model, splits, "test", settings, seed)
