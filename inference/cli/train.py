@@ -45,7 +45,7 @@ from inference.cli.threads import add_threads_argument, apply_threads
 from inference.persistence import save_model
 from inference.training import distributed, seed_everything
 from ppl_models import registry
-from ppl_models.data import DataSplits
+from ppl_models.data import REAL_DATASETS, DataSplits
 from ppl_models.registry import num_parameters
 
 # A resumed run must be the same experiment; these may change.
@@ -142,7 +142,8 @@ def _config(args, splits: DataSplits, model, family: FamilyCLI, settings) -> dic
         "family": family.name,
         "dataset": args.dataset,
         "data_path": args.data_path,
-        "binarize": args.binarize or "threshold",
+        # Real-valued sets are not binarised: store None so evaluate reloads them as they are.
+        "binarize": args.binarize or (None if args.dataset in REAL_DATASETS else "threshold"),
         "image_shape": list(splits.image_shape),
         "seed": args.seed,
         "epochs": args.epochs,

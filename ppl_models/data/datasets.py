@@ -28,13 +28,13 @@ from torch.distributions import constraints
 
 from .binarize import binarize_stochastic, binarize_threshold
 from .binarized_mnist import load_binarized_mnist
+from .dequantize import load_grey_levels, uniform_dequantize
 from .digits import load_digits_images
 from .idx import load_mnist
 from .mnist5k import load_mnist5k
 from .splits import SPLIT_NAMES, DataSplits, random_split
 from .tabular import TABULAR, load_tabular
 from .toy_mixtures import sample_mixture, toy_mixture
-from .dequantize import load_grey_levels, uniform_dequantize
 
 #: Real-valued sets: dequantised digit grey levels and standardised tabular rows.
 REAL_DATASETS = ("digits_dequantized", *TABULAR)

@@ -141,6 +141,10 @@ class ExactCLI(FamilyCLI):
 
             save_pair_scatter(samples.reshape(len(samples), -1), path, title=title)
             return
+        if not samples.dtype == torch.bool:
+            # A density over R^D (dequantised grey levels in [0, 1)) puts some mass outside
+            # the unit interval; the grid shows intensities, so clip for display only.
+            samples = samples.clamp(0, 1)
         super().save_samples(samples, path, dataset=dataset, image_shape=image_shape,
                              title=title, nrow=nrow)
 
