@@ -67,6 +67,23 @@ from torch.distributions import constraints
 from ppl_models.distributions.lazy import LazyDistribution
 from ppl_models.registry import Option, register
 
+
+class _GreyLevels(constraints.Constraint):
+    """Values ``k / (levels - 1)`` in [0, 1]: discrete (a mass function, not a density);
+    ``check`` tests the interval, the level count lives in the model."""
+
+    is_discrete = True
+    event_dim = 0
+
+    def check(self, value):
+        return (value >= 0) & (value <= 1)
+
+    def __repr__(self):
+        return "GreyLevels()"
+
+
+_GREY_LEVELS = _GreyLevels()
+
 __all__ = ["KINDS", "DiagonalBiLSTM", "MaskedConv2d", "PixelRNN", "PixelRNNDistribution",
            "RowLSTM", "causal_mask", "channel_groups", "skew", "unskew"]
 
@@ -486,7 +503,8 @@ class PixelRNNDistribution(TorchDistribution):
     """
 
     arg_constraints = {}
-    support = constraints.independent(constraints.unit_interval, 3)
+    #: Discrete: a probability mass on the grey levels k / (levels - 1) of [0, 1].
+    support = constraints.independent(_GREY_LEVELS, 3)
     has_enumerate_support = False
 
     def __init__(self, model: PixelRNN, validate_args=None):
