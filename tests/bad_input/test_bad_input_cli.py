@@ -40,7 +40,7 @@ CASES = [
     cli_case("NADE with 0 hidden units", lambda: train("--model", "nade", "--hidden", 0,
                                                        "--out", "x"), "hidden"),
     cli_case("a real-valued density on binary images",
-             lambda: train("--model", "rnade", "--out", "x"), "rnade", "real values"),
+             lambda: train("--model", "rnade", "--out", "x"), "rnade", "support Real()"),
     cli_case("full joint on 64 pixels", lambda: train("--model", "full", "--out", "x"),
              "64 binary variables", "table entries"),
     cli_case("file dataset without a path",
