@@ -57,6 +57,9 @@ def test_anomaly_detection_smoke(tmp_path):
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     auroc = result["auroc"]
     assert set(auroc) == {"held-out digit 9", "inverted", "uniform noise", "constant"}
+    # Both likelihood-ratio backgrounds (independent and small NADE) are scored.
+    assert all({"NADE likelihood ratio", "NADE likelihood ratio (NADE background)"}
+               <= set(row) for row in auroc.values())
     # Even two epochs put inverted digits and noise far below the digits' likelihood.
     for name in ("inverted", "uniform noise"):
         assert all(a > 0.95 for a in auroc[name].values()), (name, auroc[name])
