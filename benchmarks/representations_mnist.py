@@ -1,4 +1,4 @@
-"""Linear probe and k-means accuracy of NADE, VAE and AAE features on the fixed binarized
+"""Linear probe and k-means accuracy of NADE, VAE, AAE and InfoGAN features on the fixed binarized
 MNIST, against raw pixels and PCA of the same size.
 
 A NADE, a Bernoulli MLP VAE and an adversarial autoencoder (Gaussian prior, the VAE's
@@ -6,7 +6,9 @@ encoder and decoder) are fitted without labels on the first ``--train-limit`` ro
 of the binarized *train* split (selected on 2,000 valid rows), within ``--max-seconds``
 each (the budget option; the AAE has no validation score, so it keeps its last epoch). Their
 representations, a NADE's hidden state at the last position, the VAE's posterior mean and the
-AAE's code (each model's own ``features(x)``, called through
+AAE's code, InfoGAN's shared discriminator/Q body (``--infogan-hidden`` wide, trained
+with :class:`inference.training.AdversarialStep` as ``benchmarks/infogan_mnist.py`` does,
+within ``--infogan-max-seconds``) (each model's own ``features(x)``, called through
 :func:`inference.metrics.model_features`), and the baselines, computed in
 the same run (raw pixels and PCA fitted on the probe's training rows, of the NADE's and the
 VAE's sizes), are probed with cross-validated logistic regression
@@ -58,6 +60,11 @@ def parse_args(argv=None):
     p.add_argument("--label-draws", type=int, default=5)
     p.add_argument("--probe-limit", type=int, default=None,
                    help="use only this many of the 10,000 labelled rows (a quick check)")
+    p.add_argument("--infogan-max-seconds", type=float, default=None,
+                   help="InfoGAN's own training budget (default: --max-seconds)")
+    p.add_argument("--infogan-channels", type=int, default=64)
+    p.add_argument("--infogan-hidden", type=int, default=1024,
+                   help="width of InfoGAN's shared D/Q body: its features' size")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     return p.parse_args(argv)
@@ -73,6 +80,21 @@ def fit_aae(images, args):
                       max_seconds=args.max_seconds, seed=args.seed, progress=False,
                       restore_best=False).fit()
     return aae, len(history.epochs)
+
+
+def fit_infogan(images, args):
+    """An InfoGAN on the same unlabelled images, trained as benchmarks/infogan_mnist.py
+    does (Chen et al. 2016, App. C: Adam, 1e-3 for G and Q, 2e-4 for D, beta1 = 0.5),
+    within its own budget."""
+    torch.manual_seed(args.seed)
+    model = registry.build("infogan", input_shape=[1, 28, 28],
+                           channels=args.infogan_channels, hidden=args.infogan_hidden)
+    step = AdversarialStep(model, lr=1e-3, lr_d=2e-4, betas=(0.5, 0.999))
+    budget = args.max_seconds if args.infogan_max_seconds is None else args.infogan_max_seconds
+    history = Trainer(step, images, batch_size=100, max_epochs=args.epochs,
+                      max_seconds=budget, seed=args.seed, progress=False,
+                      restore_best=False).fit()
+    return model, len(history.epochs), budget
 
 
 def main(args):
@@ -92,6 +114,7 @@ def main(args):
                       max_seconds=args.max_seconds, seed=args.seed,
                       kl_warmup=len(train) // 100)
     aae, aae_epochs = fit_aae(images, args)
+    infogan, infogan_epochs, infogan_budget = fit_infogan(images, args)
     train_seconds = time.perf_counter() - start
     perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(args.seed))
     keep = perm[: args.probe_limit]
@@ -114,6 +137,7 @@ def main(args):
         f"pca_{args.hidden} (baseline)": pca(args.hidden),
         f"vae_mean_{args.latent_dim}": learned(vae),
         f"aae_code_{args.latent_dim}": learned(aae),
+        f"infogan_body_{args.infogan_hidden}": learned(infogan),
         f"pca_{args.latent_dim} (baseline)": pca(args.latent_dim),
         "pixels_784 (baseline)": (x_tr.numpy(), x_te.numpy()),
     }
@@ -143,6 +167,8 @@ def main(args):
                 "best_valid_neg_elbo": round(vae_fit.history.best_valid_loss, 3)},
         "aae": {"layers": f"784-{args.vae_hidden}-{args.latent_dim}", "prior": "gaussian",
                 "epochs": aae_epochs},
+        "infogan": {"channels": args.infogan_channels, "hidden": args.infogan_hidden,
+                    "epochs": infogan_epochs, "max_seconds": infogan_budget},
         "max_seconds_per_model": args.max_seconds, "label_draws": args.label_draws,
         "train_seconds": round(train_seconds, 1),
         "results": results,

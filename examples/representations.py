@@ -1,9 +1,10 @@
 """What the models learned without labels: linear-probe accuracy against the number of labels.
 
-A NADE, a VAE and an adversarial autoencoder are fitted (no labels) on the training split;
-their representations are a NADE's hidden state at the last position, the VAE's posterior
-mean and the AAE's code (each model's own ``features(x)``, called through
-:func:`inference.metrics.model_features`). Each is compared with the raw pixels and with PCA
+A NADE, a VAE, an adversarial autoencoder and an InfoGAN are fitted (no labels) on the
+training split; their representations are a NADE's hidden state at the last position, the
+VAE's posterior mean, the AAE's code and InfoGAN's shared discriminator/Q body (each model's
+own ``features(x)``, called through :func:`inference.metrics.model_features`). Each is
+compared with the raw pixels and with PCA
 of the same size by a cross-validated logistic-regression probe
 (:func:`inference.metrics.linear_probe`) fitted on 1, 2, 5, 10 labels per class and on every
 training label, and by k-means clustering accuracy
@@ -42,6 +43,8 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--label-draws", type=int, default=3,
                    help="random label subsets averaged at each few-label point")
+    p.add_argument("--infogan-hidden", type=int, default=64,
+                   help="InfoGAN's shared D/Q body width (= its features)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="representations", help="folder for the figures")
     p.add_argument("--smoke", action="store_true",
@@ -82,6 +85,18 @@ def fit_aae(splits, train, latent: int, epochs: int, seed: int):
     return aae
 
 
+def fit_infogan(splits, train, hidden: int, epochs: int, seed: int):
+    """An InfoGAN on the same images, trained with Chen et al.'s (2016, App. C) Adam rates;
+    its features are the shared discriminator/Q body that Q's head reads."""
+    torch.manual_seed(seed)
+    model = registry.build("infogan", input_shape=list(splits.image_shape),
+                           latent_dim=16, channels=max(4, hidden // 4), hidden=hidden)
+    Trainer(AdversarialStep(model, lr=1e-3, lr_d=2e-4, betas=(0.5, 0.999)), train,
+            batch_size=100, max_epochs=epochs, seed=seed, progress=False,
+            restore_best=False).fit()
+    return model
+
+
 def main(args):
     torch.set_num_threads(1)
     seed_everything(args.seed)
@@ -105,6 +120,8 @@ def main(args):
             seed=args.seed)
 
     aae = fit_aae(splits, train, latent, epochs, args.seed)
+    q_width = 16 if args.smoke else args.infogan_hidden
+    infogan = fit_infogan(splits, train, q_width, epochs, args.seed)
 
     def learned(model):
         # One generic call for every model's features: nothing here knows which kind it is.
@@ -116,6 +133,7 @@ def main(args):
         f"PCA ({hidden})": pca(*pixels, hidden, args.seed),
         f"VAE mean ({latent})": learned(vae),
         f"AAE code ({latent})": learned(aae),
+        f"InfoGAN body ({q_width})": learned(infogan),
         f"PCA ({latent})": pca(*pixels, latent, args.seed),
         f"pixels ({pixels[0].shape[1]})": pixels,
     }

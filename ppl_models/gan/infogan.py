@@ -222,6 +222,26 @@ class InfoGAN(nn.Module):
         finally:
             self.train(was_training)
 
+    @torch.no_grad()
+    def features(self, x: Tensor, batch_size: int = 1000) -> Tensor:
+        """The shared body's feature vector of ``x``: ``(N, hidden)`` (``hidden`` = 1024 by
+        default), the layer both the real/fake head and Q's head read (Chen et al. 2016,
+        Sec. 5), in eval mode and without gradients.
+
+        :param x: images ``(N, C, H, W)`` matching ``input_shape``.
+        :param int batch_size: rows per pass through the body.
+        """
+        self._check_x(x)
+        check_positive_int(batch_size, "batch_size")
+        was_training = self.training
+        self.eval()
+        try:
+            device = self.head.weight.device
+            return torch.cat([self.body(x[i:i + batch_size].to(device))
+                              for i in range(0, len(x), batch_size)])
+        finally:
+            self.train(was_training)
+
     # -- the game -------------------------------------------------------------------------
 
     def adversarial_inputs(self, batch) -> tuple[Tensor, Tensor, Codes]:

@@ -57,6 +57,9 @@ def test_anomaly_detection_smoke(tmp_path):
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     auroc = result["auroc"]
     assert set(auroc) == {"held-out digit 9", "inverted", "uniform noise", "constant"}
+    # Both likelihood-ratio backgrounds (independent and small NADE) are scored.
+    assert all({"NADE likelihood ratio", "NADE likelihood ratio (NADE background)"}
+               <= set(row) for row in auroc.values())
     # Even two epochs put inverted digits and noise far below the digits' likelihood.
     for name in ("inverted", "uniform noise"):
         assert all(a > 0.95 for a in auroc[name].values()), (name, auroc[name])
@@ -69,8 +72,8 @@ def test_representations_smoke(tmp_path):
     example = load_example("representations")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     probe = result["probe_accuracy"]
-    assert set(probe) == {"NADE h_D (8)", "PCA (8)", "VAE mean (2)", "AAE code (2)", "PCA (2)",
-                          "pixels (64)"}
+    assert set(probe) == {"NADE h_D (8)", "PCA (8)", "VAE mean (2)", "AAE code (2)",
+                          "InfoGAN body (16)", "PCA (2)", "pixels (64)"}
     assert all(set(c) == {"10", "50", "400"} for c in probe.values())
     # Raw pixels of 8x8 digits are linearly readable well above chance (0.1) even at 50
     # labels; every accuracy is a fraction.

@@ -154,3 +154,47 @@ def test_codes_given_to_sample_are_used_and_checked():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         InfoGAN((1, 8, 8), **kwargs)
+
+
+# -- features: the representation Q's head reads ------------------------------------------
+
+
+def test_features_shape_determinism_and_batching():
+    m = _model()
+    x = torch.rand(7, 1, 8, 8, generator=torch.Generator().manual_seed(1))
+    f = m.features(x)
+    assert f.shape == (7, SMALL["hidden"]) and not f.requires_grad
+    # Eval mode and no randomness in the body: the same images give the same features,
+    # and splitting into batches changes nothing beyond float re-association (1e-6).
+    torch.testing.assert_close(m.features(x), f, rtol=0, atol=0)
+    torch.testing.assert_close(m.features(x, batch_size=3), f, rtol=1e-6, atol=1e-6)
+    assert m.training  # the mode is restored
+
+
+def test_features_are_exactly_the_input_of_qs_head():
+    # A features() that returned the real/fake logit, Q's output or the raw pixels fails.
+    m = _model()
+    seen = []
+    hook = m.q_head.register_forward_pre_hook(lambda mod, args: seen.append(args[0]))
+    x = torch.rand(5, 1, 8, 8, generator=torch.Generator().manual_seed(2))
+    m.eval()
+    with torch.no_grad():
+        m.q(x)
+    hook.remove()
+    m.train()
+    torch.testing.assert_close(m.features(x), seen[0], rtol=0, atol=0)
+
+
+def test_features_are_found_by_the_generic_metrics():
+    from inference.metrics import has_features, model_features
+
+    m = _model()
+    x = torch.rand(4, 1, 8, 8)
+    assert has_features(m)
+    torch.testing.assert_close(model_features(m, x), m.features(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("x", [torch.rand(3, 8, 8), torch.rand(3, 1, 8, 9), torch.rand(3, 2, 8, 8)])
+def test_features_reject_a_wrong_shape(x):
+    with pytest.raises(ValueError, match="x must have shape"):
+        _model().features(x)
