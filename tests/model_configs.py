@@ -29,6 +29,8 @@ SMALL = {
     "aae": {"input_shape": list(IMAGE), "latent_dim": 2, "hidden": [7], "prior": "mixture",
             "disc_hidden": [5], "likelihood": "bernoulli"},
     "cyclegan": {"image_shape": [1, 8, 8], "channels": 2, "residual_blocks": 1},
+    "text_to_image": {"input_shape": [1, 4, 4], "latent_dim": 3, "text_dim": 4,
+                      "channels": 2, "hidden": 4},
     "stargan": {"image_shape": [1, 8, 8], "num_domains": 2, "channels": 2,
                 "residual_blocks": 1},
 }

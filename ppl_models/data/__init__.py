@@ -16,6 +16,11 @@ binary attributes measured from MNIST images (thick, slant right, inverted).
 """
 
 __all__ = [
+    "VOCABULARY",
+    "caption",
+    "encode_captions",
+    "fit_caption_thresholds",
+    "ink_per_skeleton_length",
     "ATTRIBUTES",
     "attribute_domains",
     "downsample_to_digits",
@@ -64,6 +69,13 @@ __all__ = [
 from .anomaly_sets import constant_images, held_out_classes, inverted, resized, uniform_noise
 from .binarize import binarize_stochastic, binarize_threshold
 from .binarized_mnist import load_binarized_mnist, load_binarized_mnist_test_labels, read_amat
+from .captions import (
+    VOCABULARY,
+    caption,
+    encode_captions,
+    fit_caption_thresholds,
+    ink_per_skeleton_length,
+)
 from .datasets import BINARIZATIONS, DATASETS, REAL_DATASETS, TOY_DATASETS, load_dataset
 from .dequantize import discrete_nll_bound, load_grey_levels, uniform_dequantize
 from .digits import load_digits_images

@@ -16,5 +16,6 @@ from ppl_models.gan.conditional import ConditionalGAN
 from ppl_models.gan.dcgan import DCGAN
 from ppl_models.gan.infogan import InfoGAN
 from ppl_models.gan.mlp_gan import GAN
+from ppl_models.gan.text_to_image import TextToImageGAN
 
-__all__ = ["ConditionalGAN", "DCGAN", "GAN", "InfoGAN"]
+__all__ = ["ConditionalGAN", "DCGAN", "GAN", "InfoGAN", "TextToImageGAN"]

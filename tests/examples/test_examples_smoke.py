@@ -163,3 +163,10 @@ def test_stargan_mnist_smoke(tmp_path):
     assert result["target_sensitivity"] > 0  # the label reaches the output
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_text_to_image_mnist_smoke(capsys):
+    example = load_example("text_to_image_mnist")
+    example.main(["--smoke"])
+    out = capsys.readouterr().out
+    assert "d_extra_loss" in out and "prompt -> measured caption" in out
