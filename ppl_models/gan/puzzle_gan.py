@@ -34,7 +34,8 @@ References
 
 from __future__ import annotations
 
-__all__ = ["PuzzleGAN", "crop_patches", "random_boxes", "swap_parts", "object_mask"]
+__all__ = ["PuzzleGAN", "centre_boxes", "crop_patches", "object_mask", "paste_patches",
+           "random_boxes", "swap_parts"]
 
 from collections.abc import Sequence
 
@@ -88,6 +89,23 @@ def swap_parts(x: Tensor, boxes: Tensor, size: int, perm: Tensor) -> Tensor:
     inside.scatter_(1, idx, True)
     inside = inside.view(n, 1, h, w)
     return torch.where(inside, x[perm], x)
+
+
+def paste_patches(patches: Tensor, boxes: Tensor, height: int, width: int) -> Tensor:
+    """Patches ``(N, K, C, P, P)`` written on a blank ``(N, C, H, W)`` canvas at ``boxes``
+    (later patches over earlier ones): the figures' "parts" row and, at the centre, the
+    benchmark's no-learning baseline."""
+    n, k, c, p, _ = patches.shape
+    idx = _box_index(boxes, p, width)  # (n, k, P*P)
+    canvas = patches.new_zeros(n, c, height * width)
+    for j in range(k):
+        canvas.scatter_(2, idx[:, j, None].expand(-1, c, -1), patches[:, j].flatten(2))
+    return canvas.view(n, c, height, width)
+
+
+def centre_boxes(n: int, k: int, size: int, height: int, width: int) -> Tensor:
+    """Every box at the image centre, ``(n, k, 2)``."""
+    return torch.tensor([(height - size) // 2, (width - size) // 2]).expand(n, k, 2).clone()
 
 
 def object_mask(x: Tensor, threshold: float = 0.5) -> Tensor:
