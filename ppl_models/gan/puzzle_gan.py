@@ -146,7 +146,7 @@ class _Generator(nn.Module):
 class PuzzleGAN(nn.Module):
     """Parts-to-whole generator with a part-swap-aware discriminator.
 
-    :param image_shape: ``(C, H, W)``.
+    :param input_shape: ``(C, H, W)``.
     :param int num_patches: ``K`` key patches per image (2-3 in the paper).
     :param int patch_size: side ``P`` of a patch, ``<= min(H, W)``.
     :param int embed_dim: part embedding width.
@@ -158,14 +158,15 @@ class PuzzleGAN(nn.Module):
     :param float mask_threshold: ink level defining the true mask.
     """
 
-    def __init__(self, image_shape: Sequence[int], num_patches: int = 3, patch_size: int = 8,
+    def __init__(self, input_shape: Sequence[int], num_patches: int = 3, patch_size: int = 8,
                  embed_dim: int = 64, latent_dim: int = 16, hidden: int = 256,
                  mask_weight: float = 10.0, appearance_weight: float = 10.0,
                  swap_weight: float = 1.0, mask_threshold: float = 0.5) -> None:
         super().__init__()
+        image_shape = input_shape
         if (not isinstance(image_shape, (list, tuple)) or len(image_shape) != 3
                 or not all(isinstance(s, int) and s >= 1 for s in image_shape)):
-            raise ValueError(f"image_shape must be (C, H, W) of positive ints, got {image_shape!r}")
+            raise ValueError(f"input_shape must be (C, H, W) of positive ints, got {image_shape!r}")
         self.image_shape = tuple(image_shape)
         self.num_patches = _positive_int(num_patches, "num_patches")
         self.patch_size = _positive_int(patch_size, "patch_size")
@@ -191,7 +192,7 @@ class PuzzleGAN(nn.Module):
 
     @property
     def config(self) -> dict:
-        return {"image_shape": list(self.image_shape), "num_patches": self.num_patches,
+        return {"input_shape": list(self.image_shape), "num_patches": self.num_patches,
                 "patch_size": self.patch_size, "embed_dim": self.embed_dim,
                 "latent_dim": self.latent_dim, "hidden": self.hidden,
                 "mask_weight": self.mask_weight, "appearance_weight": self.appearance_weight,

@@ -126,9 +126,9 @@ def test_mask_and_appearance_losses_decrease_with_training():
     assert loss.item() < 0.5 * first
 
 
-@pytest.mark.parametrize("kwargs", [dict(image_shape=[1, 8]), dict(image_shape=[1, 8, 8],
+@pytest.mark.parametrize("kwargs", [dict(input_shape=[1, 8]), dict(input_shape=[1, 8, 8],
                                                                       patch_size=9),
-                                    dict(image_shape=[1, 8, 8], num_patches=0)])
+                                    dict(input_shape=[1, 8, 8], num_patches=0)])
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         PuzzleGAN(**kwargs)
