@@ -23,6 +23,7 @@ from inference.metrics.frechet import frechet_distance, kernel_distance
 from inference.metrics.likelihood import bits_per_dim, evaluate_nll, nll_nats
 from inference.metrics.linear_probe import ProbeResult, linear_probe
 from inference.metrics.mode_coverage import ModeCoverage, mode_coverage
+from inference.metrics.parts_to_whole import mask_iou, patch_l1
 from inference.metrics.precision_recall import precision_recall
 from inference.metrics.representation import has_features, model_features
 from inference.metrics.translation import (
@@ -49,6 +50,7 @@ __all__ = [
     "detection_metrics",
     "evaluate_nll",
     "label_kept",
+    "mask_iou",
     "target_sensitivity",
     "exact_log_likelihood",
     "feature_classifier",
@@ -61,6 +63,7 @@ __all__ = [
     "mode_coverage",
     "model_features",
     "nll_nats",
+    "patch_l1",
     "precision_recall",
     "roc_points",
     "typicality_test",

@@ -170,3 +170,13 @@ def test_text_to_image_mnist_smoke(capsys):
     example.main(["--smoke"])
     out = capsys.readouterr().out
     assert "d_extra_loss" in out and "prompt -> measured caption" in out
+
+
+def test_puzzle_gan_mnist_smoke(tmp_path):
+    example = load_example("puzzle_gan_mnist")
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
+    assert {"d_loss", "d_extra_loss", "extra_loss"} <= set(result["last_losses"])
+    assert 0 <= result["mask_iou"] <= 1 and 0 <= result["label_preservation"] <= 1
+    assert result["patch_l1"] >= 0
+    for f in result["figures"]:
+        assert Path(f).read_bytes()[:4] == b"\x89PNG"
