@@ -144,3 +144,22 @@ def test_bad_config(bad):
 def test_bad_input_shape():
     with pytest.raises(ValueError, match="x must have shape"):
         _model().discriminate(torch.rand(2, 1, 4, 4))
+
+
+def test_adversarial_step_checkpoint_resumes_schedule():
+    from inference.training import AdversarialStep
+
+    m = _model()
+    step = AdversarialStep(m, loss="wasserstein", gp=10.0, lr=1e-3, betas=(0.0, 0.99))
+    data = torch.rand(4, 1, 8, 8)
+    for _ in range(3):
+        step.train_step(data)
+    assert int(m.progress) == 3 and m.schedule() == (1, 0.25)
+    state = step.state_dict()
+    other = _model()
+    resumed = AdversarialStep(other, loss="wasserstein", gp=10.0, lr=1e-3, betas=(0.0, 0.99))
+    resumed.load_state_dict(state)
+    assert other.schedule() == (1, 0.25)
+    step.train_step(data)
+    resumed.train_step(data)
+    assert other.schedule() == m.schedule() == (1, 0.5)
