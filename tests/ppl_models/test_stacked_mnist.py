@@ -56,3 +56,18 @@ def test_real_stacks_modes_match_labels():
     # (1 - e^-3 = 0.950); 900 leaves room for the digits' class imbalance.
     assert 900 < len(modes.unique()) <= 1000
     assert stacks.shape == (3000, 3, 28, 28) and 0 <= stacks.min() and stacks.max() <= 1
+
+
+@pytest.mark.skipif(not MNIST.is_dir(), reason="MNIST IDX files not present")
+def test_mode_count_on_real_stacks_with_local_classifier():
+    from inference.metrics import feature_classifier
+    from ppl_models.data import load_mnist
+    classifier, info = feature_classifier("mnist5k", seed=0)
+    images, labels = load_mnist(MNIST, "test")
+    stacks, modes = stack_digits(images, labels, 300, seed=1)
+    known = len(modes.unique())
+    out = stacked_mode_count(stacks, classifier)
+    # A classifier with per-digit accuracy a reads a triple right with probability a^3
+    # (0.93^3 = 0.80 for mnist5k's); each misread can only move one stack, so the count is
+    # within 25% of the known one.
+    assert abs(out["modes"] - known) <= 0.25 * known, (out, known, info["test_accuracy"])
