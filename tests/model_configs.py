@@ -22,6 +22,8 @@ SMALL = {
             "likelihood": "nade", "nade_hidden": 4},
     "gan": {"dim": 2, "latent_dim": 3, "hidden": [5, 4], "pack": 2},
     "dcgan": {"input_shape": [1, 4, 4], "latent_dim": 3, "channels": 2},
+    "progressive_gan": {"input_shape": [1, 4, 4], "latent_dim": 3, "channels": 2, "stages": 2,
+                        "fade_steps": 2, "stable_steps": 1},
     "infogan": {"input_shape": [1, 4, 4], "latent_dim": 3, "categories": 3, "continuous": 1,
                 "channels": 2, "hidden": 4, "q_hidden": 3},
     "conditional_gan": {"input_shape": [1, 4, 4], "num_classes": 3, "latent_dim": 3,

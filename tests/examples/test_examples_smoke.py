@@ -180,3 +180,13 @@ def test_puzzle_gan_mnist_smoke(tmp_path):
     assert result["patch_l1"] >= 0
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_progressive_gan_mnist_smoke(tmp_path):
+    example = load_example("progressive_gan_mnist")
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
+    # Two epochs on 8x8 digits: the schedule (3 equal phases) reaches stage 1 by the end.
+    assert result["epochs"] == 2
+    assert [r["stage"] for r in result["per_epoch"]][-1] == 1
+    assert result["fid"] > result["fid_train_vs_test"] > 0
+    assert (tmp_path / "samples_epoch002.png").read_bytes()[:4] == b"\x89PNG"
