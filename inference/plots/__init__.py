@@ -15,8 +15,8 @@ from inference.plots.kl_bars import save_kl_per_dimension
 from inference.plots.latent_map import save_latent_map
 from inference.plots.latent_traversals import save_latent_traversals
 from inference.plots.mode_scatter import save_mode_scatter
-from inference.plots.pair_scatter import save_pair_scatter
 from inference.plots.nll_bars import save_nll_bars
+from inference.plots.pair_scatter import save_pair_scatter
 from inference.plots.prior_samples import save_prior_samples
 from inference.plots.probe_accuracy import save_probe_accuracy
 from inference.plots.rate_distortion import save_rate_distortion
