@@ -80,7 +80,8 @@ def _load_real(name: str, seed: int) -> DataSplits:
     images = uniform_dequantize(levels_k, levels, torch.Generator().manual_seed(int(seed)))
     splits = random_split(images.reshape(-1, 1, 8, 8), seed=seed, name=name)
     return DataSplits(train=splits.train, valid=splits.valid, test=splits.test,
-                      image_shape=(1, 8, 8), name=name, support=constraints.real)
+                      image_shape=(1, 8, 8), name=name, support=constraints.real,
+                      levels=levels)
 
 
 def load_dataset(

@@ -43,6 +43,10 @@ class DataSplits:
     #: The set each variable's values lie in: ``constraints.boolean`` for binary images,
     #: ``constraints.real`` for real-valued data; exact models compare it with their own.
     support: constraints.Constraint = constraints.boolean
+    #: For uniformly dequantised data, ``y = (k + u) / levels``: the number of grey levels
+    #: ``K`` drawn from, so that an NLL of ``y`` bounds the discrete ``-log P(k)`` by adding
+    #: ``D log K`` (:func:`ppl_models.data.dequantize.discrete_nll_bound`); else ``None``.
+    levels: int | None = None
 
     def __post_init__(self):
         # Checked once here so that models can trust the shapes they are handed.

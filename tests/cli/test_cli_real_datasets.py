@@ -1,6 +1,9 @@
 """Real-valued data sets on the command line: RNADE end to end, and every mismatch between a
 data set's support and a model's refused with exit code 2."""
 
+import json
+import math
+
 import pytest
 import torch
 
@@ -27,6 +30,16 @@ def test_rnade_trains_evaluates_and_samples(dataset, tmp_path, cli):
     assert code == 0, err
     code, out, err = cli("evaluate", "--checkpoint", tmp_path / "r" / "model.pt")
     assert code == 0, err
+    result = json.loads(out)
+    if dataset == "digits_dequantized":
+        # y = (k + u) / 17 on 64 pixels: -log P(k) <= -log p(y) + 64 log 17 (change of variables).
+        assert result["levels"] == 17
+        assert result["discrete_nll_bound_nats"] == pytest.approx(
+            result["nll_nats"] + 64 * math.log(17), abs=1e-9)
+        assert result["discrete_bits_per_dim"] == pytest.approx(
+            result["discrete_nll_bound_nats"] / (64 * math.log(2)), abs=1e-12)
+    else:
+        assert "discrete_bits_per_dim" not in result  # standardised rows are not quantised
     code, _, err = cli("sample", "--checkpoint", tmp_path / "r" / "model.pt",
                        "--out", tmp_path / "s.png")
     assert code == 0, err

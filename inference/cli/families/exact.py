@@ -19,7 +19,7 @@ from inference.cli.fitting import PSEUDO_COUNT, FitResult, fit_network, fit_tabl
 from inference.metrics import evaluate_nll
 from inference.plots import save_training_curves
 from ppl_models import registry
-from ppl_models.data import DataSplits
+from ppl_models.data import DataSplits, discrete_nll_bound
 from ppl_models.registry import Option, num_parameters
 
 ORDERS = ("raster", "random")
@@ -116,7 +116,17 @@ class ExactCLI(FamilyCLI):
 
     def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
         check_support(model, splits)
-        return {"estimator": "exact", **evaluate_nll(model, model_data(model, splits, split))}
+        result = {"estimator": "exact", **evaluate_nll(model, model_data(model, splits, split))}
+        if splits.levels is not None:
+            # Dequantised grey levels: the density of y = (k + u) / K bounds the discrete
+            # data's -log P(k) after the change of variables (ppl_models.data.dequantize).
+            dim = math.prod(splits.image_shape)
+            nll = torch.tensor(result["nll_nats"], dtype=torch.float64)
+            bound = float(discrete_nll_bound(-nll, dim, splits.levels))
+            result.update(discrete_nll_bound_nats=bound,
+                          discrete_bits_per_dim=bound / (dim * math.log(2)),
+                          levels=splits.levels)
+        return result
 
     def sample(self, model, num: int) -> torch.Tensor:
         return model().sample((num,))
