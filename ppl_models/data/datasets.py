@@ -21,6 +21,7 @@ from __future__ import annotations
 
 __all__ = ["BINARIZATIONS", "DATASETS", "REAL_DATASETS", "TOY_DATASETS", "load_dataset"]
 
+import dataclasses
 import os
 
 import torch
@@ -51,7 +52,8 @@ _MNIST_SHAPE = (1, 28, 28)
 
 def _binarize_all(splits: DataSplits, binarize: str | None, seed: int) -> DataSplits:
     if binarize is None:
-        return splits
+        # Grey intensities in [0, 1]: a binary model's likelihood of them is no likelihood.
+        return dataclasses.replace(splits, support=constraints.unit_interval)
     if binarize == "threshold":
         new = {s: binarize_threshold(getattr(splits, s)) for s in SPLIT_NAMES}
     else:

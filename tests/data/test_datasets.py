@@ -154,3 +154,15 @@ def test_binarized_mnist_from_npz(tmp_path):
     # The fixed binarisation is the dataset: `binarize` must not redraw it.
     s2 = load_dataset("binarized_mnist", path=path, binarize="stochastic", seed=9)
     assert torch.equal(s2.train, s.train)
+
+
+@pytest.mark.parametrize("binarize, discrete", [("threshold", True), ("stochastic", True),
+                                                (None, False)])
+def test_support_says_whether_images_were_binarised(binarize, discrete):
+    # Exact models compare this with their own support: kept intensities must not pass as
+    # binary data, or a Bernoulli model's "likelihood" of grey values would be accepted.
+    s = load_dataset("digits", binarize=binarize, seed=0)
+    assert s.support.is_discrete == discrete
+    assert bool(s.support.check(s.train).all())
+    if not discrete:
+        assert not bool(((s.train == 0) | (s.train == 1)).all())
