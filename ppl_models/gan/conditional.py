@@ -156,6 +156,43 @@ class ConditionalGAN(nn.Module):
         y = check_labels(labels, self.num_classes, len(z)).to(z.device)
         return self.g_net(torch.cat([z, self.label_embedding(y)], dim=1))
 
+    @torch.no_grad()
+    def generate_at(self, z: Tensor, labels: Tensor) -> Tensor:
+        """``G(z, y)`` at the noise given, in eval mode and without gradients: what a grid
+        with the noise held fixed down each column draws.
+
+        :param Tensor z: noise ``(N, latent_dim)``.
+        :param Tensor labels: int64 ``(N,)`` in ``[0, K)``.
+        :raises ValueError: for labels out of range or of the wrong shape.
+        """
+        was_training = self.training
+        self.eval()
+        try:
+            return self.generate_from(z.to(self._device()) if isinstance(z, Tensor) else z,
+                                      labels)
+        finally:
+            self.train(was_training)
+
+    @torch.no_grad()
+    def control_figure_inputs(self, columns: int = 8) -> dict:
+        """The rows of this model's conditional grid, for a report: row ``y`` at label ``y``,
+        column ``j`` at the noise vector ``z_j`` (drawn from the global RNG), the same down
+        each column, so that only the label changes from row to row.
+
+        :return: ``{"name", "rows": (K, columns, C, H, W), "row_titles", "column_titles",
+            "title"}``.
+        """
+        check_positive_int(columns, "columns")
+        z = torch.randn(columns, self.latent_dim, device=self._device())
+        rows = torch.stack([
+            self.generate_at(z, torch.full((columns,), y, dtype=torch.long,
+                                           device=self._device()))
+            for y in range(self.num_classes)])
+        return {"name": "conditional_grid", "rows": rows,
+                "row_titles": [f"label {y}" for y in range(self.num_classes)],
+                "column_titles": None,
+                "title": "a row per label, the same noise down each column"}
+
     def generate(self, labels: Tensor) -> Tensor:
         """One image per label, fresh noise, with gradients."""
         y = check_labels(labels, self.num_classes)

@@ -173,6 +173,55 @@ class InfoGAN(nn.Module):
         one_hot = F.one_hot(cat, self.categories).to(z)
         return self.g_net(torch.cat([z, one_hot, codes.continuous.to(z)], dim=1))
 
+    @torch.no_grad()
+    def generate_at(self, z: Tensor, categorical: Tensor, continuous: Tensor) -> Tensor:
+        """``G(z, c)`` at the codes given, in eval mode and without gradients: what a
+        traversal draws (the noise held fixed while a code changes).
+
+        :param Tensor z: noise ``(N, latent_dim)``.
+        :param Tensor categorical: int64 ``(N,)`` in ``[0, K)``.
+        :param Tensor continuous: ``(N, D_c)``, the prior's support being ``[-1, 1]``.
+        """
+        was_training = self.training
+        self.eval()
+        try:
+            device = self.head.weight.device
+            return self.generate_from(z.to(device), Codes(categorical, continuous.to(device)))
+        finally:
+            self.train(was_training)
+
+    @torch.no_grad()
+    def control_figure_inputs(self, columns: int = 8) -> dict:
+        """The rows of this model's code traversal, for a report: row ``k`` at categorical
+        code ``k``, columns the first continuous code at ``columns`` values evenly spaced over
+        ``[-1, 1]`` (the others at 0), one noise vector drawn from the global RNG for every
+        cell (Chen et al. 2016, Fig. 2). Without continuous codes the columns are noise
+        vectors instead.
+
+        :return: ``{"name", "rows": (K, columns, C, H, W), "row_titles", "column_titles",
+            "title"}``.
+        """
+        check_positive_int(columns, "columns")
+        device = self.head.weight.device
+        if self.continuous:
+            z = torch.randn(self.latent_dim, device=device).expand(columns, -1)
+            values = torch.linspace(LOW, HIGH, columns, device=device)
+            continuous = torch.zeros(columns, self.continuous, device=device)
+            continuous[:, 0] = values
+            column_titles = [f"{v:+.1f}" for v in values.tolist()]
+            what = "the first continuous code (columns), fixed noise"
+        else:
+            z = torch.randn(columns, self.latent_dim, device=device)
+            continuous = torch.zeros(columns, 0, device=device)
+            column_titles, what = None, "noise (columns, the same down each)"
+        rows = torch.stack([
+            self.generate_at(z, torch.full((columns,), k, dtype=torch.long, device=device),
+                             continuous) for k in range(self.categories)])
+        return {"name": "code_traversal", "rows": rows,
+                "row_titles": [f"c = {k}" for k in range(self.categories)],
+                "column_titles": column_titles,
+                "title": f"categorical code (rows) x {what}"}
+
     def generate(self, n: int) -> Tensor:
         """``n`` images from codes drawn from their priors, with gradients."""
         z, codes = self.sample_codes(n)

@@ -108,6 +108,28 @@ class TextToImageGAN(nn.Module):
             torch.randn(len(e), self.latent_dim, device=e.device), e)
 
     @torch.no_grad()
+    def generate_at(self, z: Tensor, codes: Tensor) -> Tensor:
+        """``G(z, e_G(t))`` at the noise given, in eval mode and without gradients: what a
+        figure with the noise held fixed down each column draws.
+
+        :param Tensor z: noise ``(N, latent_dim)``.
+        :param Tensor codes: word codes ``(N, L)`` (:func:`ppl_models.data.encode_captions`).
+        """
+        if not isinstance(z, Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (N, {self.latent_dim}), got "
+                             f"{tuple(getattr(z, 'shape', ()))}")
+        if not isinstance(codes, Tensor) or codes.dim() != 2 or len(codes) != len(z):
+            raise ValueError(f"codes must be word codes ({len(z)}, L), got "
+                             f"{tuple(getattr(codes, 'shape', ()))}")
+        was_training = self.training
+        self.eval()
+        try:
+            e = self.g_text(codes.to(self._device()))
+            return self.generate_from_embedding(z.to(e.device), e)
+        finally:
+            self.train(was_training)
+
+    @torch.no_grad()
     def sample(self, n: int, condition: Tensor | None = None) -> Tensor:
         """``n`` images in eval mode; ``condition`` codes ``(n, L)`` (default the
         one-word captions cycling through the vocabulary)."""
