@@ -198,3 +198,35 @@ def test_features_are_found_by_the_generic_metrics():
 def test_features_reject_a_wrong_shape(x):
     with pytest.raises(ValueError, match="x must have shape"):
         _model().features(x)
+
+
+def test_generate_at_is_eval_mode_g_at_the_codes_given():
+    m = _model().train()
+    z, codes = m.sample_codes(3)
+    out = m.generate_at(z, codes.categorical, codes.continuous)
+    assert m.training and not out.requires_grad  # the mode is restored, no graph kept
+    m.eval()
+    assert torch.allclose(out, m.generate_from(z, codes).detach())
+    with pytest.raises(ValueError, match="categorical code must lie"):
+        m.generate_at(z, torch.tensor([0, 1, 10]), codes.continuous)
+
+
+@pytest.mark.parametrize("continuous", [2, 0])
+def test_control_figure_inputs_is_a_traversal_with_one_row_per_code(continuous):
+    m = _model(continuous=continuous)
+    torch.manual_seed(1)
+    spec = m.control_figure_inputs(columns=5)
+    assert spec["rows"].shape == (10, 5, 1, 8, 8)
+    assert spec["row_titles"] == [f"c = {k}" for k in range(10)]
+    rows = spec["rows"]
+    # Rows differ by the code (at initial weights the difference is small, not zero).
+    gaps = (rows[:, None] - rows[None]).abs().flatten(2).mean(-1)
+    assert gaps[~torch.eye(10, dtype=torch.bool)].min() > 0
+    if continuous:
+        assert spec["column_titles"] == ["-1.0", "-0.5", "+0.0", "+0.5", "+1.0"]
+        torch.manual_seed(1)
+        z = torch.randn(m.latent_dim)
+        again = m.generate_at(z[None], torch.tensor([4]), torch.tensor([[0.5, 0.0]]))
+        assert torch.allclose(rows[4, 3], again[0])
+    else:
+        assert spec["column_titles"] is None

@@ -52,3 +52,15 @@ def test_bad_input():
         TextToImageGAN([1, 8, 8], beta=2.0)
     with pytest.raises(ValueError, match="codes must hold"):
         m.discriminate((torch.rand(2, 1, 8, 8), encode_captions(TEXTS)))
+
+
+def test_generate_at_is_eval_mode_g_at_the_noise_given():
+    m = _model().train()
+    z, codes = torch.randn(4, 3), encode_captions(TEXTS)
+    out = m.generate_at(z, codes)
+    assert m.training and out.shape == (4, 1, 8, 8) and not out.requires_grad
+    assert torch.allclose(out, m.generate_at(z, codes))  # no fresh noise inside
+    with pytest.raises(ValueError, match="z must"):
+        m.generate_at(torch.randn(4, 2), codes)
+    with pytest.raises(ValueError, match="codes"):
+        m.generate_at(z, codes[:2])
