@@ -165,11 +165,32 @@ def test_stargan_mnist_smoke(tmp_path):
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
 
 
-def test_text_to_image_mnist_smoke(capsys):
+def test_text_to_image_mnist_smoke(capsys, tmp_path):
     example = load_example("text_to_image_mnist")
-    example.main(["--smoke"])
+    result = example.main(["--smoke", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "d_extra_loss" in out and "prompt -> measured caption" in out
+    assert 1 <= len(result["prompts"]) <= 6
+    assert (tmp_path / "prompts.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_infogan_mnist_smoke(tmp_path):
+    example = load_example("infogan_mnist")
+    result = example.main(["--smoke", "--out", str(tmp_path)])
+    # One epoch on 128 images: the code is not yet a digit; the best matching is at least
+    # the mean over all matchings, 1/10, whatever the codes.
+    assert result["epochs"] == 1 and 0.1 <= result["categorical_accuracy"] <= 1
+    for name in ("code_traversal.png", "code_traversal_c1.png", "losses.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_conditional_gan_mnist_smoke(tmp_path):
+    example = load_example("conditional_gan_mnist")
+    result = example.main(["--smoke", "--out", str(tmp_path)])
+    assert result["epochs"] == 1 and 0 <= result["label_accuracy"] <= 1
+    assert result["n"] == 100 and result["extractor"].startswith("FeatureClassifier")
+    for name in ("conditional_grid.png", "losses.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_puzzle_gan_mnist_smoke(tmp_path):
