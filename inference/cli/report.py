@@ -13,7 +13,10 @@ instead of the report's (the GAN on the ring of 8 Gaussians, scored by mode cove
 high-quality fraction). Written to OUT: ``metrics.json``, ``README.md`` (the table),
 an anomaly AUROC table (each model's own score, test split against inverted images, noise
 and constant images), ``nll_bars.png``, ``training_curves.png``, the families' figures (e.g.
-``rate_distortion.png``), ``samples_<kind>.png``, ``data_samples.png`` and
+``rate_distortion.png``), the figures of controlled generators (a model with
+``control_figure_inputs``: InfoGAN's ``code_traversal_infogan.png``, the conditional GAN's
+``conditional_grid_conditional_gan.png``, fitted on the data's labels),
+``samples_<kind>.png``, ``data_samples.png`` and
 ``models/<kind>.pt`` (usable with ``ppl-models evaluate`` / ``sample``).
 """
 
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
-from inference.cli.families import RunSettings, family_cli
+from inference.cli.families import FAMILY_CLIS, RunSettings, family_cli, needs_labels
 from inference.cli.fitting import FitResult
 from inference.cli.json_output import write_json
 from inference.cli.model_options import (
@@ -41,6 +44,7 @@ from inference.cli.model_options import (
 )
 from inference.cli.number_checks import check_positive_finite, check_positive_int, check_seed
 from inference.cli.report_anomaly import anomaly_table
+from inference.cli.report_controls import save_control_figures
 from inference.cli.report_markdown import report_markdown
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
@@ -79,8 +83,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def report_kinds() -> tuple[str, ...]:
-    """The kinds in the report, in registration order."""
-    return tuple(k for k in cli_kinds() if registry.entry(k).report is not None)
+    """The kinds in the report, in registration order: every kind with a report setting that
+    the command line offers, and those that train on ``(images, labels)`` batches
+    (:func:`~inference.cli.families.needs_labels`), which the report fits when its data has
+    labels (see :func:`_labelled`)."""
+    offered = set(cli_kinds())
+    return tuple(k for k in registry.kinds() if registry.entry(k).report is not None
+                 and (k in offered or (needs_labels(k) and registry.shape_keyword(k)
+                                       and registry.family_of(k) in FAMILY_CLIS)))
+
+
+def _labelled(kind: str, splits: DataSplits) -> bool:
+    """Whether ``kind`` can be fitted on ``splits``: it needs no labels, or every split has
+    them."""
+    return not needs_labels(kind) or all(splits.labels(s) is not None
+                                         for s in ("train", "valid", "test"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
     }
     seed_everything(args.seed)
     data = {k: _kind_data(k, splits, args) for k in report_kinds()}
+    for kind in [k for k, d in data.items() if not _labelled(k, d)]:
+        _log(f"{kind}: left out ({data[kind].name} has no labels to train it on)")
+        del data[kind]
     entries, fits, settings = _fit_all(data, args)
     for kind, fit in fits.items():
         save_model(out / "models" / f"{kind}.pt", fit.model,
@@ -132,7 +152,7 @@ def _kind_data(kind: str, splits: DataSplits, args) -> DataSplits:
 
 
 def _fit_all(data: dict[str, DataSplits], args):
-    kinds = report_kinds()
+    kinds = tuple(data)
     entries: dict[str, dict[str, Any]] = {}
     fits: dict[str, FitResult] = {}
     settings: dict[str, dict[str, Any]] = {}
@@ -261,6 +281,9 @@ def _write_figures(out: Path, splits: DataSplits, data: dict[str, DataSplits], f
         family_fits = {k: f for k, f in fits.items() if registry.family_of(k) == family}
         figures += [list(f) for f in family_cli(family).report_figures(out, family_fits,
                                                                         entries)]
+    # A model that offers control_figure_inputs (a code traversal, a grid of labels) gets
+    # its figure, whatever its kind.
+    figures += [list(f) for f in save_control_figures(out, fits, metrics["seed"])]
     figures.append(["data_samples.png", "test images"])
     figures += [[f"samples_{k}.png", f"{_NUM_SAMPLES} samples from {k}"] for k in fits]
     return figures

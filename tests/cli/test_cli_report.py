@@ -23,8 +23,9 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     assert metrics["pseudo_count"] == 1.0
     models = metrics["models"]
     # Kinds come in the registry's canonical order: by family, then module.
+    # The conditional GAN needs labels, which the digits carry: the report fits it on them.
     assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "pixelrnn",
-                            "vae", "dcgan", "gan"]
+                            "vae", "conditional_gan", "dcgan", "infogan", "gan"]
     # The sampler is scored by sample metrics only, never by a likelihood.
     dcgan = models["dcgan"]
     assert dcgan["estimator"] == "sample metrics (no likelihood)" and "nll_nats" not in dcgan
@@ -38,6 +39,17 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     assert 0 <= gan["high_quality"] <= 1 and gan["n"] == 500 and "Adam lr 0.001" in gan["fit"]
     assert gan["selected_by"]["monitor"] == "valid_coverage_score" and gan["best_epoch"] >= 1
     assert (out / "samples_gan.png").read_bytes()[:8] == PNG  # a scatter over the modes
+
+    # The controlled generators' figures, from each model's control_figure_inputs: InfoGAN's
+    # code traversal and the conditional GAN's grid of labels; a model without it gets none.
+    figures = dict(metrics["figures"])
+    for kind, name in (("infogan", "code_traversal"), ("conditional_gan", "conditional_grid")):
+        assert models[kind]["estimator"] == "sample metrics (no likelihood)"
+        assert (out / f"{name}_{kind}.png").read_bytes()[:8] == PNG
+        assert figures[f"{name}_{kind}.png"].startswith(f"{kind}: ")
+        assert (out / "models" / f"{kind}.pt").is_file()
+    assert {n for n in figures if n.startswith(("code_traversal", "conditional_grid"))} == {
+        "code_traversal_infogan.png", "conditional_grid_conditional_gan.png"}
 
     full = models["full"]
     assert full["status"] == "refused"
@@ -100,3 +112,25 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     scored = last_json_line(stdout)
     assert scored["estimator"] == "IWAE-500"
     assert scored["nll_nats"] == pytest.approx(vae["nll_nats"], abs=1e-6)
+
+
+def test_control_figures_come_from_any_model_with_the_hook(tmp_path):
+    # No kind is named: a model with control_figure_inputs gets its figure, seeded, others
+    # none.
+    from types import SimpleNamespace
+
+    import torch
+
+    from inference.cli.report_controls import save_control_figures
+
+    class Hooked:
+        def control_figure_inputs(self, columns):
+            return {"name": "rows", "rows": torch.rand(2, columns, 1, 4, 4),
+                    "row_titles": ["a", "b"], "column_titles": None, "title": "two rows"}
+
+    fits = {"anything": SimpleNamespace(model=Hooked()), "plain": SimpleNamespace(model=1)}
+    assert save_control_figures(tmp_path, fits, seed=0) == [("rows_anything.png",
+                                                             "anything: two rows")]
+    first = (tmp_path / "rows_anything.png").read_bytes()
+    save_control_figures(tmp_path, fits, seed=0)
+    assert first[:8] == PNG and (tmp_path / "rows_anything.png").read_bytes() == first

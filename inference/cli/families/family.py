@@ -7,7 +7,8 @@ existing family needs nothing here; a new family is one module beside this one.
 
 from __future__ import annotations
 
-__all__ = ["FamilyCLI", "RunSettings", "model_data", "selected_by"]
+__all__ = ["FamilyCLI", "RunSettings", "model_data", "needs_labels", "selected_by",
+           "training_data"]
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,30 @@ def model_data(model: nn.Module, splits: DataSplits, split: str) -> torch.Tensor
     if registry.shape_keyword(registry.kind_of(model)) == "input_shape":
         return splits.images(split)
     return splits.flat(split)
+
+
+def needs_labels(kind_or_model) -> bool:
+    """Whether a kind (or a model) trains on ``(inputs, labels)`` batches: its class
+    declares ``needs_labels = True``."""
+    cls = (registry.entry(kind_or_model).cls if isinstance(kind_or_model, str)
+           else type(kind_or_model))
+    return bool(getattr(cls, "needs_labels", False))
+
+
+def training_data(model: nn.Module, splits: DataSplits, split: str):
+    """What ``model`` trains on: :func:`model_data`, paired with the split's labels as
+    ``(inputs, labels)`` for a model that :func:`needs_labels`.
+
+    :raises ValueError: when such a model meets a split without labels.
+    """
+    x = model_data(model, splits, split)
+    if not needs_labels(model):
+        return x
+    labels = splits.labels(split)
+    if labels is None:
+        raise ValueError(f"{registry.kind_of(model)} trains on (images, labels) and "
+                         f"{splits.name}'s {split} split has no labels")
+    return x, labels
 
 
 def selected_by(history) -> dict[str, Any]:

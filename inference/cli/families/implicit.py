@@ -22,7 +22,13 @@ from typing import Any
 
 import torch
 
-from inference.cli.families.family import FamilyCLI, RunSettings, model_data, selected_by
+from inference.cli.families.family import (
+    FamilyCLI,
+    RunSettings,
+    model_data,
+    selected_by,
+    training_data,
+)
 from inference.cli.families.sample_selection import (
     FEATURE_DATASETS,
     IMAGE_SAMPLES,
@@ -79,7 +85,8 @@ class ImplicitCLI(FamilyCLI):
         monitored = {} if selection is None else {
             "evaluate": selection.evaluate, "monitor": selection.monitor,
             "mode": selection.mode, "patience": run.patience}
-        trainer = Trainer(step, model_data(model, splits, "train"), None,
+        # (images, labels) batches for a kind that needs labels (e.g. a conditional GAN).
+        trainer = Trainer(step, training_data(model, splits, "train"), None,
                           batch_size=run.batch_size, max_epochs=run.epochs,
                           max_seconds=run.max_seconds, checkpoint_dir=run.checkpoint_dir,
                           seed=run.seed, restore_best=selection is not None,
