@@ -3,7 +3,7 @@ code and 2 continuous codes, the categorical code read as a digit classifier aft
 one-to-one matching (Hungarian), and the code traversal: a row per categorical value, the
 first continuous code swept over [-1, 1] along the columns, the noise held fixed.
 
-    python examples/infogan_mnist.py [--smoke] [--steps 3000] [--out runs/infogan]
+    python examples/infogan_mnist.py [--smoke] [--epochs 20] [--out runs/infogan]
 """
 
 import argparse
