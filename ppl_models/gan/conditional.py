@@ -126,6 +126,11 @@ class ConditionalGAN(nn.Module):
         self.apply(init_weights)
         # N(0, 1) label embeddings: at N(0, 0.02) the label would start out all but ignored.
         nn.init.normal_(self.label_embedding.weight)
+        if discriminator == "projection":
+            # Like the head, N(0, 0.02): nn.Embedding's N(0, 1) makes embed(y) . phi(x) a sum
+            # of `hidden` unit-variance terms, logits of std ~12 at init, and a D that wins
+            # before G has learned anything (measured: label accuracy stuck at chance).
+            nn.init.normal_(self.projection.weight, 0.0, 0.02)
 
     @property
     def config(self) -> dict:
