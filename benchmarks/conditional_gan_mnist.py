@@ -1,10 +1,11 @@
-"""Label-conditioned GAN (Mirza & Osindero 2014; projection D of Miyato & Koyama 2018) on
-MNIST: the fraction of samples drawn for label k that the local classifier calls k, and FID
-per class in that classifier's feature space, beside the real-vs-real floor, the
-classifier's own accuracy on real test images (the ceiling) and an untrained generator
-(chance), all measured in the same run. Prints one JSON line.
+"""Label-conditioned GAN (Mirza & Osindero 2014) on MNIST: the fraction of samples drawn
+for label k that the local classifier calls k, and FID per class in that classifier's
+feature space, beside the real-vs-real floor, the classifier's own accuracy on real test
+images (the ceiling) and an untrained generator (chance), all measured in the same run.
+Prints one JSON line.
 
-    python benchmarks/conditional_gan_mnist.py --data /work/shared/data/mnist --epochs 10
+    python benchmarks/conditional_gan_mnist.py --data /work/shared/data/mnist --epochs 8 \
+        --max-seconds 1500
 
 The issue's target is ``label_accuracy >= 0.95``. ``--n-per-class`` samples are drawn for
 each label (default 1,000, about the size of each MNIST test class). FID of class k compares
@@ -12,6 +13,13 @@ the test images of class k with the samples of label k; the floor compares the s
 images with the held-out real images of class k (the validation split, never trained on);
 ``fid`` and ``fid_real_vs_real`` are the same over all classes. The untrained baseline is the
 same architecture at its initial weights (same seed), scored the same way.
+
+``--discriminator`` defaults to ``embedding`` (the label as one-hot input channels). With
+``projection`` at the library's initialisation (its class embedding is ``nn.Embedding``'s
+N(0, 1), not the N(0, 0.02) of the other layers), the initial logits have a standard
+deviation of about 12 against 0.2 for ``embedding`` at ``--hidden 256``: D saturates at once
+and, in the calibration run (20,000 images, 3 epochs), G never recovers (label accuracy
+0.10, g_loss 14.9), where ``embedding`` reached 0.77.
 
 The judge is :func:`inference.metrics.feature_classifier` trained on ``--classifier-dataset``
 (default: the training data's set; cached, its weights' hash is in the output). ``--limit``
@@ -41,14 +49,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--dataset", choices=("mnist", "mnist5k"), default="mnist")
     p.add_argument("--data", default="/work/shared/data/mnist",
                    help="folder of MNIST IDX files (for --dataset mnist)")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--discriminator", choices=DISCRIMINATORS, default="projection")
+    p.add_argument("--discriminator", choices=DISCRIMINATORS, default="embedding")
     p.add_argument("--channels", type=int, default=32)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--latent-dim", type=int, default=62)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-4, help="the generator's Adam rate")
+    p.add_argument("--lr", type=float, default=1e-3, help="the generator's Adam rate")
     p.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's Adam rate")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--max-seconds", type=float, default=None)
@@ -105,7 +113,9 @@ def main(argv=None) -> dict:
                            discriminator=args.discriminator, channels=args.channels,
                            hidden=args.hidden)
     untrained = copy.deepcopy(model)
-    # Adam with beta1 = 0.5 (Radford et al. 2016, Sec. 4), the DCGAN default rate.
+    # Adam with beta1 = 0.5; 1e-3 for G and 2e-4 for D as Chen et al. (2016, App. C) train
+    # these players (in calibration: FID 34 vs 72 and label accuracy 0.83 vs 0.76 after
+    # 1,250 steps against 2e-4 for both).
     step = AdversarialStep(model, lr=args.lr, lr_d=args.lr_d, betas=(0.5, 0.999))
 
     def monitor(step, epoch):
