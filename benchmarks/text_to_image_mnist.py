@@ -2,7 +2,8 @@
 *held-out descriptions*: word combinations ``a <thickness> <slant> <digit>`` whose images
 were removed from the training set entirely. Prints one JSON line.
 
-    python benchmarks/text_to_image_mnist.py --data /work/shared/data/mnist --epochs 10
+    python benchmarks/text_to_image_mnist.py --data /work/shared/data/mnist --epochs 8 \
+        --max-seconds 1500
 
 Captions come from :mod:`ppl_models.data.captions`: thresholds fitted on (the first
 ``--threshold-images`` of) the training images, then every image captioned with them. The
@@ -63,7 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--dataset", choices=("mnist", "mnist5k"), default="mnist")
     p.add_argument("--data", default="/work/shared/data/mnist",
                    help="folder of MNIST IDX files (for --dataset mnist)")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--holdout-seed", type=int, default=0,
                    help="draws the held-out and the evaluated seen descriptions")
@@ -75,8 +76,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--text-dim", type=int, default=64)
     p.add_argument("--pooling", choices=POOLINGS, default="gru")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--lr-d", type=float, default=2e-4)
+    # 1e-3 for G, 2e-4 for D (Chen et al. 2016, App. C, for these players): at 2e-4 for
+    # both, D won in calibration (d_loss 0.08, every sample of a caption alike, held-out
+    # digit accuracy 0.20 after 760 steps); at these rates 0.91 after 930.
+    p.add_argument("--lr", type=float, default=1e-3, help="the generator's Adam rate")
+    p.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's Adam rate")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--max-seconds", type=float, default=None)
     p.add_argument("--threshold-images", type=int, default=5000)
