@@ -1,0 +1,40 @@
+"""The conditional-GAN benchmark runs end to end on MNIST-5k (embedded, no files) at tiny
+widths and reports every figure, with its floor, ceiling and untrained baseline, in range."""
+
+import json
+import math
+
+TINY = ["--dataset", "mnist5k", "--limit", "256", "--epochs", "1", "--channels", "4",
+        "--hidden", "16", "--latent-dim", "8", "--n-per-class", "20", "--n-monitor", "5",
+        "--threads", "1"]
+
+
+def test_json_keys_ranges_and_baselines(load_benchmark, capsys):
+    result = load_benchmark("conditional_gan_mnist").main(TINY)
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 1 and json.loads(printed[0]) == result
+    assert result["epochs"] == 1 and result["n_train"] == 256
+    for key in ("label_accuracy", "baseline_untrained_label_accuracy",
+                "classifier_real_test_accuracy"):
+        assert 0.0 <= result[key] <= 1.0
+    for key in ("label_accuracy_per_class", "baseline_untrained_label_accuracy_per_class",
+                "classifier_real_test_accuracy_per_class", "fid_per_class",
+                "fid_real_vs_real_per_class"):
+        assert len(result[key]) == 10
+    for key in ("label_accuracy_per_class", "baseline_untrained_label_accuracy_per_class"):
+        assert all(0.0 <= a <= 1.0 for a in result[key])
+        # 20 samples per class: each class's accuracy is a multiple of 1/20.
+        assert all(abs(a * 20 - round(a * 20)) < 1e-6 for a in result[key])
+    # The overall accuracy is the mean of the (equal-sized) classes'.
+    assert math.isclose(result["label_accuracy"],
+                        sum(result["label_accuracy_per_class"]) / 10, abs_tol=1e-3)
+    for key in ("fid", "fid_real_vs_real", "baseline_untrained_fid"):
+        assert math.isfinite(result[key]) and result[key] >= 0
+    assert all(math.isfinite(f) and f >= 0 for f in result["fid_per_class"]
+               + result["fid_real_vs_real_per_class"])
+    # The ceiling is a trained classifier on real digits; the floor is far below one epoch
+    # of a 16-wide GAN on 256 images.
+    assert result["classifier_real_test_accuracy"] > 0.8
+    assert result["fid_real_vs_real"] < result["fid"]
+    assert result["chance"] == 0.1 and len(result["label_accuracy_by_epoch"]) == 1
+    assert result["classifier"]["weights_sha256"]
