@@ -14,12 +14,11 @@ images with the held-out real images of class k (the validation split, never tra
 ``fid`` and ``fid_real_vs_real`` are the same over all classes. The untrained baseline is the
 same architecture at its initial weights (same seed), scored the same way.
 
-``--discriminator`` defaults to ``embedding`` (the label as one-hot input channels). With
-``projection`` at the library's initialisation (its class embedding is ``nn.Embedding``'s
-N(0, 1), not the N(0, 0.02) of the other layers), the initial logits have a standard
-deviation of about 12 against 0.2 for ``embedding`` at ``--hidden 256``: D saturates at once
-and, in the calibration run (20,000 images, 3 epochs), G never recovers (label accuracy
-0.10, g_loss 14.9), where ``embedding`` reached 0.77.
+``--discriminator`` defaults to ``embedding`` (the label as one-hot input channels), the
+one calibrated (0.83 label accuracy in 4 epochs on 20,000 images). ``projection`` collapsed
+in calibration (label accuracy 0.10) while its class embedding started at ``nn.Embedding``'s
+N(0, 1), logits of std ~12 at init; the library now starts it at N(0, 0.02) like the other
+layers.
 
 The judge is :func:`inference.metrics.feature_classifier` trained on ``--classifier-dataset``
 (default: the training data's set; cached, its weights' hash is in the output). ``--limit``
