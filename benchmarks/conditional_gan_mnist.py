@@ -14,11 +14,11 @@ images with the held-out real images of class k (the validation split, never tra
 ``fid`` and ``fid_real_vs_real`` are the same over all classes. The untrained baseline is the
 same architecture at its initial weights (same seed), scored the same way.
 
-``--discriminator`` defaults to ``embedding`` (the label as one-hot input channels), the
-one calibrated (0.83 label accuracy in 4 epochs on 20,000 images). ``projection`` collapsed
-in calibration (label accuracy 0.10) while its class embedding started at ``nn.Embedding``'s
-N(0, 1), logits of std ~12 at init; the library now starts it at N(0, 0.02) like the other
-layers.
+``--discriminator`` defaults to ``projection`` (Miyato & Koyama 2018). It collapsed in
+calibration (label accuracy 0.10) while its class embedding started at ``nn.Embedding``'s
+N(0, 1), logits of std ~12 at init; from N(0, 0.02), as the library now starts it, it reached
+0.99 in 8 epochs on all 50,000 images (``embedding``, the label as one-hot input channels,
+had reached 0.83 in 4 epochs on 20,000).
 
 The judge is :func:`inference.metrics.feature_classifier` trained on ``--classifier-dataset``
 (default: the training data's set; cached, its weights' hash is in the output). ``--limit``
@@ -50,7 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="folder of MNIST IDX files (for --dataset mnist)")
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--discriminator", choices=DISCRIMINATORS, default="embedding")
+    p.add_argument("--discriminator", choices=DISCRIMINATORS, default="projection")
     p.add_argument("--channels", type=int, default=32)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--latent-dim", type=int, default=62)
