@@ -49,8 +49,8 @@ def image_rows_figure(rows: Tensor, row_titles: Sequence[str], *,
     label_width = 0.09 * max(len(t) for t in row_titles) + 0.2
     width, height = max(strip_w * scale, 1.5), max(strip_h * scale, 0.3)
     top = 0.3 * bool(column_titles) + 0.35 * bool(title)
-    fig = Figure(figsize=(label_width + width, n_rows * height + top + 0.05))
     total_w, total_h = label_width + width, n_rows * height + top + 0.05
+    fig = Figure(figsize=(total_w, total_h))
     for r, strip in enumerate(strips):
         bottom = (n_rows - 1 - r) * height + 0.05
         ax = fig.add_axes((label_width / total_w, bottom / total_h, width / total_w,
