@@ -6,13 +6,17 @@ For each mixture, configuration and seed: draw a training set from the mixture (
 then score 2,500 samples with :func:`inference.metrics.mode_coverage` (modes captured,
 high-quality fraction within 3 sigma, reverse KL of the mode histogram to uniform). With
 ``--select`` (the default) the epoch kept is the one whose *selection* draws (2,500 from
-another seed than the scored ones) capture the most modes, ties broken by the high-quality
-fraction -- as ``ppl-models train`` selects; the last epoch's selection-draw figures are
-reported beside it (``last_epoch_*``). The
+another seed than the scored ones) score best by
+:attr:`inference.metrics.ModeCoverage.score` (fraction of modes captured plus high-quality
+fraction), as ``ppl-models train`` selects; the last epoch's selection-draw figures are
+reported beside it (``last_epoch_*``) and every epoch's on stderr. ``--ema-decay`` scores and
+selects an exponential moving average of the generator (Yazici et al. 2019); ``--decay-from
+f`` lets both learning rates fall linearly to 0 over the last ``1 - f`` of the updates. The
 baseline, measured in the same run, is 2,500 draws from the true mixture (the real-vs-real
 floor). Prints one JSON line.
 
-    python benchmarks/gan_toy_mixtures.py --seeds 0 1 2 3 4 --epochs 40
+    python benchmarks/gan_toy_mixtures.py --seeds 0 1 2 3 4 --epochs 100 --ema-decay 0.999 \
+        --decay-from 0.5
 
 Configurations: ``minimax`` (eq. 1 of Goodfellow et al. 2014 as written, pack 1),
 ``non_saturating`` (pack 1), ``pacgan4`` (non-saturating, pack 4).
@@ -29,7 +33,7 @@ import time
 import torch
 
 from inference.metrics import mode_coverage
-from inference.training import AdversarialStep, Trainer
+from inference.training import AdversarialStep, Trainer, linear_decay
 from ppl_models.data import sample_mixture, toy_mixture
 from ppl_models.gan import GAN
 
@@ -51,9 +55,13 @@ def run_one(mixture: str, config: str, seed: int, args) -> dict:
                           generator=torch.Generator().manual_seed(10_000 + seed))
     torch.manual_seed(seed)
     model = GAN(2, latent_dim=args.latent_dim, hidden=args.hidden, pack=settings["pack"])
-    step = AdversarialStep(model, loss=settings["loss"], lr=args.lr, betas=(args.beta1, 0.999))
+    total = args.epochs * -(-args.n_train // args.batch_size)  # updates in the run
+    decay = None if args.decay_from is None else linear_decay(
+        total, int(args.decay_from * total))
+    step = AdversarialStep(model, loss=settings["loss"], lr=args.lr, betas=(args.beta1, 0.999),
+                           ema_decay=args.ema_decay, lr_lambda=decay)
     selection = {} if not args.select else {
-        "evaluate": lambda step, epoch: _coverage(model, means, std, 30_000 + seed),
+        "evaluate": lambda step, epoch: _coverage(step, model, means, std, 30_000 + seed),
         "monitor": "score", "mode": "max"}
     trainer = Trainer(step, data, batch_size=args.batch_size * settings["pack"],
                       max_epochs=args.epochs, seed=seed, progress=False,
@@ -62,13 +70,17 @@ def run_one(mixture: str, config: str, seed: int, args) -> dict:
     history = trainer.fit()
     seconds = time.perf_counter() - t0
     torch.manual_seed(20_000 + seed)
-    cov = mode_coverage(model.sample(N_EVAL), means, std)
+    with step.averaged():
+        cov = mode_coverage(model.sample(N_EVAL), means, std)
     last = history.epochs[-1]
     # Progress on stderr, so a run cut short still leaves its numbers.
     print(json.dumps({"mixture": mixture, "config": config, "seed": seed,
                       "modes": cov.modes_captured, "high_quality": cov.high_quality,
                       "reverse_kl": cov.reverse_kl, "seconds": seconds,
-                      "best_epoch": history.best_epoch}), file=sys.stderr,
+                      "best_epoch": history.best_epoch,
+                      "epoch_modes": [e.get("valid_modes") for e in history.epochs],
+                      "epoch_high_quality": [round(e.get("valid_high_quality", 0.0), 3)
+                                             for e in history.epochs]}), file=sys.stderr,
           flush=True)
     return {"modes": cov.modes_captured, "high_quality": cov.high_quality,
             "reverse_kl": cov.reverse_kl, "seconds": seconds, "best_epoch": history.best_epoch,
@@ -77,13 +89,12 @@ def run_one(mixture: str, config: str, seed: int, args) -> dict:
             "final_d_loss": last.get("train_d_loss"), "final_g_loss": last.get("train_g_loss")}
 
 
-def _coverage(model, means, std, seed: int) -> dict:
-    """Selection draws: modes captured + high-quality fraction (in [0, 1], so modes first)."""
-    with torch.random.fork_rng(devices=[]):
+def _coverage(step, model, means, std, seed: int) -> dict:
+    """Selection draws (the generator's EMA if kept), scored by ``ModeCoverage.score``."""
+    with torch.random.fork_rng(devices=[]), step.averaged():
         torch.manual_seed(seed)
         cov = mode_coverage(model.sample(N_EVAL), means, std)
-    return {"score": cov.modes_captured + cov.high_quality, "modes": cov.modes_captured,
-            "high_quality": cov.high_quality}
+    return {"score": cov.score, "modes": cov.modes_captured, "high_quality": cov.high_quality}
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -109,18 +120,28 @@ def main(argv=None) -> dict:
     p.add_argument("--beta1", type=float, default=0.5, help="Adam beta1 (PacGAN: 0.8)")
     p.add_argument("--select", action=argparse.BooleanOptionalAction, default=True,
                    help="keep the epoch with the best selection-draw coverage")
+    p.add_argument("--ema-decay", type=float, default=None,
+                   help="score (and select) an EMA of the generator (Yazici et al. 2019)")
+    p.add_argument("--decay-from", type=float, default=None,
+                   help="fraction of the run after which both learning rates fall linearly "
+                        "to 0 (default: constant)")
     p.add_argument("--latent-dim", type=int, default=2)
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 128, 128])
     p.add_argument("--mixtures", nargs="+", default=["ring", "grid"])
     p.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
+    if args.decay_from is not None and not 0 <= args.decay_from < 1:
+        p.error(f"--decay-from must be in [0, 1), got {args.decay_from}")
+    if args.ema_decay is not None and not 0 < args.ema_decay < 1:
+        p.error(f"--ema-decay must be in (0, 1), got {args.ema_decay}")
     torch.set_num_threads(args.threads)
     seeds = [args.seed] if args.seed is not None else args.seeds
     result = {"benchmark": "gan_toy_mixtures", "protocol": "PacGAN: 2500 samples, high "
               "quality within 3 std, mode captured with >= 1 high-quality sample",
               "epochs": args.epochs, "n_train": args.n_train, "batch_size": args.batch_size,
               "lr": args.lr, "beta1": args.beta1, "select": args.select,
+              "ema_decay": args.ema_decay, "decay_from": args.decay_from,
               "hidden": args.hidden, "latent_dim": args.latent_dim,
               "seeds": seeds, "results": {}}
     for mixture in args.mixtures:

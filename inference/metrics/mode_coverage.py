@@ -49,6 +49,15 @@ class ModeCoverage:
     reverse_kl: float
     counts: Tensor
 
+    @property
+    def score(self) -> float:
+        """``modes_captured / n_modes + high_quality``, in [0, 2]: the number an epoch is
+        selected by. Both terms weigh the same: counting modes first would prefer a generator
+        spread thinly over every mode (one sample within the threshold captures a mode, so
+        2,500 diffuse samples capture all 25 of the grid at 7 % high quality, measured) to a
+        sharp one missing a mode."""
+        return self.modes_captured / self.n_modes + self.high_quality
+
     def to_dict(self) -> dict:
         """Plain JSON data (``counts`` as a list)."""
         d = asdict(self)

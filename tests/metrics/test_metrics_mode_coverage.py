@@ -57,6 +57,20 @@ def test_samples_between_the_modes_are_low_quality_and_min_count():
     assert mode_coverage(x, means, 0.05, min_count=2).modes_captured == 1
 
 
+def test_the_selection_score_prefers_a_sharp_sampler_missing_a_mode_to_a_diffuse_one():
+    means, std = toy_mixture("grid")
+    g = torch.Generator().manual_seed(2)
+    # Diffuse: the data's means with 10x the spread; with 2,500 draws every mode still gets
+    # a sample within 3 std (P ~ 1 - exp(-0.045) per draw near its mode), so all 25 count.
+    diffuse = mode_coverage(sample_mixture(means, 10 * std, 2500, generator=g), means, std)
+    # Sharp: the true components, but one mode never drawn.
+    sharp = mode_coverage(sample_mixture(means[1:], std, 2500, generator=g), means, std)
+    assert diffuse.modes_captured == 25 and diffuse.high_quality < 0.1
+    assert sharp.modes_captured == 24 and sharp.high_quality > 0.97
+    assert sharp.score > diffuse.score  # modes first would rank them the other way
+    assert sharp.score == pytest.approx(24 / 25 + sharp.high_quality)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(samples=torch.zeros(3, 3)), "means"),
     (dict(samples=torch.zeros(0, 2)), "samples"),

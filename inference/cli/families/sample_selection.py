@@ -84,8 +84,8 @@ def selection_samples(model: nn.Module, n: int, seed: int) -> torch.Tensor:
 
 def coverage_scores(model: nn.Module, mixture: str, n: int, seed: int) -> dict[str, float]:
     """The PacGAN metrics of ``n`` seeded draws on ``mixture``: ``modes_captured``,
-    ``n_modes``, ``high_quality``, ``reverse_kl`` and ``coverage_score`` (modes captured plus
-    the high-quality fraction, the number an epoch is selected by)."""
+    ``n_modes``, ``high_quality``, ``reverse_kl`` and ``coverage_score``
+    (:attr:`~inference.metrics.ModeCoverage.score`, the number an epoch is selected by)."""
     from inference.metrics import mode_coverage
 
     means, std = toy_mixture(mixture)
@@ -93,7 +93,7 @@ def coverage_scores(model: nn.Module, mixture: str, n: int, seed: int) -> dict[s
     cov = mode_coverage(fake.reshape(len(fake), -1), means, std)
     return {"modes_captured": cov.modes_captured, "n_modes": cov.n_modes,
             "high_quality": cov.high_quality, "reverse_kl": cov.reverse_kl,
-            "coverage_score": cov.modes_captured + cov.high_quality}
+            "coverage_score": cov.score}
 
 
 def _coverage_selection(model: nn.Module, mixture: str, n: int, seed: int) -> Selection:
@@ -102,7 +102,8 @@ def _coverage_selection(model: nn.Module, mixture: str, n: int, seed: int) -> Se
         return {k: scores[k] for k in ("coverage_score", "modes_captured", "high_quality")}
 
     return Selection("coverage_score", "max", evaluate,
-                     f"modes captured + high-quality fraction of {n} samples (PacGAN)")
+                     f"fraction of modes captured + high-quality fraction of {n} samples "
+                     f"(PacGAN's metrics)")
 
 
 def _fid_selection(model: nn.Module, splits: DataSplits, reference: torch.Tensor, n: int,
