@@ -53,9 +53,9 @@ class ModeCoverage:
     def score(self) -> float:
         """``modes_captured / n_modes + high_quality``, in [0, 2]: the number an epoch is
         selected by. Both terms weigh the same: counting modes first would prefer a generator
-        spread thinly over every mode (one sample within the threshold captures a mode, so
-        2,500 diffuse samples capture all 25 of the grid at 7 % high quality, measured) to a
-        sharp one missing a mode."""
+        spread thinly over every mode (one sample within the threshold captures a mode) to a
+        sharp one missing a mode (measured on the grid: an epoch with 22 modes at 7 % high
+        quality kept over one with 21 at 78 %)."""
         return self.modes_captured / self.n_modes + self.high_quality
 
     def to_dict(self) -> dict:
