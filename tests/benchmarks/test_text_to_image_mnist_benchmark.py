@@ -54,3 +54,14 @@ def test_heldout_descriptions_are_removed_from_training(load_benchmark):
         d, t, s = bench.triple(i)
         assert bench.description_ids(torch.tensor(d), torch.tensor(t), torch.tensor(s)) == i
     assert bench.text(7, 1, 2) == "a thick right-slanted seven"
+
+
+def test_select_keeps_the_best_seen_epoch(load_benchmark):
+    args = list(TINY)
+    args[args.index("--epochs") + 1] = "3"
+    result = load_benchmark("text_to_image_mnist").main(args + ["--select"])
+    seen = [e["digit_accuracy"] + e["attribute_accuracy"] for e in result["seen_by_epoch"]]
+    assert len(seen) == len(result["heldout_by_epoch"]) == 3
+    # The kept epoch is the first best by the seen descriptions' score (the Trainer keeps
+    # the first of ties); the held-out figures play no part.
+    assert result["selected_epoch"] == seen.index(max(seen)) + 1
