@@ -103,7 +103,7 @@ def _coverage_selection(model: nn.Module, mixture: str, n: int, seed: int) -> Se
 
     return Selection("coverage_score", "max", evaluate,
                      f"fraction of modes captured + high-quality fraction of {n} samples "
-                     f"(PacGAN's metrics)")
+                     "(PacGAN's metrics)")
 
 
 def _fid_selection(model: nn.Module, splits: DataSplits, reference: torch.Tensor, n: int,
