@@ -10,6 +10,12 @@ cached; its weights' hash is in the output). ``--limit`` trains on the first N t
 images only and ``--dataset mnist5k`` uses the embedded 5,000 images (quick checks of the
 pipeline, not results); ``--max-seconds`` stops after the epoch that ends past that wall
 budget; ``--ema-decay`` samples from an exponential moving average of the generator.
+
+``--select`` keeps the epoch whose *selection* draws (``--n-select`` samples from another seed
+than the scored ones) have the class histogram closest to uniform, as ``ppl-models train``
+selects on a monitored sample metric; every epoch's selection figures (class KL, FID against
+validation images) are in ``by_epoch`` and the last epoch's beside the kept one. The real
+images' own class KL (the test split read by the same classifier) is the floor.
 """
 
 from __future__ import annotations
@@ -51,8 +57,14 @@ def main(argv=None) -> dict:
     p.add_argument("--n-eval", type=int, default=10_000)
     p.add_argument("--classifier-dataset", choices=("mnist", "mnist5k"), default=None,
                    help="the feature classifier's training set (default --dataset)")
+    p.add_argument("--select", action=argparse.BooleanOptionalAction, default=False,
+                   help="keep the epoch whose selection draws' class KL is lowest")
+    p.add_argument("--n-select", type=int, default=2000,
+                   help="selection draws per epoch (and validation images for its FID)")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
+    if args.n_select < 2:
+        p.error(f"--n-select must be at least 2 (a FID needs two images), got {args.n_select}")
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
     splits = load_dataset(args.dataset, path=args.data if args.dataset == "mnist" else None,
@@ -63,14 +75,16 @@ def main(argv=None) -> dict:
     # Radford et al. 2016, Sec. 4: Adam, lr 2e-4, beta1 = 0.5.
     step = AdversarialStep(model, loss="non_saturating", lr=2e-4, betas=(0.5, 0.999),
                            ema_decay=args.ema_decay)
-    t0 = time.perf_counter()
-    history = Trainer(step, train, batch_size=args.batch_size, max_epochs=args.epochs,
-                      max_seconds=args.max_seconds, seed=args.seed, progress=False,
-                      restore_best=False).fit()
-    train_seconds = time.perf_counter() - t0
     clf_set = args.classifier_dataset or args.dataset
     classifier, info = feature_classifier(
         clf_set, seed=0, data_path=args.data if clf_set == "mnist" else None)
+    t0 = time.perf_counter()
+    history = Trainer(step, train, batch_size=args.batch_size, max_epochs=args.epochs,
+                      max_seconds=args.max_seconds, seed=args.seed, progress=False,
+                      restore_best=args.select, monitor="class_kl", mode="min",
+                      evaluate=selection_monitor(model, splits.valid[:args.n_select],
+                                                 classifier, 40_000 + args.seed)).fit()
+    train_seconds = time.perf_counter() - t0
     n = min(args.n_eval, len(splits.test))
     test = splits.test[:n]
     torch.manual_seed(10_000 + args.seed)
@@ -81,7 +95,10 @@ def main(argv=None) -> dict:
     last = history.epochs[-1]
     result = {
         "benchmark": "dcgan_mnist", "dataset": args.dataset, "seed": args.seed,
-        "epochs": len(history.epochs),
+        "epochs": len(history.epochs), "select": args.select,
+        "selected_epoch": history.best_epoch if args.select else last["epoch"],
+        "by_epoch": [{"class_kl": e["valid_class_kl"], "fid": e["valid_fid"]}
+                     for e in history.epochs],
         "n_train": len(train), "n_eval": n,
         "channels": args.channels, "ema_decay": args.ema_decay,
         "fid": frechet_distance(test, fake, classifier)["fid"],
@@ -90,6 +107,7 @@ def main(argv=None) -> dict:
         **{k: pr[k] for k in ("precision", "recall", "density", "coverage")},
         "classes_present": hist["classes_present"],
         "class_kl_to_uniform": hist["kl_to_uniform"], "class_fractions": hist["fractions"],
+        "class_kl_real_test": class_histogram(test, classifier)["kl_to_uniform"],
         "final_d_loss": last.get("train_d_loss"), "final_g_loss": last.get("train_g_loss"),
         "extractor": info["name"], "extractor_sha256": info["weights_sha256"],
         "extractor_test_accuracy": info["test_accuracy"],
@@ -97,6 +115,18 @@ def main(argv=None) -> dict:
     }
     print(json.dumps(result))
     return result
+
+
+def selection_monitor(model: DCGAN, valid, classifier, seed: int):
+    """The Trainer's ``evaluate``: ``len(valid)`` draws from ``seed`` (the EMA generator when
+    kept), their class KL to uniform and FID against ``valid``."""
+    def evaluate(step, epoch) -> dict:
+        with torch.random.fork_rng(devices=[]), step.averaged():
+            torch.manual_seed(seed)
+            fake = model.sample(len(valid))
+        return {"class_kl": class_histogram(fake, classifier)["kl_to_uniform"],
+                "fid": frechet_distance(valid, fake, classifier)["fid"]}
+    return evaluate
 
 
 if __name__ == "__main__":
