@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import torch
@@ -83,7 +84,8 @@ def main(argv=None) -> dict:
                       max_seconds=args.max_seconds, seed=args.seed, progress=False,
                       restore_best=args.select, monitor="class_kl", mode="min",
                       evaluate=selection_monitor(model, splits.valid[:args.n_select],
-                                                 classifier, 40_000 + args.seed)).fit()
+                                                 classifier, 40_000 + args.seed),
+                      log_fn=progress_line).fit()
     train_seconds = time.perf_counter() - t0
     n = min(args.n_eval, len(splits.test))
     test = splits.test[:n]
@@ -127,6 +129,11 @@ def selection_monitor(model: DCGAN, valid, classifier, seed: int):
         return {"class_kl": class_histogram(fake, classifier)["kl_to_uniform"],
                 "fid": frechet_distance(valid, fake, classifier)["fid"]}
     return evaluate
+
+
+def progress_line(record: dict) -> None:
+    """Each epoch's record on stderr, so a run cut short still leaves its numbers."""
+    print(json.dumps({"epoch_record": record}), file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from types import SimpleNamespace
 
@@ -68,7 +69,8 @@ def main(argv=None) -> dict:
     history = Trainer(step, train, batch_size=args.batch_size, max_epochs=args.epochs,
                       max_seconds=args.max_seconds, seed=args.seed, progress=False,
                       restore_best=args.select, evaluate=code_monitor(model, splits),
-                      monitor="code_kl", mode="min").fit()
+                      monitor="code_kl", mode="min",
+                      log_fn=progress_line).fit()
     train_seconds = time.perf_counter() - t0
     codes = model.predict_code(splits.test)
     flat = splits.test.reshape(len(splits.test), -1).numpy()
@@ -109,6 +111,11 @@ def code_monitor(model: InfoGAN, splits):
         return {"code_kl": hist["kl_to_uniform"],
                 "accuracy": cluster_accuracy(codes.numpy(), splits.valid_labels.numpy())}
     return evaluate
+
+
+def progress_line(record: dict) -> None:
+    """Each epoch's record on stderr, so a run cut short still leaves its numbers."""
+    print(json.dumps({"epoch_record": record}), file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
