@@ -11,7 +11,9 @@ another seed than the scored ones) score best by
 fraction), as ``ppl-models train`` selects; the last epoch's selection-draw figures are
 reported beside it (``last_epoch_*``) and every epoch's on stderr. ``--ema-decay`` scores and
 selects an exponential moving average of the generator (Yazici et al. 2019); ``--decay-from
-f`` lets both learning rates fall linearly to 0 over the last ``1 - f`` of the updates. The
+f`` lets both learning rates fall linearly to 0 over the last ``1 - f`` of the updates;
+``--d-steps k`` makes ``k`` discriminator updates per generator update (the regime where
+the minimax generator's gradient vanishes: a confident D puts D(G(z)) near 0). The
 baseline, measured in the same run, is 2,500 draws from the true mixture (the real-vs-real
 floor). Prints one JSON line.
 
@@ -59,7 +61,7 @@ def run_one(mixture: str, config: str, seed: int, args) -> dict:
     decay = None if args.decay_from is None else linear_decay(
         total, int(args.decay_from * total))
     step = AdversarialStep(model, loss=settings["loss"], lr=args.lr, betas=(args.beta1, 0.999),
-                           ema_decay=args.ema_decay, lr_lambda=decay)
+                           ema_decay=args.ema_decay, lr_lambda=decay, d_steps=args.d_steps)
     selection = {} if not args.select else {
         "evaluate": lambda step, epoch: _coverage(step, model, means, std, 30_000 + seed),
         "monitor": "score", "mode": "max"}
@@ -125,6 +127,8 @@ def main(argv=None) -> dict:
     p.add_argument("--decay-from", type=float, default=None,
                    help="fraction of the run after which both learning rates fall linearly "
                         "to 0 (default: constant)")
+    p.add_argument("--d-steps", type=int, default=1,
+                   help="discriminator updates per generator update (a stronger D)")
     p.add_argument("--latent-dim", type=int, default=2)
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 128, 128])
     p.add_argument("--mixtures", nargs="+", default=["ring", "grid"])
@@ -135,13 +139,15 @@ def main(argv=None) -> dict:
         p.error(f"--decay-from must be in [0, 1), got {args.decay_from}")
     if args.ema_decay is not None and not 0 < args.ema_decay < 1:
         p.error(f"--ema-decay must be in (0, 1), got {args.ema_decay}")
+    if args.d_steps < 1:
+        p.error(f"--d-steps must be at least 1, got {args.d_steps}")
     torch.set_num_threads(args.threads)
     seeds = [args.seed] if args.seed is not None else args.seeds
     result = {"benchmark": "gan_toy_mixtures", "protocol": "PacGAN: 2500 samples, high "
               "quality within 3 std, mode captured with >= 1 high-quality sample",
               "epochs": args.epochs, "n_train": args.n_train, "batch_size": args.batch_size,
               "lr": args.lr, "beta1": args.beta1, "select": args.select,
-              "ema_decay": args.ema_decay, "decay_from": args.decay_from,
+              "d_steps": args.d_steps, "ema_decay": args.ema_decay, "decay_from": args.decay_from,
               "hidden": args.hidden, "latent_dim": args.latent_dim,
               "seeds": seeds, "results": {}}
     for mixture in args.mixtures:

@@ -23,7 +23,24 @@ def test_one_json_line_with_the_floor_and_each_configuration(load_benchmark, cap
     assert len(progress["epoch_modes"]) == len(progress["epoch_high_quality"]) == 2
 
 
-@pytest.mark.parametrize("flag, value", [("--decay-from", "1.0"), ("--ema-decay", "1.5")])
+def test_d_steps_reaches_the_adversarial_step(load_benchmark):
+    bench = load_benchmark("gan_toy_mixtures")
+    made = []
+
+    def recording_step(*args, **kwargs):
+        made.append(bench.AdversarialStep.__wrapped__(*args, **kwargs))
+        return made[-1]
+
+    recording_step.__wrapped__ = bench.AdversarialStep
+    bench.AdversarialStep = recording_step
+    result = bench.main(TINY + ["--d-steps", "2", "--no-select"])  # no best-epoch restore
+    assert result["d_steps"] == 2 and made[0].d_steps == 2
+    # 2 epochs of 4 batches: 8 discriminator updates, 4 of them followed by G's.
+    assert made[0].updates == 8
+
+
+@pytest.mark.parametrize("flag, value", [("--decay-from", "1.0"), ("--ema-decay", "1.5"),
+                                         ("--d-steps", "0")])
 def test_bad_options_are_refused(load_benchmark, flag, value):
     with pytest.raises(SystemExit):
         load_benchmark("gan_toy_mixtures").main(TINY + [flag, value])
