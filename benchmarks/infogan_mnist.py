@@ -77,7 +77,7 @@ def main(argv=None) -> dict:
         "n_train": len(train), "n_test": len(splits.test),
         "categorical_accuracy": cluster_accuracy(codes.numpy(), splits.test_labels.numpy()),
         "codes_used": int(codes.unique().numel()),
-        "test_code_kl": class_histogram(splits.test, code_reader(model))["kl_to_uniform"],
+        "test_code_kl": code_kl(splits.test, codes, model.categories),
         "code_kl_by_epoch": [e["valid_code_kl"] for e in history.epochs],
         "valid_accuracy_by_epoch": [e["valid_accuracy"] for e in history.epochs],
         "baseline_kmeans_pixels_accuracy": kmeans_accuracy(
@@ -92,9 +92,11 @@ def main(argv=None) -> dict:
     return result
 
 
-def code_reader(model: InfoGAN) -> SimpleNamespace:
-    """Q's most probable code as a classifier, for :func:`inference.metrics.class_histogram`."""
-    return SimpleNamespace(predict=model.predict_code, num_classes=model.categories)
+def code_kl(images, codes, categories: int) -> float:
+    """KL to uniform of the histogram of ``codes`` (Q's most probable code of each of
+    ``images``, already computed), by :func:`inference.metrics.class_histogram`."""
+    reader = SimpleNamespace(predict=lambda _: codes, num_classes=categories)
+    return class_histogram(images, reader)["kl_to_uniform"]
 
 
 def code_monitor(model: InfoGAN, splits):
@@ -102,8 +104,7 @@ def code_monitor(model: InfoGAN, splits):
     validation images' accuracy after Hungarian matching."""
     def evaluate(step, epoch) -> dict:
         codes = model.predict_code(splits.valid)
-        hist = class_histogram(splits.valid, code_reader(model))
-        return {"code_kl": hist["kl_to_uniform"],
+        return {"code_kl": code_kl(splits.valid, codes, model.categories),
                 "accuracy": cluster_accuracy(codes.numpy(), splits.valid_labels.numpy())}
     return evaluate
 
