@@ -10,7 +10,8 @@ level (> 0.5), thickness and slant from its upright version (``1 - y`` where the
 inverts), which is also what the classifier reads. The untranslated baseline scores the
 inputs themselves against the same targets (about 50 % per attribute: the chance a random
 target agrees) and the classifier on the upright inputs. Targets (issue 14): >= 90 %
-attribute accuracy and >= 90 % label preservation.
+attribute accuracy and >= 90 % label preservation. ``--identity-weight`` adds
+:meth:`~ppl_models.gan.stargan.StarGAN.identity_loss` (0, the paper's losses, by default).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ def parse_args(argv=None):
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--n-train", type=int, default=5000)
     p.add_argument("--n-test", type=int, default=500)
+    p.add_argument("--lr", type=float, default=1e-4, help="both players (1e-4 in the paper)")
+    p.add_argument("--identity-weight", type=float, default=0.0,
+                   help="weight of |G(x, own labels) - x|_1 (0 in the paper)")
+    p.add_argument("--classifier-dataset", choices=("mnist", "mnist5k"), default="mnist")
     p.add_argument("--threads", type=int, default=1)
     return p.parse_args(argv)
 
@@ -69,16 +74,18 @@ def main(argv=None) -> dict:
     train, attrs, test, test_attrs, test_labels, threshold = attribute_data(args, g)
     torch.manual_seed(args.seed)
     model = StarGAN((1, 28, 28), num_domains=len(ATTRIBUTES), channels=args.channels,
-                    residual_blocks=args.residual_blocks)
+                    residual_blocks=args.residual_blocks, identity_weight=args.identity_weight)
     # Choi et al. 2018, Sec. 4.3: Adam(1e-4, 0.5, 0.999), 5 critic updates per G update.
-    step = AdversarialStep(model, loss="wasserstein", gp=10.0, d_steps=5, lr=1e-4,
+    step = AdversarialStep(model, loss="wasserstein", gp=10.0, d_steps=5, lr=args.lr,
                            betas=(0.5, 0.999))
     t0 = time.perf_counter()
     for _ in range(args.epochs):
         for idx in torch.randperm(len(train), generator=g).split(args.batch_size):
             out = step.train_step((train[idx], attrs[idx]))
     train_seconds = time.perf_counter() - t0
-    clf, info = feature_classifier("mnist5k", seed=0)
+    clf, info = feature_classifier(
+        args.classifier_dataset, seed=0,
+        data_path=args.data if args.classifier_dataset == "mnist" else None)
     target = torch.randint(0, 2, test_attrs.shape, generator=g).float()
     model.eval()
     y = torch.cat([model.translate(xb, tb) for xb, tb in zip(test.split(100),
@@ -90,7 +97,8 @@ def main(argv=None) -> dict:
     result = {
         "benchmark": "stargan_mnist", "seed": args.seed, "epochs": args.epochs,
         "threads": args.threads, "config": model.config, "batch_size": args.batch_size,
-        "n_train": args.n_train, "n_test": args.n_test, "thickness_threshold": threshold,
+        "n_train": args.n_train, "n_test": args.n_test, "lr": args.lr,
+        "thickness_threshold": threshold,
         "attribute_accuracy": {k: round(float(v), 4) for k, v in zip(ATTRIBUTES, acc,
                                                                        strict=True)},
         "attribute_accuracy_mean": round(float(acc.mean()), 4),

@@ -23,12 +23,28 @@ attributes and averaged over images (the reference code's
 
 **Training through** :class:`inference.training.AdversarialStep` with
 ``loss="wasserstein", gp=10.0, d_steps=5, lr=1e-4, betas=(0.5, 0.999)`` (their Sec. 4.3;
-``gp`` is the step's, the penalty being on :meth:`discriminate`'s critic scores). Batches are
+``gp`` is the step's, the penalty being on :meth:`discriminate`'s critic scores). The
+critic's score of an image is the *mean* of its patch scores, and the penalty holds that
+mean to gradient norm 1. The reference code penalises the gradient of the patches' *sum*,
+which at 128 pixels is 4 patches; at 28 pixels the trunk leaves 49, and a sum constrained to
+norm 1 leaves the mean's adversarial gradient 49 times weaker beside the reconstruction
+term. Measured here (seed 0, 4 epochs of 20,000 images, ``channels=16``, lr 5e-4): with the
+sum, the critic's gap stayed ~0.1 and the outputs grey blurs even for target = source
+(L1 0.41 to the input); with the mean, the gap is ~1-3 and the outputs are digits. Batches are
 ``(x, c')``; :meth:`adversarial_inputs` draws the targets :math:`c` by shuffling the batch's
 own labels (the reference code's ``label_org[randperm]``), so targets follow the data's
 attribute frequencies, and keeps them in :attr:`last_target` for
 :meth:`extra_generator_loss`; :meth:`extra_discriminator_loss` is the classification of the
 real images.
+
+**Identity term** (optional, ``identity_weight``; not in the paper): :math:`\lambda_\text{id}
+\|G(x, c') - x\|_1`, CycleGAN's identity loss told the image's own labels. The
+reconstruction term alone is met by a round trip that hides the content in the fake
+(translations to the image's own labels changed it by L1 0.18 per pixel, and the digit was
+kept in 20 % of translations, seed 0 after 6 epochs of 20,000 images, ``channels=16``, lr
+5e-4); with :math:`\lambda_\text{id} = 10` the same run kept it in 48 % (own-label change
+0.04) and met the attributes better (thick 95 % against 80 %). The paper's 200,000
+iterations are out of a CPU's reach; the term buys content preservation early.
 
 **Networks**: the residual generator of :mod:`ppl_models.gan.cyclegan` (instance norm,
 sigmoid output) on ``C + K`` input channels, as the paper's, plus the target tiled in
@@ -127,20 +143,25 @@ class StarGAN(nn.Module):
     :param int residual_blocks: residual blocks in the generator.
     :param float cls_weight: :math:`\\lambda_\\text{cls}` (1 in the paper).
     :param float rec_weight: :math:`\\lambda_\\text{rec}` (10 in the paper).
+    :param float identity_weight: :math:`\\lambda_\\text{id}`, weight of
+        :math:`\\|G(x, c') - x\\|_1` (translation to the image's own labels); 0 in the paper,
+        see the module docstring.
     """
 
     def __init__(self, image_shape: Sequence[int], num_domains: int = 3, channels: int = 32,
                  residual_blocks: int = 3, cls_weight: float = 1.0,
-                 rec_weight: float = 10.0) -> None:
+                 rec_weight: float = 10.0, identity_weight: float = 0.0) -> None:
         super().__init__()
         self.image_shape = image_shape_of(image_shape)
         self.num_domains = _positive_int(num_domains, "num_domains")
         self.channels = _positive_int(channels, "channels")
         self.residual_blocks = _positive_int(residual_blocks, "residual_blocks")
-        for value, name in ((cls_weight, "cls_weight"), (rec_weight, "rec_weight")):
+        for value, name in ((cls_weight, "cls_weight"), (rec_weight, "rec_weight"),
+                            (identity_weight, "identity_weight")):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
         self.cls_weight, self.rec_weight = float(cls_weight), float(rec_weight)
+        self.identity_weight = float(identity_weight)
         c_in = self.image_shape[0]
         self.generator = _Generator(c_in, num_domains, channels, residual_blocks)
         self.discriminator = _Discriminator(self.image_shape, channels, num_domains)
@@ -152,7 +173,8 @@ class StarGAN(nn.Module):
     def config(self) -> dict:
         return {"image_shape": list(self.image_shape), "num_domains": self.num_domains,
                 "channels": self.channels, "residual_blocks": self.residual_blocks,
-                "cls_weight": self.cls_weight, "rec_weight": self.rec_weight}
+                "cls_weight": self.cls_weight, "rec_weight": self.rec_weight,
+                "identity_weight": self.identity_weight}
 
     def _check(self, x: Tensor, name: str = "x") -> Tensor:
         if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != self.image_shape:
@@ -214,8 +236,9 @@ class StarGAN(nn.Module):
         return x, self(x, self.last_target)
 
     def discriminate(self, x: Tensor) -> Tensor:
-        """Critic patch scores :math:`D_\\text{src}(x)`, ``(N P,)`` with ``P = HW / 16``."""
-        return self.discriminator(self._check(x))[0]
+        """Critic scores :math:`D_\\text{src}(x)`, ``(N,)``: the mean of the image's
+        ``HW / 16`` patch scores (see the module docstring for why the mean)."""
+        return self.discriminator(self._check(x))[0].view(len(x), -1).mean(1)
 
     def classify(self, x: Tensor) -> Tensor:
         """Attribute logits :math:`D_\\text{cls}(x)`, ``(N, K)``."""
@@ -236,10 +259,19 @@ class StarGAN(nn.Module):
         return self.cls_weight * self.classification_loss(self.classify(x), labels)
 
     def extra_generator_loss(self, batch, fake: Tensor) -> Tensor:
-        """Fakes classified as their targets, and reconstructed back to the source labels."""
+        """Fakes classified as their targets, reconstructed back to the source labels and,
+        with ``identity_weight > 0``, the images translated to their own labels unchanged."""
         if self.last_target is None or len(self.last_target) != len(fake):
             raise ValueError("extra_generator_loss needs the fakes of the last "
                              "adversarial_inputs call")
         x, labels = self._batch(batch)
-        return (self.cls_weight * self.classification_loss(self.classify(fake), self.last_target)
+        loss = (self.cls_weight * self.classification_loss(self.classify(fake), self.last_target)
                 + self.rec_weight * self.reconstruction_loss(x, fake, labels))
+        if self.identity_weight > 0:
+            loss = loss + self.identity_weight * self.identity_loss(x, labels)
+        return loss
+
+    def identity_loss(self, x: Tensor, labels: Tensor) -> Tensor:
+        """:math:`\\|G(x, c') - x\\|_1` per pixel, ``c'`` the images' own labels (CycleGAN's
+        identity term, Zhu et al. 2017, Sec. 5.2, told the source domain)."""
+        return (self(x, labels) - x).abs().mean()

@@ -67,6 +67,24 @@ def test_losses_on_hand_computed_cases():
     assert model.reconstruction_loss(x, model(x, labels), labels).item() == 0.0
 
 
+def test_the_critic_scores_an_image_by_its_patches_mean():
+    """The gradient penalty must hold the per-image *mean* to norm 1: on the sum (the
+    reference code's, 4 patches at 128 pixels) the adversarial term shrinks with the patch
+    count, 49x at 28 pixels, and the measured outputs stayed grey blurs (module docstring)."""
+    model = StarGAN((1, 28, 28), num_domains=K, channels=4, residual_blocks=1)
+    x = torch.rand(3, 1, 28, 28)
+    patches = model.discriminator(x)[0].view(3, -1)
+    assert patches.shape == (3, 49)
+    scores = model.discriminate(x)
+    assert scores.shape == (3,)
+    torch.testing.assert_close(scores, patches.mean(1))
+    # A sum-of-patches critic is P times the mean: its penalised gradient would be too.
+    xr = x.clone().requires_grad_(True)
+    (grad_mean,) = torch.autograd.grad(model.discriminate(xr).sum(), xr)
+    (grad_sum,) = torch.autograd.grad(model.discriminator(xr)[0].sum(), xr)
+    torch.testing.assert_close(grad_sum, 49 * grad_mean)
+
+
 class _IgnoreLabel(nn.Module):
     """G(x, c) = x."""
 
@@ -91,6 +109,26 @@ def test_one_step_updates_both_heads_and_uses_shuffled_batch_labels():
                                                                         labels.tolist()))
 
 
+def test_identity_term_is_the_translation_to_the_own_labels():
+    torch.manual_seed(4)
+    batch = (torch.rand(3, *SHAPE), torch.randint(0, 2, (3, K)).float())
+    plain, with_id = _small(), _small(identity_weight=2.5)
+    assert with_id.config["identity_weight"] == 2.5 and plain.config["identity_weight"] == 0.0
+    extra = []
+    for model in (plain, with_id):
+        torch.manual_seed(5)  # the same shuffled targets for both
+        _, fake = model.adversarial_inputs(batch)
+        extra.append(model.extra_generator_loss(batch, fake))
+    x, labels = batch
+    identity = (with_id(x, labels) - x).abs().mean()
+    assert identity > 0
+    # Same weights (same seed) and targets: the two losses differ by exactly the new term.
+    torch.testing.assert_close(extra[1] - extra[0], 2.5 * identity)
+    # An identity generator pays nothing for it.
+    with_id.generator = _IgnoreLabel()
+    assert with_id.identity_loss(x, labels).item() == 0.0
+
+
 def test_registered_built_by_code_only():
     assert registry.family_of("stargan") == "implicit"
     assert registry.shape_keyword("stargan") is None
@@ -103,6 +141,7 @@ def test_registered_built_by_code_only():
     (lambda m: m.adversarial_inputs(torch.rand(2, *SHAPE)), "pair"),
     (lambda m: StarGAN(SHAPE, num_domains=0), "num_domains"),
     (lambda m: StarGAN(SHAPE, rec_weight=-1.0), "rec_weight"),
+    (lambda m: StarGAN(SHAPE, identity_weight=float("nan")), "identity_weight"),
     (lambda m: target_sensitivity(m.translate, torch.rand(2, *SHAPE), TARGETS[:1]), "T >= 2"),
 ])
 def test_bad_inputs_are_named(call, match):
