@@ -23,7 +23,7 @@ from ppl_models.gan.puzzle_gan import PuzzleGAN, object_mask, paste_patches
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--channels", type=int, default=32)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/puzzle_gan")
@@ -40,8 +40,8 @@ def main(args):
     test = torch.arange(0, len(x), 50)  # 100 held-out digits, every label
     train = torch.tensor(sorted(set(range(len(x))) - set(test.tolist())))
     torch.manual_seed(args.seed)
-    model = PuzzleGAN((1, 28, 28), num_patches=3, patch_size=10,
-                      hidden=16 if args.smoke else args.hidden)
+    model = PuzzleGAN((1, 28, 28), num_patches=3, patch_size=14,
+                      channels=4 if args.smoke else args.channels)
     step = AdversarialStep(model, lr=2e-4, betas=(0.5, 0.999))  # their Sec. 4
     batches = [train[torch.randperm(len(train), generator=g)].split(args.batch_size)
                for _ in range(args.epochs)]

@@ -36,7 +36,7 @@ SMALL = {
     "stargan": {"image_shape": [1, 8, 8], "num_domains": 2, "channels": 2,
                 "residual_blocks": 1},
     "puzzle_gan": {"input_shape": [1, 8, 8], "num_patches": 2, "patch_size": 3,
-                   "embed_dim": 3, "latent_dim": 2, "hidden": 4},
+                   "embed_dim": 3, "latent_dim": 2, "channels": 2},
 }
 
 

@@ -9,12 +9,17 @@ generator minimises (their eqs. 1-4)
 
 .. math::
     \mathcal{L}_G = \mathcal{L}_\text{adv}
-        + \lambda_M \|\hat M - M\|_1 + \lambda_A \|(\hat y - y) \odot M\|_1,
+        + \lambda_M \|\hat M - M\|_1 + \lambda_A \|\hat y \odot \hat M - y \odot M\|_1,
 
-with :math:`M` the real image's mask. **Which mask**: the paper's ground-truth mask is the
-object's segmentation (not the union of the patch boxes: the mask generator is to say where
-the *whole* object is); for MNIST there is no segmentation, so :math:`M` is the digit's ink,
-``y > mask_threshold`` (0.5), which is also what the issue's benchmark scores IoU against.
+with :math:`M` the real image's mask. The appearance term compares each image *under its own
+mask*, as the reference code does: the completion is asked for the real ink where it says
+the object is and for nothing where it says it is not (a version with :math:`M` on both
+sides leaves every pixel outside the true ink free, and a white canvas meets it).
+
+**Which mask**: the paper's ground-truth mask is the object's segmentation (not the union
+of the patch boxes: the mask generator is to say where the *whole* object is); for MNIST
+there is no segmentation, so :math:`M` is the digit's ink, ``y > mask_threshold`` (0.5),
+which is also what the issue's benchmark scores IoU against.
 
 The discriminator also rejects real images composed of swapped parts (Sec. 3.2): a real
 image with its patch regions replaced by the same regions of another image of the batch
@@ -23,8 +28,12 @@ locally real but globally inconsistent compositions are penalised.
 
 Training through :class:`inference.training.AdversarialStep` (non-saturating loss). Batches
 are images ``(N, C, H, W)`` or ``(images, labels)`` pairs (labels ignored: patches are cut
-from the batch itself). Networks are small MLPs (MNIST-sized images); the reference code
-``hellbell/KeyPatchGan`` uses conv encoders/decoders.
+from the batch itself). The networks are convolutional, as in the reference code
+``hellbell/KeyPatchGan``: E is two stride-2 convolutions and a linear map (so it knows
+*where in the patch* a stroke is), G_M and G_I are DCGAN decoders from :math:`(e, z)` with
+G_I also given G_M's features and :math:`\hat M` at full resolution, D is a small conv net.
+(A first version with MLPs reached mask IoU 0.14 on MNIST; an MLP fit to the mask alone
+reached 0.20.)
 
 References
 
@@ -37,6 +46,7 @@ from __future__ import annotations
 __all__ = ["PuzzleGAN", "centre_boxes", "crop_patches", "object_mask", "paste_patches",
            "random_boxes", "swap_parts"]
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -113,33 +123,56 @@ def object_mask(x: Tensor, threshold: float = 0.5) -> Tensor:
     return (x > threshold).any(1, keepdim=True).to(x.dtype)
 
 
-def _mlp(sizes: Sequence[int]) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
-        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers[:-1])
+def _decoder(in_dim: int, channels: int, base: tuple[int, int]) -> nn.Sequential:
+    """``(N, in_dim)`` to features ``(N, channels, 4 bh, 4 bw)``: a linear map onto a
+    ``base``-sized grid, then two stride-2 transposed convolutions (DCGAN's generator)."""
+    bh, bw = base
+    return nn.Sequential(
+        nn.Linear(in_dim, 2 * channels * bh * bw), nn.Unflatten(1, (2 * channels, bh, bw)),
+        nn.BatchNorm2d(2 * channels), nn.ReLU(),
+        nn.ConvTranspose2d(2 * channels, channels, 4, 2, 1), nn.BatchNorm2d(channels), nn.ReLU(),
+        nn.ConvTranspose2d(channels, channels, 4, 2, 1), nn.BatchNorm2d(channels), nn.ReLU())
+
+
+def _conv_encoder(c: int, channels: int, side: tuple[int, int], out_dim: int) -> nn.Sequential:
+    """``(N, c, H, W)`` to ``(N, out_dim)``: two 3x3 stride-2 convolutions (LeakyReLU 0.2) and a
+    linear map of the flattened features, which keeps where in the input each feature is."""
+    h, w = (math.ceil(math.ceil(s / 2) / 2) for s in side)  # each convolution: ceil(s / 2)
+    return nn.Sequential(
+        nn.Conv2d(c, channels, 3, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(channels, 2 * channels, 3, 2, 1), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(2 * channels * h * w, out_dim))
 
 
 class _Generator(nn.Module):
-    """Part encoder E (shared), mask generator G_M and image generator G_I."""
+    """Part encoder E (shared), mask generator G_M and image generator G_I, convolutional as
+    in the reference code: G_I sees the mask and G_M's features at full resolution."""
 
-    def __init__(self, image_shape, patch_size, embed_dim, latent_dim, hidden) -> None:
+    def __init__(self, image_shape, patch_size, embed_dim, latent_dim, channels) -> None:
         super().__init__()
         c, h, w = image_shape
-        self.encoder = _mlp([c * patch_size ** 2, hidden, embed_dim])
-        self.mask = _mlp([embed_dim + latent_dim, hidden, h * w])
-        self.image = _mlp([embed_dim + latent_dim + h * w, hidden, hidden, c * h * w])
+        base = (math.ceil(h / 4), math.ceil(w / 4))  # decoders reach 4 * base >= (h, w); crop
+        self.encoder = _conv_encoder(c, channels, (patch_size, patch_size), embed_dim)
+        self.mask_features = _decoder(embed_dim + latent_dim, channels, base)
+        self.mask = nn.Conv2d(channels, 1, 3, 1, 1)
+        self.image_features = _decoder(embed_dim + latent_dim, channels, base)
+        self.image = nn.Sequential(nn.Conv2d(2 * channels + 1, channels, 3, 1, 1), nn.ReLU(),
+                                   nn.Conv2d(channels, c, 3, 1, 1))
         self.image_shape = tuple(image_shape)
 
     def forward(self, patches: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
         n, k = patches.shape[:2]
+        _, h, w = self.image_shape
         # Summed embeddings: order- and position-free (only patch pixels reach E).
-        e = self.encoder(patches.reshape(n * k, -1)).view(n, k, -1).sum(1)
-        h = torch.cat([e, z], 1)
-        mask = torch.sigmoid(self.mask(h))
-        image = torch.sigmoid(self.image(torch.cat([h, mask], 1)))
-        c, hh, ww = self.image_shape
-        return image.view(n, c, hh, ww), mask.view(n, 1, hh, ww)
+        e = self.encoder(patches.flatten(0, 1)).view(n, k, -1).sum(1)
+        code = torch.cat([e, z], 1)
+        mf = self.mask_features(code)[..., :h, :w]
+        mask = torch.sigmoid(self.mask(mf))
+        # G_I reads the mask but does not train G_M: with the adversarial gradient reaching
+        # G_M through G_I, the mask collapsed to empty (IoU 0.0 after 940 updates on MNIST,
+        # 0.35 without the game), and a saturated sigmoid does not come back under L1.
+        f = torch.cat([self.image_features(code)[..., :h, :w], mf.detach(), mask.detach()], 1)
+        return torch.sigmoid(self.image(f)), mask
 
 
 @register("puzzle_gan", "implicit")
@@ -151,7 +184,7 @@ class PuzzleGAN(nn.Module):
     :param int patch_size: side ``P`` of a patch, ``<= min(H, W)``.
     :param int embed_dim: part embedding width.
     :param int latent_dim: noise width.
-    :param int hidden: hidden width of the MLPs.
+    :param int channels: width of the convolutions (the decoders' last layer; ``2 x`` before).
     :param float mask_weight: :math:`\\lambda_M`.
     :param float appearance_weight: :math:`\\lambda_A`.
     :param float swap_weight: weight of the swapped-part reals' loss in the discriminator.
@@ -159,7 +192,7 @@ class PuzzleGAN(nn.Module):
     """
 
     def __init__(self, input_shape: Sequence[int], num_patches: int = 3, patch_size: int = 8,
-                 embed_dim: int = 64, latent_dim: int = 16, hidden: int = 256,
+                 embed_dim: int = 64, latent_dim: int = 16, channels: int = 32,
                  mask_weight: float = 10.0, appearance_weight: float = 10.0,
                  swap_weight: float = 1.0, mask_threshold: float = 0.5) -> None:
         super().__init__()
@@ -175,7 +208,7 @@ class PuzzleGAN(nn.Module):
                              f"got {patch_size}")
         self.embed_dim = _positive_int(embed_dim, "embed_dim")
         self.latent_dim = _positive_int(latent_dim, "latent_dim")
-        self.hidden = _positive_int(hidden, "hidden")
+        self.channels = _positive_int(channels, "channels")
         for v, name in ((mask_weight, "mask_weight"), (appearance_weight, "appearance_weight"),
                         (swap_weight, "swap_weight")):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
@@ -184,9 +217,9 @@ class PuzzleGAN(nn.Module):
             raise ValueError(f"mask_threshold must be in [0, 1), got {mask_threshold!r}")
         self.mask_weight, self.appearance_weight = float(mask_weight), float(appearance_weight)
         self.swap_weight, self.mask_threshold = float(swap_weight), float(mask_threshold)
-        self.generator = _Generator(self.image_shape, patch_size, embed_dim, latent_dim, hidden)
+        self.generator = _Generator(self.image_shape, patch_size, embed_dim, latent_dim, channels)
         c, h, w = self.image_shape
-        self.discriminator = _mlp([c * h * w, hidden, hidden, 1])
+        self.discriminator = _conv_encoder(c, channels, (h, w), 1)
         #: ``(boxes, mask)`` of the last :meth:`adversarial_inputs` call (training state).
         self._last: tuple[Tensor, Tensor] | None = None
 
@@ -194,7 +227,7 @@ class PuzzleGAN(nn.Module):
     def config(self) -> dict:
         return {"input_shape": list(self.image_shape), "num_patches": self.num_patches,
                 "patch_size": self.patch_size, "embed_dim": self.embed_dim,
-                "latent_dim": self.latent_dim, "hidden": self.hidden,
+                "latent_dim": self.latent_dim, "channels": self.channels,
                 "mask_weight": self.mask_weight, "appearance_weight": self.appearance_weight,
                 "swap_weight": self.swap_weight, "mask_threshold": self.mask_threshold}
 
@@ -252,7 +285,7 @@ class PuzzleGAN(nn.Module):
 
     def discriminate(self, x: Tensor) -> Tensor:
         """Real/fake logits ``(N,)``."""
-        return self.discriminator(self._images(x).flatten(1)).flatten()
+        return self.discriminator(self._images(x)).flatten()
 
     def swapped_reals(self, x: Tensor, boxes: Tensor) -> Tensor:
         """Real images whose patch regions come from the next image of the batch."""
@@ -269,12 +302,14 @@ class PuzzleGAN(nn.Module):
             logits, torch.zeros_like(logits))
 
     def extra_generator_loss(self, batch, fake: Tensor) -> Tensor:
-        """:math:`\\lambda_M\\|\\hat M - M\\|_1 + \\lambda_A\\|(\\hat y - y)\\odot M\\|_1`."""
+        """:math:`\\lambda_M\\|\\hat M - M\\|_1
+        + \\lambda_A\\|\\hat y\\odot\\hat M - y\\odot M\\|_1` (means over pixels)."""
         x = self._images(batch)
         if self._last is None or len(self._last[1]) != len(fake):
             raise ValueError("extra_generator_loss needs the fakes of the last "
                              "adversarial_inputs call")
         target = object_mask(x, self.mask_threshold)
-        mask_loss = (self._last[1] - target).abs().mean()
-        appearance = ((fake - x).abs() * target).mean()
+        mask = self._last[1]
+        mask_loss = (mask - target).abs().mean()
+        appearance = (fake * mask - x * target).abs().mean()
         return self.mask_weight * mask_loss + self.appearance_weight * appearance
