@@ -41,6 +41,9 @@ def parse_args(argv=None):
     p.add_argument("--num-patches", type=int, default=3)
     p.add_argument("--patch-size", type=int, default=14)
     p.add_argument("--channels", type=int, default=32)
+    p.add_argument("--latent-dim", type=int, default=16)
+    p.add_argument("--mask-weight", type=float, default=10.0)
+    p.add_argument("--appearance-weight", type=float, default=10.0)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-4, help="both players (2e-4 in the paper)")
     p.add_argument("--classifier-dataset", choices=("mnist", "mnist5k"), default="mnist")
@@ -79,7 +82,8 @@ def main(argv=None) -> dict:
     x, xt, yt = x[:args.n_train], xt[:args.n_test], yt[:args.n_test]
     torch.manual_seed(args.seed)
     model = PuzzleGAN((1, 28, 28), num_patches=args.num_patches, patch_size=args.patch_size,
-                      channels=args.channels)
+                      channels=args.channels, latent_dim=args.latent_dim,
+                      mask_weight=args.mask_weight, appearance_weight=args.appearance_weight)
     untrained = copy.deepcopy(model)
     # Lee et al. 2018, Sec. 4: Adam(2e-4, 0.5, 0.999).
     step = AdversarialStep(model, lr=args.lr, betas=(0.5, 0.999))
