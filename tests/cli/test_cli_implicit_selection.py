@@ -2,9 +2,11 @@
 
 Each run below is seeded so that its last epoch is measurably worse than an earlier one (the
 test checks that first, so a change in the training dynamics shows up as a failed
-precondition, not as a silent pass). The saved model is then scored again with the
-selection's own draws: it must reproduce the best epoch's recorded number exactly (same
-weights, same seeded draws, same features), which the last epoch's weights do not.
+precondition, not as a silent pass); the ring GAN's dynamics differ between CPUs, so its
+test takes the first of a few seeds that ends below its best. The saved model is then
+scored again with the selection's own draws: it must reproduce the best epoch's recorded
+number exactly (same weights, same seeded draws, same features), which the last epoch's
+weights do not.
 """
 
 import json
@@ -46,15 +48,29 @@ def _check_an_earlier_epoch_was_kept(run, key, mode):
     return optimum, values[-1]
 
 
+def _ring_run_ending_below_its_best(tmp_path, cli, seeds=(0, 1, 2, 3)):
+    """The first seed whose ring-GAN run ends strictly below its best epoch, and that run.
+    Which seed it is depends on the machine (vectorised RNG fill and reduction order differ
+    between CPUs: seed 0 ends below its best on one and at its best on an AVX-512 machine),
+    not on what the selection promises, so the test looks for such a run."""
+    for seed in seeds:
+        run = tmp_path / f"ring{seed}"
+        code, _, err = cli("train", "--model", "gan", "--dataset", "ring", "--gan-hidden", 32,
+                           32, "--epochs", 8, "--gan-lr", 5e-3, "--batch-size", 500,
+                           "--eval-samples", 500, "--threads", 1, "--seed", seed, "--out", run)
+        assert code == 0, err
+        _, epochs = _history(run)
+        values = [e["valid_coverage_score"] for e in epochs]
+        if values[-1] < max(values):
+            return seed, run
+    raise AssertionError(f"every seed in {seeds} ended at its best epoch")
+
+
 def test_the_ring_gan_keeps_its_best_coverage_epoch(tmp_path, cli):
-    run = tmp_path / "ring"
-    code, _, err = cli("train", "--model", "gan", "--dataset", "ring", "--gan-hidden", 32, 32,
-                       "--epochs", 8, "--gan-lr", 5e-3, "--batch-size", 500,
-                       "--eval-samples", 500, "--threads", 1, "--seed", SEED, "--out", run)
-    assert code == 0, err
+    seed, run = _ring_run_ending_below_its_best(tmp_path, cli)
     best, last = _check_an_earlier_epoch_was_kept(run, "coverage_score", "max")
     model, _ = load_model(run / "model.pt")
-    again = coverage_scores(model, "ring", 500, selection_seed(SEED))["coverage_score"]
+    again = coverage_scores(model, "ring", 500, selection_seed(seed))["coverage_score"]
     assert again == best != last  # exact: the same computation on the same weights
 
 
