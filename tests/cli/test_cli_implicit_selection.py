@@ -101,7 +101,7 @@ def test_patience_stops_on_the_sample_metric(tmp_path, cli):
                        "--patience", 1, "--out", run)
     assert code == 0, err
     history, epochs = _history(run)
-    # The same run as above up to its first epoch without improvement, which ends it.
+    # The seed-0 ring run up to its first epoch without improvement, which ends it.
     values = [e["valid_coverage_score"] for e in epochs]
     assert len(values) < 8 and values[-1] <= max(values[:-1])
     assert all(b > a for a, b in zip(values[:-2], values[1:-1], strict=True))
