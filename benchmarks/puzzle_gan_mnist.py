@@ -83,11 +83,11 @@ def main(argv=None) -> dict:
     x, xt, yt = x[:args.n_train], xt[:args.n_test], yt[:args.n_test]
     torch.manual_seed(args.seed)
     model = PuzzleGAN((1, 28, 28), num_patches=args.num_patches, patch_size=args.patch_size,
-                      channels=args.channels, latent_dim=args.latent_dim,
-                      mask_weight=args.mask_weight, appearance_weight=args.appearance_weight)
+                      channels=args.channels, latent_dim=args.latent_dim)
     untrained = copy.deepcopy(model)
     # Lee et al. 2018, Sec. 4: Adam(2e-4, 0.5, 0.999).
-    step = AdversarialStep(model, lr=args.lr, betas=(0.5, 0.999))
+    step = AdversarialStep(model, lr=args.lr, betas=(0.5, 0.999), mask_weight=args.mask_weight,
+                           appearance_weight=args.appearance_weight)
     g = torch.Generator().manual_seed(args.seed)
     t0, epochs, updates, out = time.perf_counter(), 0, 0, {}
     for _ in range(args.epochs):

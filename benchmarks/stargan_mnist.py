@@ -74,10 +74,10 @@ def main(argv=None) -> dict:
     train, attrs, test, test_attrs, test_labels, threshold = attribute_data(args, g)
     torch.manual_seed(args.seed)
     model = StarGAN((1, 28, 28), num_domains=len(ATTRIBUTES), channels=args.channels,
-                    residual_blocks=args.residual_blocks, identity_weight=args.identity_weight)
+                    residual_blocks=args.residual_blocks)
     # Choi et al. 2018, Sec. 4.3: Adam(1e-4, 0.5, 0.999), 5 critic updates per G update.
     step = AdversarialStep(model, loss="wasserstein", gp=10.0, d_steps=5, lr=args.lr,
-                           betas=(0.5, 0.999))
+                           betas=(0.5, 0.999), identity_weight=args.identity_weight)
     t0 = time.perf_counter()
     for _ in range(args.epochs):
         for idx in torch.randperm(len(train), generator=g).split(args.batch_size):

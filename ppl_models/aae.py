@@ -10,9 +10,10 @@ KL, a discriminator :math:`D` on codes plays the GAN game between samples of the
 :math:`q(z) = \mathbb{E}_{p_\text{data}(x)} q_\phi(z \mid x)` (labelled fake); the encoder is
 the generator. Training alternates (their Sec. 2): the reconstruction phase minimises
 :math:`-\mathbb{E}_q \log p_\theta(x \mid z)`, the regularisation phase updates :math:`D`, then
-the encoder to fool it. Here both encoder terms share one update:
-:class:`inference.training.AdversarialStep` adds :math:`\lambda\,\ell_G(D(z))` to
-:meth:`AAE.extra_generator_loss`, the reconstruction term evaluated at the same codes. At the
+the encoder to fool it. Here both encoder terms share one update: the kind's game
+(:mod:`inference.games.autoencoder`) adds :math:`\lambda\,\ell_G(D(z))` to the
+reconstruction term (:meth:`AAE.reconstruction_nll`) evaluated at the same codes
+(:meth:`AAE.encode_sample`). At the
 game's optimum :math:`q(z) = p(z)` (Goodfellow et al. 2014, Thm. 1), so samples decode prior
 draws, :math:`x = \mathrm{dec}(z), z \sim p(z)`.
 
@@ -63,7 +64,7 @@ _OPTIONS = (
 )
 
 
-@register("aae", "implicit", options=_OPTIONS, report=None)
+@register("aae", "implicit", game="autoencoder", options=_OPTIONS, report=None)
 class AAE(nn.Module):
     """VAE encoder/decoder plus a code discriminator.
 
@@ -149,28 +150,25 @@ class AAE(nn.Module):
         """:math:`q(z \\mid x)`, the VAE's amortised diagonal Gaussian."""
         self.vae.guide(x)
 
-    # -- the game ---------------------------------------------------------------------------
+    # -- what the autoencoder game reads (inference.games.autoencoder) ----------------------
 
-    def adversarial_inputs(self, batch) -> tuple[Tensor, Tensor]:
-        """``(real, fake)`` codes: prior draws and reparameterised draws of
-        :math:`q(z \\mid x)` (differentiable in the encoder), each ``(N, L)``."""
-        x = batch[0] if isinstance(batch, (tuple, list)) else batch
+    def encode_sample(self, x: Tensor) -> Tensor:
+        """A reparameterised draw of :math:`q(z \\mid x)` per image, ``(N, L)``,
+        differentiable in the encoder."""
         loc, scale = self.vae.encode(x)
-        fake = loc + scale * torch.randn_like(loc)
-        real = self.prior_distribution().sample((len(x),))
-        return real, fake
+        return loc + scale * torch.randn_like(loc)
 
     def discriminate(self, z: Tensor) -> Tensor:
         """Logits of codes ``z`` ``(N, L)``; ``(N,)``."""
-        if z.dim() != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"z must have shape (N, {self.latent_dim}), got {tuple(z.shape)}")
+        if not isinstance(z, Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (N, {self.latent_dim}), got "
+                             f"{tuple(getattr(z, 'shape', ())) or type(z).__name__}")
         return self.discriminator(z).squeeze(-1)
 
-    def extra_generator_loss(self, batch, fake: Tensor) -> Tensor:
-        """The reconstruction term :math:`-\\frac1N\\sum_i \\log p_\\theta(x_i \\mid z_i)` at
-        the codes ``fake`` drawn from :math:`q(z \\mid x_i)`, in nats per image."""
-        x = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return -self.vae.decode(fake).log_prob(self.vae._check_x(x)).mean()
+    def reconstruction_nll(self, x: Tensor, z: Tensor) -> Tensor:
+        """:math:`-\\frac1N\\sum_i \\log p_\\theta(x_i \\mid z_i)`, nats per image, at codes
+        ``z`` ``(N, L)`` of images ``x``."""
+        return -self.vae.decode(z).log_prob(self.vae._check_x(x)).mean()
 
     def features(self, x: Tensor) -> Tensor:
         """The code of ``x``: the mean of :math:`q(z \\mid x)`, ``(N, L)``, without gradients.

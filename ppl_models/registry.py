@@ -14,7 +14,7 @@ family        the model gives                                   scored by
 ============  ================================================  ==========================
 ``exact``     ``m(context=None)``: a normalised distribution    exact log p(x)
 ``latent``    ``m.model(x)`` / ``m.guide(x)``: a Pyro pair      ELBO, IWAE-K (bounds)
-``implicit``  ``m.sample(n)``: a sampler                        sample metrics
+``implicit``  ``m.sample(n)``: a sampler; its game trains it    sample metrics
 ============  ================================================  ==========================
 
 **Configuration.** A model's ``config`` property is its constructor's arguments as plain
@@ -126,6 +126,7 @@ class Entry:
     report_share: float | None = None
     summary: str = field(default="")
     report_data: str | None = None
+    game: str | None = None
 
 
 _REGISTRY: dict[str, Entry] = {}
@@ -135,7 +136,8 @@ _discovered = False
 def register(kind: str, family: str, *, options: tuple[Option, ...] = (),
              report: Mapping[str, Any] | None = None,
              report_share: float | None = None,
-             report_data: str | None = None) -> Callable[[type], type]:
+             report_data: str | None = None,
+             game: str | None = None) -> Callable[[type], type]:
     """Class decorator: make ``cls`` the model of ``kind`` in ``family``.
 
     :param str kind: the name users type (``--model KIND``); lower case, unique.
@@ -147,13 +149,18 @@ def register(kind: str, family: str, *, options: tuple[Option, ...] = (),
     :param report_share: fraction of the report's budget, or ``None`` for the rest.
     :param report_data: the data set's name the report fits this kind on, or ``None`` for
         the report's own.
-    :raises ValueError: for a bad family, a kind registered twice, or a class without
-        ``config``.
+    :param game: for an ``implicit`` kind, the name of the game of :mod:`inference.games`
+        that trains it (required there, refused elsewhere).
+    :raises ValueError: for a bad family, a kind registered twice, a class without
+        ``config``, or a game given to (or missing from) the wrong family.
     """
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     if not isinstance(kind, str) or not kind or kind != kind.lower():
         raise ValueError(f"kind must be a non-empty lower-case str, got {kind!r}")
+    if (family == "implicit") != isinstance(game, str):
+        raise ValueError(f"game must name the game of an implicit kind (and only of one), "
+                         f"got game={game!r} for family {family!r}")
 
     def decorate(cls: type) -> type:
         if kind in _REGISTRY and _REGISTRY[kind].cls is not cls:
@@ -164,7 +171,7 @@ def register(kind: str, family: str, *, options: tuple[Option, ...] = (),
                              "constructor's arguments as plain data)")
         doc = (cls.__doc__ or "").strip().splitlines()
         _REGISTRY[kind] = Entry(kind, family, cls, tuple(options), report, report_share,
-                                doc[0] if doc else "", report_data)
+                                doc[0] if doc else "", report_data, game)
         return cls
 
     return decorate

@@ -56,6 +56,7 @@ from __future__ import annotations
 __all__ = [
     "LOSSES",
     "MINIMUM_VALUE",
+    "discriminator_fake_loss",
     "discriminator_loss",
     "game_value",
     "generator_loss",
@@ -204,6 +205,32 @@ def discriminator_loss(real_logits: Tensor, fake_logits: Tensor,
 def generator_loss(fake_logits: Tensor, loss: str = "non_saturating") -> Tensor:
     """The generator's loss of the game named ``loss`` (a key of :data:`LOSSES`)."""
     return _pair(loss)[1](fake_logits)
+
+
+#: The fake half of each discriminator loss of :data:`LOSSES`: every one of them is a mean
+#: over the real logits plus a mean over the fake ones, so this is the loss of a batch that
+#: the discriminator must call fake and nothing else.
+_FAKE_HALVES: dict[str, Callable[[Tensor], Tensor]] = {
+    "minimax": lambda f: F.softplus(f).mean(),
+    "non_saturating": lambda f: F.softplus(f).mean(),
+    "least_squares": lambda f: 0.5 * f.pow(2).mean(),
+    "wasserstein": lambda f: f.mean(),
+    "hinge": lambda f: F.relu(1 + f).mean(),
+}
+
+
+def discriminator_fake_loss(fake_logits: Tensor, loss: str = "non_saturating") -> Tensor:
+    r"""The fake half of the discriminator's loss of the game named ``loss``: what the
+    discriminator pays for ``fake_logits`` of inputs it must reject, such as GAN-CLS's real
+    image with a wrong caption (Reed et al. 2016, Alg. 1) or Puzzle-GAN's real image with
+    swapped parts. ``discriminator_loss(r, f) - discriminator_fake_loss(f)`` depends on
+    ``r`` only, for every loss.
+
+    :param Tensor fake_logits: logits (or critic scores) ``(M,)``.
+    :param str loss: a key of :data:`LOSSES`.
+    """
+    _pair(loss)
+    return _FAKE_HALVES[loss](_logits(fake_logits, "fake_logits"))
 
 
 # -- the game on explicit densities -------------------------------------------------------

@@ -1,55 +1,22 @@
-r"""The adversarial training step: the GAN game's alternating updates, for the one Trainer.
+r"""The adversarial training step: the driver of any game's alternating updates, for the one
+Trainer.
 
-Each :meth:`AdversarialStep.train_step` takes one discriminator update on the batch and,
-every ``d_steps``-th call, one generator update as well, so ``k = d_steps`` discriminator
+A :class:`~inference.games.Game` says what the two players minimise; this step only plays
+it. Each :meth:`AdversarialStep.train_step` takes one discriminator update on the batch
+(``game.discriminator_loss``) and, every ``d_steps``-th call, one generator update as well
+(``game.generator_loss``, on the same round's fakes), so ``k = d_steps`` discriminator
 updates (on ``k`` different data batches, as Goodfellow et al. 2014, Alg. 1 and Arjovsky et
-al. 2017, Alg. 1 have it) precede each generator update. The players have separate optimisers
-(each an :class:`~inference.training.optimizer_update.OptimizerUpdate`); the losses are the
-plain functions of :mod:`inference.objectives.adversarial`.
-
-The generator's update minimises
-
-.. math:: \mathcal{L}_G = \mathcal{L}_\text{extra}(x, \tilde x)
-          + \lambda \cdot \ell_G(D(\tilde x)),
-
-where ``extra_generator_loss`` is an optional second objective sharing the update, e.g. the
-reconstruction term of an ELBO for the adversarial autoencoder (Makhzani et al. 2016, Sec. 2:
-the reconstruction and regularisation phases), and :math:`\lambda` is
-``adversarial_weight``.
-
-The model supplies the game's inputs (see :mod:`ppl_models.gan`): ``model.generator`` and
-``model.discriminator`` hold the players' parameters, ``model.adversarial_inputs(batch)``
-returns ``(real, fake)`` with ``fake`` differentiable in the generator, and
-``model.discriminate(x)`` returns logits ``(M,)``. ``real`` and ``fake`` may be tensors or
-tuples (a translation model's two domains; images with their labels ``(x, *condition)``
-for a conditional discriminator), which only the model's ``discriminate`` reads; the step
-detaches only their tensors for the discriminator's update. Optional model methods and
-returns extend the game without the step knowing the model:
-
-- ``discriminator_fake(fake)``: what the discriminator is shown instead of the generator's
-  current (detached) fakes, e.g. CycleGAN's replay buffer of past fakes (Shrivastava et al.
-  2017; Zhu et al. 2017, Sec. 4);
-- ``extra_discriminator_loss(batch, real)``: a scalar added to the discriminator's loss,
-  e.g. StarGAN's domain classification of real images (Choi et al. 2018, eq. 2);
-- ``extra_generator_loss(batch, fake)``: see ``extra_generator_loss`` below;
-- ``adversarial_inputs`` may return a third item, ``latent``: what the generator drew the
-  fake batch from (e.g. InfoGAN's codes). The extra loss is then called as
-  ``extra_generator_loss(batch, fake, latent)``, so a loss of the codes needs no second
-  generator pass;
-- a model with ``information_inputs(fake, latent)`` (InfoGAN) has the mutual-information
-  term of Chen et al. (2016, eq. 6) added to the generator's loss:
-  :math:`-\lambda\,(L_I - H(c))` with :math:`L_I` from
-  :func:`~inference.objectives.mutual_information.mutual_information` applied to what the
-  method returns, :math:`\lambda` the model's ``info_weight``; and the same term at the
-  detached fakes is added to the discriminator player's loss, so that :math:`Q` (its head
-  and the body it shares with :math:`D`, both in that player) is fitted too. The term is
-  minimised over G and Q, as eq. 6 has it, by the optimiser of whichever player holds
-  each; a real/fake head that Q's path does not pass through gets no gradient from it.
+al. 2017, Alg. 1 have it) precede each generator update. The players have separate
+optimisers (each an :class:`~inference.training.optimizer_update.OptimizerUpdate`, over the
+game's ``generator_parameters()`` and ``discriminator_parameters()``), an optional EMA of the
+generator, gradient clipping and a learning-rate schedule; the step asks the model nothing
+(its game was declared where its kind was registered: :func:`inference.games.game_for`).
 
 ``lr_lambda(updates)`` multiplies both players' initial learning rates before each
 discriminator update (``updates`` counted so far), e.g. CycleGAN's linear decay to zero
 (:func:`inference.training.schedules.linear_decay`); it is a function of the checkpointed
-counter, so a resumed run continues the same schedule.
+counter, so a resumed run continues the same schedule. The game's own state (a replay
+buffer) is checkpointed with the players'.
 
 **Several processes** (:meth:`AdversarialStep.distribute`, called by the Trainer under
 ``torch.distributed``): each player's loss is its own DDP wrapper, each rank takes a share of
@@ -62,10 +29,8 @@ References
 
 1. Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014, Algorithm 1.
 2. Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017, Algorithm 1 (``d_steps = 5``).
-3. Makhzani, Shlens, Jaitly, Goodfellow & Frey, "Adversarial Autoencoders", ICLR 2016.
-4. Yazıcı, Foo, Winkler, Yap, Piliouras & Chandrasekhar, "The Unusual Effectiveness of
+3. Yazıcı, Foo, Winkler, Yap, Piliouras & Chandrasekhar, "The Unusual Effectiveness of
    Averaging in GAN Training", ICLR 2019 (the generator's EMA).
-5. Chen, Duan, Houthooft, Schulman, Sutskever & Abbeel, "InfoGAN", NeurIPS 2016 (eq. 6).
 """
 
 from __future__ import annotations
@@ -79,16 +44,14 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from inference.objectives.adversarial import LOSSES, gradient_penalty, r1_penalty
-from inference.objectives.mutual_information import InformationBound, mutual_information
+from inference.games import Game, game_for
 from inference.training.distributed import Shard, broadcast_buffers, data_parallel
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
 
 
 class _Players(nn.Module):
-    """Holds a player's parameters for DDP (the generator's may include ``extra_parameters``
-    that ``model.generator`` does not own); the parameters stay where they live."""
+    """Holds a player's parameters for DDP; the parameters stay where they live."""
 
     def __init__(self, parameters: list[nn.Parameter]) -> None:
         super().__init__()
@@ -101,61 +64,43 @@ def _backward(loss: Tensor, weight: float) -> None:
     (loss if weight == 1 else loss * weight).backward()
 
 
-def _detach(inputs: Tensor | tuple) -> Tensor | tuple:
-    """``inputs`` cut from the generator's graph: a tensor, or each tensor of a tuple
-    (a translation model's domains, or ``(x, *condition)``: integer labels carry no graph)."""
-    if isinstance(inputs, Tensor):
-        return inputs.detach()
-    return tuple(t.detach() if isinstance(t, Tensor) else t for t in inputs)
-
-
-def _check_model(model: Any) -> None:
-    missing = [a for a in ("generator", "discriminator", "adversarial_inputs", "discriminate")
-               if not hasattr(model, a)]
-    if not isinstance(model, nn.Module) or missing:
-        raise ValueError("model must be an nn.Module with generator, discriminator, "
-                         f"adversarial_inputs and discriminate (missing: {missing})")
+def _game(model_or_game, options: dict[str, Any]) -> Game:
+    if isinstance(model_or_game, Game):
+        if options:
+            raise ValueError(f"the game's options {sorted(options)} belong to its "
+                             "constructor; a ready Game takes none here")
+        return model_or_game
+    return game_for(model_or_game, **options)
 
 
 class AdversarialStep:
-    """Alternating discriminator / generator updates of an implicit model.
+    """Alternating discriminator / generator updates of a game.
 
-    :param nn.Module model: see the module docstring.
-    :param str loss: a key of :data:`~inference.objectives.adversarial.LOSSES`
-        (``"non_saturating"`` by default; ``"minimax"`` is eq. 1 as written).
+    :param game: a :class:`~inference.games.Game`, or a registered implicit model, whose
+        declared game is then built with ``game_options``.
     :param int d_steps: discriminator updates per generator update (``k``).
     :param float lr: learning rate of both default optimisers (Adam); ``lr_d`` overrides the
         discriminator's.
     :param lr_d: the discriminator's learning rate (default ``lr``).
     :param tuple betas: Adam's betas; ``(0.5, 0.999)`` as Radford et al. (2016) recommend.
-    :param generator_optimizer: a ready optimiser over the generator's parameters (and those of
-        ``extra_parameters``); default Adam.
+    :param generator_optimizer: a ready optimiser over the game's generator parameters;
+        default Adam.
     :param discriminator_optimizer: a ready optimiser over the discriminator's; default Adam.
     :param ema_decay: keep an exponential moving average of the generator's parameters;
         :meth:`eval_step` and :meth:`averaged` use it, ``step.generator_update.load_average()``
         keeps it.
     :type ema_decay: float or None
-    :param float r1: weight :math:`\\gamma / 2` of the R1 penalty on real data (0: none).
-    :param float gp: weight :math:`\\lambda` of the WGAN-GP penalty (0: none).
-    :param extra_generator_loss: ``f(batch, fake) -> scalar`` (``f(batch, fake, latent)`` for
-        a model whose ``adversarial_inputs`` returns ``latent``) added to the generator's loss
-        in the same update (e.g. a reconstruction or negative-ELBO term); default the
-        model's own ``extra_generator_loss`` method if it has one (the AAE's reconstruction
-        term), else none.
-    :param float adversarial_weight: :math:`\\lambda`, the weight of the adversarial term in
-        the generator's loss.
-    :param extra_parameters: parameters updated with the generator's that
-        ``model.generator`` does not hold (e.g. a decoder trained by ``extra_generator_loss``).
     :param grad_clip: clip both players' gradient norms to this value.
     :param lr_lambda: ``f(updates) -> factor`` of both initial learning rates (default
         constant); see the module docstring.
+    :param game_options: with a model, the options of its game (``loss``, ``r1``, ``gp``,
+        ``adversarial_weight`` and the game's own weights).
     """
 
     def __init__(
         self,
-        model: nn.Module,
+        game: Game | nn.Module,
         *,
-        loss: str = "non_saturating",
         d_steps: int = 1,
         lr: float = 2e-4,
         lr_d: float | None = None,
@@ -163,41 +108,24 @@ class AdversarialStep:
         generator_optimizer: torch.optim.Optimizer | None = None,
         discriminator_optimizer: torch.optim.Optimizer | None = None,
         ema_decay: float | None = None,
-        r1: float = 0.0,
-        gp: float = 0.0,
-        extra_generator_loss: Callable[[Batch, Tensor], Tensor] | None = None,
-        adversarial_weight: float = 1.0,
-        extra_parameters: list[nn.Parameter] | None = None,
         grad_clip: float | None = None,
         lr_lambda: Callable[[int], float] | None = None,
+        **game_options: Any,
     ) -> None:
-        _check_model(model)
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {loss!r}")
+        self.game = _game(game, game_options)
         if isinstance(d_steps, bool) or not isinstance(d_steps, int) or d_steps < 1:
             raise ValueError(f"d_steps must be a positive int, got {d_steps!r}")
-        for value, name in ((r1, "r1"), (gp, "gp"), (adversarial_weight, "adversarial_weight")):
-            if not value >= 0:
-                raise ValueError(f"{name} must be >= 0, got {value!r}")
-        if extra_generator_loss is not None and not callable(extra_generator_loss):
-            raise ValueError("extra_generator_loss must be callable or None")
         if lr_lambda is not None and not callable(lr_lambda):
             raise ValueError("lr_lambda must be callable or None")
         lr_d = lr if lr_d is None else lr_d
         if not lr > 0 or not lr_d > 0:
             raise ValueError(f"lr and lr_d must be positive, got {lr} and {lr_d}")
-        self.model = model
-        self.loss = loss
-        self.d_loss_fn, self.g_loss_fn = LOSSES[loss]
+        self.model = self.game.model
         self.d_steps = d_steps
-        self.r1, self.gp = float(r1), float(gp)
-        self.extra_generator_loss = (extra_generator_loss if extra_generator_loss is not None
-                                     else getattr(model, "extra_generator_loss", None))
-        self.adversarial_weight = float(adversarial_weight)
-        g_params = list(model.generator.parameters()) + list(extra_parameters or [])
-        d_params = list(model.discriminator.parameters())
+        g_params = self.game.generator_parameters()
+        d_params = self.game.discriminator_parameters()
         if not g_params or not d_params:
-            raise ValueError("model.generator and model.discriminator must both hold "
+            raise ValueError("the game's generator and discriminator must both hold "
                              "parameters")
         self.generator_update = OptimizerUpdate(
             g_params, generator_optimizer or torch.optim.Adam(g_params, lr=lr, betas=betas),
@@ -207,8 +135,6 @@ class AdversarialStep:
                                                                   betas=betas),
             grad_clip=grad_clip)
         self.lr_lambda = lr_lambda
-        self.extra_discriminator_loss = getattr(model, "extra_discriminator_loss", None)
-        self.discriminator_fake = getattr(model, "discriminator_fake", None)
         # Each group's initial rate: the schedule scales these, never the decayed ones.
         self._base_lrs = [[g["lr"] for g in u.optimizer.param_groups]
                           for u in (self.generator_update, self.discriminator_update)]
@@ -225,9 +151,10 @@ class AdversarialStep:
         gradients it leaves are discarded. One wrapper over both would see half its
         parameters unused in every backward (DDP would need ``find_unused_parameters``
         and would all-reduce the discarded gradients). The discriminator's wrapper runs the
-        whole round's forward (noise, generator pass, both discriminator calls); the
-        generator's runs its loss on that round's fake batch, and only on the rounds where
-        the generator moves (the ``d_steps : 1`` schedule is the same on every rank).
+        game's ``discriminator_loss`` (the round's noise, generator pass and both
+        discriminator calls); the generator's runs ``generator_loss`` on that round's fakes,
+        and only on the rounds where the generator moves (the ``d_steps : 1`` schedule is
+        the same on every rank).
 
         **BatchNorm** (pytorch issues 22095 / 65907). DDP's default sends rank 0's buffers
         at the start of every forward, in place. Here the generator's BatchNorm statistics
@@ -243,49 +170,15 @@ class AdversarialStep:
         (DCGAN) trains like DDP without SyncBatchNorm, not like one process. On CUDA, pass a
         model converted with ``nn.SyncBatchNorm.convert_sync_batchnorm``.
 
-        Only module parameters are trained (the optimisers are built over
-        ``model.generator``, ``model.discriminator`` and ``extra_parameters``), so a
-        ``pyro.param`` site in ``extra_generator_loss`` would not be trained in one process
-        either; there is nothing of Pyro's store to synchronise.
-
         :raises ValueError: for lazily initialised parameters (run one forward first).
         """
         if self._d_ddp is not None:
             return
-        self._d_ddp = data_parallel(self.model.discriminator, self._discriminator_round,
-                                    sync_buffers_in_forward=False)
+        self._d_ddp = data_parallel(_Players(self.discriminator_update.parameters),
+                                    self.game.discriminator_loss, sync_buffers_in_forward=False)
         self._g_ddp = data_parallel(_Players(self.generator_update.parameters),
-                                    self._generator_loss, sync_buffers_in_forward=False)
+                                    self.game.generator_loss, sync_buffers_in_forward=False)
         broadcast_buffers(self.model)  # the generator's buffers, which no wrapper holds
-
-    # -- the two players' losses --------------------------------------------------------
-
-    def _discriminator_loss(self, batch: Batch, real, fake) -> tuple[Tensor, dict]:
-        if (self.r1 > 0 or self.gp > 0) and not isinstance(real, Tensor):
-            raise ValueError("r1 and gp need real and fake to be tensors, not tuples")
-        if self.r1 > 0:
-            real = real.detach().requires_grad_(True)
-        fake = _detach(fake)
-        if self.discriminator_fake is not None:
-            fake = self.discriminator_fake(fake)
-        real_logits = self.model.discriminate(real)
-        fake_logits = self.model.discriminate(fake)
-        loss = self.d_loss_fn(real_logits, fake_logits)
-        out = {"d_loss": loss.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
-               "d_fake": torch.sigmoid(fake_logits).mean().item()}
-        if self.r1 > 0:
-            penalty = r1_penalty(real_logits, real)
-            loss = loss + self.r1 * penalty
-            out["r1"] = penalty.item()
-        if self.gp > 0:
-            penalty = gradient_penalty(self.model.discriminate, real.detach(), fake.detach())
-            loss = loss + self.gp * penalty
-            out["gp"] = penalty.item()
-        if self.extra_discriminator_loss is not None:
-            extra = self.extra_discriminator_loss(batch, real)
-            loss = loss + extra
-            out["d_extra_loss"] = extra.item()
-        return loss, out
 
     def _schedule(self) -> None:
         if self.lr_lambda is None:
@@ -298,56 +191,7 @@ class AdversarialStep:
             for group, base in zip(update.optimizer.param_groups, bases, strict=True):
                 group["lr"] = base * factor
 
-    def _generator_loss(self, batch: Batch, fake: Tensor, latent: tuple) -> tuple[Tensor, dict]:
-        adversarial = self.g_loss_fn(self.model.discriminate(fake))
-        loss = self.adversarial_weight * adversarial
-        out = {"g_loss": adversarial.item()}
-        if self.extra_generator_loss is not None:
-            # ``latent`` is () or (what the fakes were drawn from,): see the module docstring.
-            extra = self.extra_generator_loss(batch, fake, *latent)
-            loss = loss + extra
-            out["extra_loss"] = extra.item()
-        if hasattr(self.model, "information_inputs"):
-            info, bound = self.information_loss(fake, *self._latent(latent))
-            loss = loss + info
-            out["information"] = bound.bound.item()
-        return loss, out
-
-    @staticmethod
-    def _latent(latent: tuple) -> tuple:
-        if not latent:
-            raise ValueError("a model with information_inputs must return (real, fake, "
-                             "latent) from adversarial_inputs")
-        return latent
-
-    def information_loss(self, fake, latent) -> tuple[Tensor, InformationBound]:
-        r""":math:`-\lambda (L_I - H(c))` at ``fake`` drawn from ``latent``, and the bound
-        :math:`L_I` (nats); for a model with ``information_inputs`` (see the module
-        docstring)."""
-        bound = mutual_information(**self.model.information_inputs(fake, latent))
-        weight = float(getattr(self.model, "info_weight", 1.0))
-        return -weight * (bound.bound - bound.entropy), bound
-
-    def _inputs(self, batch: Batch) -> tuple[Any, Any, tuple]:
-        """``(real, fake, latent)`` with ``latent`` ``()`` when the model gives none."""
-        inputs = self.model.adversarial_inputs(batch)
-        if not isinstance(inputs, tuple) or len(inputs) not in (2, 3):
-            raise ValueError("model.adversarial_inputs must return (real, fake) or (real, "
-                             "fake, latent)")
-        return inputs[0], inputs[1], tuple(inputs[2:])
-
     # -- Step protocol ------------------------------------------------------------------
-
-    def _discriminator_round(self, batch: Batch) -> tuple[Tensor, Tensor, dict]:
-        """The round's forward: ``(discriminator loss, fake batch, latent, numbers)``."""
-        real, fake, latent = self._inputs(batch)
-        loss, out = self._discriminator_loss(batch, real, fake)
-        if hasattr(self.model, "information_inputs"):
-            # Q's share of eq. 6: the codes did make these (detached) fakes.
-            info, bound = self.information_loss(_detach(fake), *self._latent(latent))
-            loss = loss + info
-            out["q_information"] = bound.bound.item()
-        return loss, fake, latent, out
 
     def train_step(self, batch: Batch, shard: Shard | None = None) -> dict[str, float]:
         """One discriminator update and, every ``d_steps``-th call, one generator update.
@@ -356,12 +200,11 @@ class AdversarialStep:
         :param shard: under ``torch.distributed``, which share of the global batch ``batch``
             is; both players' losses are means, weighted by
             :meth:`~inference.training.distributed.Shard.mean_weight`.
-        :return: ``loss`` (the discriminator's, every call), ``d_loss``, ``d_real`` and
-            ``d_fake`` (mean :math:`D` on real and fake, before the update) and, when the
-            generator moved, ``g_loss`` (its adversarial term before its update), with
-            ``extra_loss``, ``information`` (the bound :math:`L_I` in nats at the
-            generator's update) and ``q_information`` (at the discriminator's) where the
-            model has them.
+        :return: ``loss`` (the discriminator's adversarial loss, every call) and the parts
+            of the game's :class:`~inference.games.Terms`: ``d_loss``, ``d_real`` and
+            ``d_fake`` (mean :math:`D` on real and fake, before the update), the penalties
+            and the game's discriminator terms; when the generator moved, ``g_loss`` (its
+            adversarial term before its update) and the game's generator terms.
         """
         if shard is not None and self._d_ddp is None:
             raise ValueError("train_step got a shard but the step is not distributed; call "
@@ -370,21 +213,20 @@ class AdversarialStep:
         if not self.model.training:
             self.model.train()
         self._schedule()
-        d_round = self._discriminator_round if self._d_ddp is None else self._d_ddp
-        d_loss, fake, latent, out = d_round(batch)
+        d_loss = self.game.discriminator_loss if self._d_ddp is None else self._d_ddp
+        total, out = d_loss(batch)
+        out = dict(out)
         self.discriminator_update.zero_grad()
-        _backward(d_loss, weight)
+        _backward(total, weight)
         self.discriminator_update.step()
         self.updates += 1
         if self.updates % self.d_steps == 0:
-            # The fake batch is reused against the updated discriminator (as in Radford et
-            # al.'s code): one generator pass per round.
-            g_round = self._generator_loss if self._g_ddp is None else self._g_ddp
-            g_loss, g_out = g_round(batch, fake, latent)
+            g_loss = self.game.generator_loss if self._g_ddp is None else self._g_ddp
+            total, g_out = g_loss(batch)
             self.generator_update.zero_grad()
             # The discriminator's gradients from this backward are discarded at its next
             # zero_grad; only the generator's optimiser steps here.
-            _backward(g_loss, weight)
+            _backward(total, weight)
             self.generator_update.step()
             out.update(g_out)
         if self._d_ddp is not None:
@@ -393,19 +235,13 @@ class AdversarialStep:
         return out
 
     def eval_step(self, batch: Batch) -> dict[str, float]:
-        """Both players' losses on ``batch`` in eval mode, the generator's EMA in place."""
+        """Both players' adversarial losses on ``batch`` in eval mode, the generator's EMA in
+        place (:meth:`~inference.games.Game.evaluation`)."""
         was_training = self.model.training
         self.model.eval()
         try:
             with torch.no_grad(), self.averaged():
-                real, fake, _ = self._inputs(batch)
-                real_logits = self.model.discriminate(real)
-                fake_logits = self.model.discriminate(fake)
-                d_loss = self.d_loss_fn(real_logits, fake_logits).item()
-                return {"loss": d_loss, "d_loss": d_loss,
-                        "g_loss": self.g_loss_fn(fake_logits).item(),
-                        "d_real": torch.sigmoid(real_logits).mean().item(),
-                        "d_fake": torch.sigmoid(fake_logits).mean().item()}
+                return self.game.evaluation(batch)
         finally:
             self.model.train(was_training)
 
@@ -416,21 +252,24 @@ class AdversarialStep:
             yield
 
     def state_dict(self) -> dict[str, Any]:
-        """Model (both players), both optimisers (and the EMA) and the update counter."""
+        """Model (both players), both optimisers (and the EMA), the update counter and the
+        game's own state."""
         return {"model": self.model.state_dict(),
                 "generator": self.generator_update.state_dict(),
                 "discriminator": self.discriminator_update.state_dict(),
-                "updates": self.updates}
+                "updates": self.updates,
+                "game": self.game.state_dict()}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned.
 
         :raises ValueError: if a key is missing.
         """
-        keys = {"model", "generator", "discriminator", "updates"}
+        keys = {"model", "generator", "discriminator", "updates", "game"}
         if not isinstance(state_dict, dict) or not keys <= state_dict.keys():
             raise ValueError(f"state_dict must be a dict with keys {sorted(keys)}")
         self.model.load_state_dict(state_dict["model"])
         self.generator_update.load_state_dict(state_dict["generator"])
         self.discriminator_update.load_state_dict(state_dict["discriminator"])
         self.updates = int(state_dict["updates"])
+        self.game.load_state_dict(state_dict["game"])

@@ -38,6 +38,7 @@ from inference.training.divergence import TrainingDiverged, first_non_finite
 from inference.training.history import MODES, History
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
+from ppl_models.data.unpaired import UnpairedDomains
 
 __all__ = ["Trainer"]
 
@@ -48,6 +49,8 @@ _EMA_WEIGHT = 0.1
 
 
 def _check_data(data: Any, name: str) -> int:
+    if isinstance(data, UnpairedDomains):
+        return len(data)
     tensors = (data,) if isinstance(data, Tensor) else data
     if (
         not isinstance(tensors, tuple)
@@ -63,7 +66,9 @@ def _check_data(data: Any, name: str) -> int:
     return n
 
 
-def _index(data: Batch, idx: Tensor | slice) -> Batch:
+def _index(data: Batch | UnpairedDomains, idx: Tensor | slice) -> Batch:
+    if isinstance(data, UnpairedDomains):
+        return data.take(idx)
     if isinstance(data, Tensor):
         return data[idx]
     return tuple(t[idx] for t in data)
@@ -113,7 +118,9 @@ class Trainer:
     :param Step step: the update/evaluation object (e.g.
         :class:`~inference.training.mle_step.MLEStep`).
     :param train_data: a tensor ``(N, ...)``, or a tuple of tensors sharing ``N`` (e.g.
-        ``(x, context)``); batches are sliced the same way and handed to ``step`` as is.
+        ``(x, context)``); batches are sliced the same way and handed to ``step`` as is. Or
+        two unpaired data sets (:class:`~ppl_models.data.UnpairedDomains`), indexed by the
+        first, each batch ``(a, b)`` with ``b`` drawn at random from the second.
     :param valid_data: same form, or ``None`` for no validation.
     :param int batch_size: examples per batch, for training and validation.
     :param int max_epochs: total epochs, counting those done before a resume.

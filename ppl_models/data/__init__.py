@@ -16,6 +16,7 @@ binary attributes measured from MNIST images (thick, slant right, inverted).
 """
 
 __all__ = [
+    "UnpairedDomains",
     "VOCABULARY",
     "caption",
     "encode_captions",
@@ -95,3 +96,4 @@ from .perturb import perturb_binary
 from .splits import DataSplits, random_split
 from .tabular import TABULAR, TabularSplits, load_tabular
 from .toy_mixtures import TOY_MIXTURES, grid_means, ring_means, sample_mixture, toy_mixture
+from .unpaired import UnpairedDomains

@@ -1,15 +1,18 @@
-"""Generative adversarial networks: one file per variant, generators and discriminators only.
+"""Generative adversarial networks: one file per variant, networks only.
 
-A GAN here is an ``nn.Module`` (family ``implicit``) with
+A GAN here is an ``nn.Module`` (family ``implicit``) meeting
+:class:`~ppl_models.gan.networks.Networks`:
 
-- ``generator``: a module mapping noise ``z`` to a sample;
-- ``discriminator``: a module mapping samples to logits;
-- ``sample(n)``: ``n`` draws, without gradients (what scoring and figures use);
-- ``adversarial_inputs(batch)``: the ``(real, fake)`` pair a training step feeds to
-  ``discriminate``, the fake one differentiable in the generator's parameters;
-- ``discriminate(x)``: logits ``(M,)`` of a real or fake batch.
+- ``generator`` and ``discriminator``: the two players' modules;
+- ``sample(n, condition=None)``: ``n`` draws without gradients (what scoring and figures use),
+  ``condition`` what the kind is conditioned on (a label, a caption, an input image);
+- one documented, differentiable generator call (``generate(n, condition=None)`` for the
+  samplers, ``forward`` for the translators) and ``discriminate``, which the kind's game
+  reads.
 
-Training lives in :class:`inference.training.AdversarialStep`; the models own no optimiser.
+Nothing is stored on a module between calls and no module owns an optimiser or a training
+setting: the objective is the kind's *game* (:mod:`inference.games`, named where the kind is
+registered), driven by :class:`inference.training.AdversarialStep`.
 """
 
 from ppl_models.gan.conditional import ConditionalGAN

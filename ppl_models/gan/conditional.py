@@ -19,8 +19,8 @@ The discriminator is one of
   the concatenation of Mirza & Osindero (2014).
 
 Training batches are ``(images, labels)``; the fakes of a batch are drawn with the batch's
-labels, so both players see the data's class frequencies. ``discriminate`` takes the pair
-``(x, y)`` (see :class:`inference.training.AdversarialStep`'s tuple inputs).
+labels, so both players see the data's class frequencies (the conditional game,
+:mod:`inference.games.conditional`). ``discriminate`` takes the pair ``(x, y)``.
 
 References
 
@@ -46,6 +46,7 @@ from ppl_models.gan.blocks import (
     check_positive_int,
     init_weights,
 )
+from ppl_models.gan.networks import check_count
 from ppl_models.registry import Option, register
 
 DISCRIMINATORS = ("projection", "embedding")
@@ -80,7 +81,7 @@ _OPTIONS = (
 
 
 # In the report (whose data sets carry labels), a small one: its label grid is the figure.
-@register("conditional_gan", "implicit", options=_OPTIONS,
+@register("conditional_gan", "implicit", game="conditional", options=_OPTIONS,
           report={"latent_dim": 16, "channels": 16, "hidden": 64}, report_share=0.02)
 class ConditionalGAN(nn.Module):
     """``G(z, y)`` and ``D(x, y)`` for ``(N, C, H, W)`` images in [0, 1] with labels.
@@ -94,9 +95,6 @@ class ConditionalGAN(nn.Module):
     :param int embedding_dim: the generator's label embedding width (default ``K``).
     """
 
-    #: Trains on ``(images, labels)`` batches: ``train`` on the command line, whose data sets
-    #: it reads as unlabelled, does not offer it; the report fits it where its data has labels.
-    needs_labels = True
 
     def __init__(self, input_shape: Sequence[int], num_classes: int = 10, latent_dim: int = 62,
                  discriminator: str = "projection", channels: int = 64, hidden: int = 1024,
@@ -200,27 +198,26 @@ class ConditionalGAN(nn.Module):
                 "column_titles": None,
                 "title": "a row per label, the same noise down each column"}
 
-    def generate(self, labels: Tensor) -> Tensor:
-        """One image per label, fresh noise, with gradients."""
-        y = check_labels(labels, self.num_classes)
-        return self.generate_from(torch.randn(len(y), self.latent_dim, device=self._device()),
-                                  y)
+    def generate(self, n: int, condition: Tensor | None = None) -> Tensor:
+        """``n`` images ``G(z, y)``, fresh noise, with gradients.
+
+        :param condition: labels ``y`` ``(n,)``; default ``0, 1, ..., K-1, 0, ...`` (every
+            class as often as ``n`` allows).
+        :raises ValueError: for labels out of range or of the wrong shape.
+        """
+        n = check_count(n)
+        labels = (torch.arange(n, device=self._device()) % self.num_classes
+                  if condition is None else check_labels(condition, self.num_classes, n))
+        return self.generate_from(torch.randn(n, self.latent_dim, device=self._device()),
+                                  labels.to(self._device()))
 
     @torch.no_grad()
     def sample(self, n: int, condition: Tensor | None = None) -> Tensor:
-        """``n`` images in eval mode, no gradients.
-
-        :param condition: labels ``(n,)``; default ``0, 1, ..., K-1, 0, ...`` (every class
-            as often as ``n`` allows).
-        :raises ValueError: for labels out of range or of the wrong shape.
-        """
-        check_positive_int(n, "n")
-        labels = (torch.arange(n, device=self._device()) % self.num_classes
-                  if condition is None else check_labels(condition, self.num_classes, n))
+        """``n`` images in eval mode, no gradients; ``condition`` as for :meth:`generate`."""
         was_training = self.training
         self.eval()
         try:
-            return self.generate(labels.to(self._device()))
+            return self.generate(n, condition)
         finally:
             self.train(was_training)
 
@@ -245,13 +242,3 @@ class ConditionalGAN(nn.Module):
         # Miyato & Koyama (2018), eq. 3: psi(phi(x)) + embed(y) . phi(x).
         return (self.head(features).squeeze(-1)
                 + (self.projection(y) * features).sum(-1))
-
-    # -- the game -------------------------------------------------------------------------
-
-    def adversarial_inputs(self, batch) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
-        """``((x, y), (G(z, y), y))``: the batch's labelled images and as many fakes drawn
-        with the same labels."""
-        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-            raise ValueError("a conditional GAN trains on (images, labels) batches")
-        x, y = batch[0], check_labels(batch[1], self.num_classes, len(batch[0]))
-        return (x, y), (self.generate(y), y)

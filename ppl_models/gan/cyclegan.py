@@ -18,16 +18,13 @@ al. 2017):
 (their eq. 3 and the reference code's ``lambda_identity = 0.5``; :math:`\|\cdot\|_1` is the
 mean absolute error per pixel, as ``nn.L1Loss``).
 
-**Training through** :class:`inference.training.AdversarialStep` with ``loss="least_squares"``
-and ``betas=(0.5, 0.999)``, ``lr=2e-4``, ``lr_lambda=linear_decay(...)``: the model gives
-the step the two domains as tuples ``real = (a, b)``, ``fake = (F(b), G(a))``;
-:meth:`discriminate` scores a pair with the matching discriminators and concatenates the
-patch outputs. The step's least-squares losses average over that concatenation, which is
-:math:`\frac14` of the reference code's sum of two ``MSELoss`` terms for the generator;
-:meth:`extra_generator_loss` is scaled by the same :math:`\frac14` so the cycle and identity
-weights keep the paper's ratio to the adversarial terms. The discriminators see fakes drawn
-from a :class:`ReplayBuffer` of 50 past ones (:meth:`discriminator_fake`; Sec. 4 after
-Shrivastava et al. 2017).
+**Training**: the kind plays the cycle game (:mod:`inference.games.cycle`: least-squares
+losses, the cycle and identity terms, a replay buffer of 50 past fakes per domain, Sec. 4
+after Shrivastava et al. 2017) through :class:`inference.training.AdversarialStep` with
+``betas=(0.5, 0.999)``, ``lr=2e-4``, ``lr_lambda=linear_decay(...)``. The model gives the
+game the translations (:meth:`forward`) and :meth:`discriminate`, which scores a pair
+``(images of A, images of B)`` with the matching discriminators and concatenates the patch
+outputs.
 
 **Networks** at digit scale, the reference code's ``resnet`` generator and PatchGAN
 discriminator with fewer layers: ``c7s1-c, d2c, d4c, R4c x blocks, u2c, uc, c7s1-C`` with
@@ -35,9 +32,8 @@ instance norm and reflection padding (a sigmoid output for images in [0, 1], not
 ``C c (stride 2, no norm), C 2c (stride 2), C 4c (3x3, stride 1), 1`` patch logits, i.e.
 ``H/4 x W/4`` patches per image; weights from :math:`\mathcal{N}(0, 0.02^2)`.
 
-The constructor takes ``image_shape`` (not ``input_shape``): a translation model needs two
-data sets, which the command line's single-dataset ``fit`` does not supply, so the kind is
-built by code (the benchmark, the example) and not offered there.
+Built from ``input_shape``, the one shape of both domains; it trains on two unpaired data
+sets (:class:`~ppl_models.data.UnpairedDomains`).
 
 References
 
@@ -52,19 +48,17 @@ References
 
 from __future__ import annotations
 
-__all__ = ["DIRECTIONS", "CycleGAN", "ReplayBuffer"]
+__all__ = ["DIRECTIONS", "CycleGAN"]
 
 from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
 
-from ppl_models.registry import register
+from ppl_models.registry import Option, register
 
 #: Translation directions of :meth:`CycleGAN.translate`.
 DIRECTIONS = ("a_to_b", "b_to_a")
-# The step's least-squares losses are 1/4 of the reference code's summed MSE terms.
-_ADVERSARIAL_SCALE = 0.25
 
 
 def _positive_int(value, name: str) -> int:
@@ -79,10 +73,10 @@ def image_shape_of(image_shape: Sequence[int]) -> tuple[int, int, int]:
     if (not isinstance(image_shape, Sequence) or len(image_shape) != 3
             or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
                    for s in image_shape)):
-        raise ValueError(f"image_shape must be (C, H, W) positive ints, got {image_shape!r}")
+        raise ValueError(f"input_shape must be (C, H, W) positive ints, got {image_shape!r}")
     c, h, w = image_shape
     if h % 4 or w % 4 or h < 8 or w < 8:
-        raise ValueError(f"image_shape's H and W must be multiples of 4 and >= 8, got "
+        raise ValueError(f"input_shape's H and W must be multiples of 4 and >= 8, got "
                          f"{tuple(image_shape)}")
     return int(c), int(h), int(w)
 
@@ -132,73 +126,28 @@ def patch_trunk(in_channels: int, c: int) -> nn.Sequential:
         nn.Conv2d(2 * c, 4 * c, 3, 1, 1), nn.InstanceNorm2d(4 * c), nn.LeakyReLU(0.2))
 
 
-class ReplayBuffer:
-    """The history of generated images the discriminator is shown (the reference code's
-    ``ImagePool``): while fewer than ``size`` are stored each new image is stored and
-    returned; afterwards each is, with probability 1/2, swapped for a uniformly chosen stored
-    one (which is returned, the new one taking its place), else returned as it is.
-
-    Its contents are training state only: not part of the model's ``state_dict``, so a
-    resumed run starts with an empty history.
-
-    :param int size: images kept; 0 returns every batch unchanged.
-    """
-
-    def __init__(self, size: int = 50) -> None:
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise ValueError(f"size must be an int >= 0, got {size!r}")
-        self.size = size
-        self.images: list[Tensor] = []
-
-    def query(self, images: Tensor, generator: torch.Generator | None = None) -> Tensor:
-        """The batch the discriminator sees in place of ``images`` ``(N, ...)``, same shape.
-
-        :param generator: the source of the coin flips and choices (default torch's).
-        """
-        if not isinstance(images, Tensor) or images.dim() < 1:
-            raise ValueError("images must be a batch tensor (N, ...)")
-        if self.size == 0:
-            return images
-        out = []
-        for image in images.detach():
-            if len(self.images) < self.size:
-                self.images.append(image.clone())
-                out.append(image)
-            elif torch.rand((), generator=generator).item() < 0.5:
-                i = int(torch.randint(self.size, (), generator=generator))
-                out.append(self.images[i])
-                self.images[i] = image.clone()
-            else:
-                out.append(image)
-        return torch.stack(out)
+_OPTIONS = (
+    Option("channels", 32, "base width c of the four networks", flag="--cyclegan-channels"),
+    Option("residual_blocks", 3, "residual blocks in each generator",
+           flag="--cyclegan-blocks"),
+)
 
 
-@register("cyclegan", "implicit")
+@register("cyclegan", "implicit", game="cycle", options=_OPTIONS)
 class CycleGAN(nn.Module):
     """Two generators and two PatchGAN discriminators between image domains A and B.
 
-    :param image_shape: ``(C, H, W)`` of both domains, ``H`` and ``W`` multiples of 4, >= 8.
+    :param input_shape: ``(C, H, W)`` of both domains, ``H`` and ``W`` multiples of 4, >= 8.
     :param int channels: base width ``c`` of all four networks.
     :param int residual_blocks: residual blocks in each generator.
-    :param float cycle_weight: :math:`\\lambda` (10 in the paper).
-    :param float identity_ratio: the identity weight as a fraction of :math:`\\lambda`
-        (0.5 in the paper; 0 drops the term).
-    :param int buffer_size: fakes kept for the discriminators (50 in the paper).
     """
 
-    def __init__(self, image_shape: Sequence[int], channels: int = 32,
-                 residual_blocks: int = 3, cycle_weight: float = 10.0,
-                 identity_ratio: float = 0.5, buffer_size: int = 50) -> None:
+    def __init__(self, input_shape: Sequence[int], channels: int = 32,
+                 residual_blocks: int = 3) -> None:
         super().__init__()
-        self.image_shape = image_shape_of(image_shape)
+        self.image_shape = image_shape_of(input_shape)
         self.channels = _positive_int(channels, "channels")
         self.residual_blocks = _positive_int(residual_blocks, "residual_blocks")
-        for value, name in ((cycle_weight, "cycle_weight"), (identity_ratio, "identity_ratio")):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        self.cycle_weight, self.identity_ratio = float(cycle_weight), float(identity_ratio)
-        self.buffer_size = buffer_size
-        self.buffers = {"a": ReplayBuffer(buffer_size), "b": ReplayBuffer(buffer_size)}
         c_in = self.image_shape[0]
         self.generator = nn.ModuleDict({
             d: resnet_generator(c_in, c_in, channels, residual_blocks) for d in DIRECTIONS})
@@ -209,9 +158,8 @@ class CycleGAN(nn.Module):
 
     @property
     def config(self) -> dict:
-        return {"image_shape": list(self.image_shape), "channels": self.channels,
-                "residual_blocks": self.residual_blocks, "cycle_weight": self.cycle_weight,
-                "identity_ratio": self.identity_ratio, "buffer_size": self.buffer_size}
+        return {"input_shape": list(self.image_shape), "channels": self.channels,
+                "residual_blocks": self.residual_blocks}
 
     def _check(self, x: Tensor, name: str) -> Tensor:
         if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != self.image_shape:
@@ -257,12 +205,7 @@ class CycleGAN(nn.Module):
         """``n`` uniform-noise images: a valid ``condition`` for smoke checks."""
         return torch.rand(_positive_int(n, "n"), *self.image_shape)
 
-    # -- the game (see the module docstring) ---------------------------------------------
-
-    def adversarial_inputs(self, batch) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
-        """``real = (a, b)``, ``fake = (F(b), G(a))``: each fake in the domain it imitates."""
-        a, b = self._pair(batch)
-        return (a, b), (self.generator["b_to_a"](b), self.generator["a_to_b"](a))
+    # -- the discriminators ----------------------------------------------------------------
 
     def discriminate(self, x: tuple[Tensor, Tensor]) -> Tensor:
         """Patch logits of a pair ``(images of A, images of B)``: :math:`D_A` on the first,
@@ -270,31 +213,3 @@ class CycleGAN(nn.Module):
         a, b = self._pair(x)
         return torch.cat([self.discriminator["a"](a).flatten(),
                           self.discriminator["b"](b).flatten()])
-
-    def discriminator_fake(self, fake: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
-        """Each domain's fakes swapped through its :class:`ReplayBuffer`."""
-        return self.buffers["a"].query(fake[0]), self.buffers["b"].query(fake[1])
-
-    def cycle_loss(self, a: Tensor, b: Tensor, fake_a: Tensor | None = None,
-                   fake_b: Tensor | None = None) -> Tensor:
-        r""":math:`\mathcal{L}_\text{cyc}` (eq. 2), per-pixel L1; pass ``fake_a = F(b)`` and
-        ``fake_b = G(a)`` to reuse them."""
-        fake_b = self.generator["a_to_b"](a) if fake_b is None else fake_b
-        fake_a = self.generator["b_to_a"](b) if fake_a is None else fake_a
-        return ((self.generator["b_to_a"](fake_b) - a).abs().mean()
-                + (self.generator["a_to_b"](fake_a) - b).abs().mean())
-
-    def identity_loss(self, a: Tensor, b: Tensor) -> Tensor:
-        r""":math:`\mathcal{L}_\text{id}`: each generator fed its own target domain should
-        change nothing, :math:`G(b) \approx b`, :math:`F(a) \approx a`."""
-        return ((self.generator["a_to_b"](b) - b).abs().mean()
-                + (self.generator["b_to_a"](a) - a).abs().mean())
-
-    def extra_generator_loss(self, batch, fake: tuple[Tensor, Tensor]) -> Tensor:
-        r""":math:`\frac14(\lambda\mathcal{L}_\text{cyc} + 0.5\lambda\mathcal{L}_\text{id})`,
-        the :math:`\frac14` matching the step's adversarial scale (module docstring)."""
-        a, b = self._pair(batch)
-        loss = self.cycle_weight * self.cycle_loss(a, b, fake[0], fake[1])
-        if self.identity_ratio > 0:
-            loss = loss + self.identity_ratio * self.cycle_weight * self.identity_loss(a, b)
-        return _ADVERSARIAL_SCALE * loss

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ppl_models.gan.networks import check_count
 from ppl_models.registry import Option, register
 
 #: torch's defaults, passed by name so that neither can land in the other's place.
@@ -79,9 +80,8 @@ _OPTIONS = (
 )
 
 
-@register("dcgan", "implicit", options=_OPTIONS, report={"latent_dim": 32, "channels": 16},
-          report_share=0.08)  # of its former 0.15: 0.03 to the ring GAN, 0.04 to infogan and
-          # conditional_gan (their control figures)
+@register("dcgan", "implicit", game="standard", options=_OPTIONS,
+          report={"latent_dim": 32, "channels": 16}, report_share=0.08)
 class DCGAN(nn.Module):
     """Convolutional generator and discriminator for ``(N, C, H, W)`` images in [0, 1].
 
@@ -123,26 +123,28 @@ class DCGAN(nn.Module):
         return {"input_shape": list(self.input_shape), "latent_dim": self.latent_dim,
                 "channels": self.channels}
 
-    def generate(self, n: int) -> Tensor:
+    def generate(self, n: int, condition: None = None) -> Tensor:
         """``n`` images ``G(z)``, differentiable in the generator's parameters;
-        ``(n, C, H, W)``."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
-        device = next(self.generator.parameters()).device
-        return self.generator(torch.randn(n, self.latent_dim, device=device))
-
-    @torch.no_grad()
-    def sample(self, n: int, condition: Tensor | None = None) -> Tensor:
-        """``n`` images in eval mode (batch norm on its running statistics), no gradients.
+        ``(n, C, H, W)``.
 
         :param condition: must be ``None`` (the model is unconditional).
         """
         if condition is not None:
             raise ValueError("condition must be None: DCGAN is unconditional")
+        n = check_count(n)
+        device = next(self.generator.parameters()).device
+        return self.generator(torch.randn(n, self.latent_dim, device=device))
+
+    @torch.no_grad()
+    def sample(self, n: int, condition: None = None) -> Tensor:
+        """``n`` images in eval mode (batch norm on its running statistics), no gradients.
+
+        :param condition: must be ``None`` (the model is unconditional).
+        """
         was_training = self.generator.training
         self.generator.eval()
         try:
-            return self.generate(n)
+            return self.generate(n, condition)
         finally:
             self.generator.train(was_training)
 
@@ -152,8 +154,3 @@ class DCGAN(nn.Module):
             raise ValueError(f"x must have shape (N, {', '.join(map(str, self.input_shape))}), "
                              f"got {tuple(x.shape)}")
         return self.discriminator(x)
-
-    def adversarial_inputs(self, batch) -> tuple[Tensor, Tensor]:
-        """``(real, fake)``: the batch's images and as many generated ones."""
-        real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return real, self.generate(len(real))

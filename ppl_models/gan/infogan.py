@@ -13,14 +13,11 @@ does, ``fix_std``). The game (their eq. 6) is
           L_I = \mathbb{E}_{c, z}[\log Q(c \mid G(z, c))] + H(c) \le I(c; G(z, c)),
 
 :math:`L_I` computed by :func:`inference.objectives.mutual_information.mutual_information`
-(eq. 5), with :math:`\lambda = 1` (``info_weight``) for both codes. The information term
+(eq. 5), with :math:`\lambda = 1` for both codes. The information term
 updates :math:`G` and :math:`Q` (its head and the body it shares with :math:`D`) and never
-:math:`D`'s real/fake head, whose path it does not pass through:
-:class:`inference.training.AdversarialStep` adds it, from :meth:`information_inputs` (this
-package never imports the objective), to the generator's loss and, at the detached fakes,
-to the discriminator player's, which holds Q's parameters -- as Chen et al.'s own code does.
-The codes of the fake batch come to the step as ``adversarial_inputs``'s third item, so the
-term needs no second generator pass.
+:math:`D`'s real/fake head, whose path it does not pass through; the kind plays the
+information game (:mod:`inference.games.information`), which reads :meth:`sample_codes`,
+:meth:`generate_from` and :meth:`q`.
 
 Read as a classifier, :meth:`predict_code` (the argmax of :math:`Q(c_\text{cat} \mid x)`)
 groups real digits by class up to a permutation, which Chen et al. report at about 5 % error.
@@ -51,6 +48,7 @@ from ppl_models.gan.blocks import (
     init_weights,
     q_head,
 )
+from ppl_models.gan.networks import check_count
 from ppl_models.registry import Option, register
 
 #: The continuous codes' prior: uniform on [LOW, HIGH] (Chen et al. 2016, Sec. 7.1).
@@ -80,7 +78,7 @@ _OPTIONS = (
 
 
 # In the report, a small InfoGAN on the 8x8 digits: its code traversal is the figure.
-@register("infogan", "implicit", options=_OPTIONS,
+@register("infogan", "implicit", game="information", options=_OPTIONS,
           report={"latent_dim": 16, "channels": 16, "hidden": 64}, report_share=0.02)
 class InfoGAN(nn.Module):
     """Generator ``G(z, c)``, discriminator ``D(x)`` and ``Q(c | x)`` on ``D``'s body.
@@ -92,12 +90,11 @@ class InfoGAN(nn.Module):
     :param int channels: base width ``c``.
     :param int hidden: fully connected width.
     :param int q_hidden: Q head's hidden width (Chen et al.: 128).
-    :param float info_weight: :math:`\\lambda` (Chen et al.: 1).
     """
 
     def __init__(self, input_shape: Sequence[int], latent_dim: int = 62, categories: int = 10,
                  continuous: int = 2, channels: int = 64, hidden: int = 1024,
-                 q_hidden: int = 128, info_weight: float = 1.0) -> None:
+                 q_hidden: int = 128) -> None:
         super().__init__()
         self.input_shape = check_image_shape(input_shape)
         for value, name in ((latent_dim, "latent_dim"), (categories, "categories"),
@@ -108,11 +105,8 @@ class InfoGAN(nn.Module):
             raise ValueError(f"categories must be at least 2, got {categories}")
         if isinstance(continuous, bool) or not isinstance(continuous, int) or continuous < 0:
             raise ValueError(f"continuous must be a non-negative int, got {continuous!r}")
-        if not (isinstance(info_weight, (int, float)) and info_weight >= 0):
-            raise ValueError(f"info_weight must be >= 0, got {info_weight!r}")
         self.latent_dim, self.categories, self.continuous = latent_dim, categories, continuous
         self.channels, self.hidden, self.q_hidden = channels, hidden, q_hidden
-        self.info_weight = float(info_weight)
         self.g_net = ConvGenerator(latent_dim + categories + continuous, self.input_shape,
                                    channels, hidden)
         self.body = ConvFeatures(self.input_shape, channels, hidden)
@@ -125,8 +119,7 @@ class InfoGAN(nn.Module):
     def config(self) -> dict:
         return {"input_shape": list(self.input_shape), "latent_dim": self.latent_dim,
                 "categories": self.categories, "continuous": self.continuous,
-                "channels": self.channels, "hidden": self.hidden, "q_hidden": self.q_hidden,
-                "info_weight": self.info_weight}
+                "channels": self.channels, "hidden": self.hidden, "q_hidden": self.q_hidden}
 
     # -- the players' parameters --------------------------------------------------------
 
@@ -142,10 +135,15 @@ class InfoGAN(nn.Module):
 
     # -- codes and generation -------------------------------------------------------------
 
+    @property
+    def continuous_support(self) -> tuple[float, float]:
+        """``(low, high)``: each continuous code's prior is uniform on this interval."""
+        return LOW, HIGH
+
     def sample_codes(self, n: int, categorical: Tensor | None = None) -> tuple[Tensor, Codes]:
         """Noise ``(n, latent_dim)`` and codes from their priors: ``c_cat`` uniform on
         ``[0, K)`` (or ``categorical``), ``c_cont`` uniform on ``[-1, 1]^{D_c}``."""
-        check_positive_int(n, "n")
+        n = check_count(n)
         device = self.head.weight.device
         if categorical is None:
             categorical = torch.randint(self.categories, (n,), device=device)
@@ -224,9 +222,10 @@ class InfoGAN(nn.Module):
                 "column_titles": column_titles,
                 "title": f"categorical code (rows) x {what}"}
 
-    def generate(self, n: int) -> Tensor:
-        """``n`` images from codes drawn from their priors, with gradients."""
-        z, codes = self.sample_codes(n)
+    def generate(self, n: int, condition: Tensor | None = None) -> Tensor:
+        """``n`` images from codes drawn from their priors (the categorical code
+        ``condition`` ``(n,)`` if given), with gradients."""
+        z, codes = self.sample_codes(n, categorical=condition)
         return self.generate_from(z, codes)
 
     @torch.no_grad()
@@ -239,8 +238,7 @@ class InfoGAN(nn.Module):
         was_training = self.training
         self.eval()
         try:
-            z, codes = self.sample_codes(n, categorical=condition)
-            return self.generate_from(z, codes)
+            return self.generate(n, condition)
         finally:
             self.train(was_training)
 
@@ -292,24 +290,3 @@ class InfoGAN(nn.Module):
                               for i in range(0, len(x), batch_size)])
         finally:
             self.train(was_training)
-
-    # -- the game -------------------------------------------------------------------------
-
-    def adversarial_inputs(self, batch) -> tuple[Tensor, Tensor, Codes]:
-        """``(real, fake, codes)``: the batch's images, as many ``G(z, c)`` and their ``c``."""
-        real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        z, codes = self.sample_codes(len(real))
-        return real, self.generate_from(z, codes), codes
-
-    def information_inputs(self, fake: Tensor, codes: Codes) -> dict:
-        r"""The arguments of :func:`inference.objectives.mutual_information.mutual_information`
-        at fakes ``x = G(z, c)``: Q's categorical logits and continuous means beside the codes
-        that made ``x`` and their prior's support. :class:`inference.training.AdversarialStep`
-        adds :math:`-\lambda\,\mathbb{E}[\log Q(c \mid x)]` (the bound less the constant
-        :math:`H(c)`) to the generator's loss (Chen et al. 2016, eq. 6)."""
-        logits, loc = self.q(fake)
-        out = {"categorical_logits": logits, "categorical_code": codes.categorical}
-        if self.continuous:
-            out.update(continuous_loc=loc, continuous_code=codes.continuous,
-                       continuous_low=LOW, continuous_high=HIGH)
-        return out

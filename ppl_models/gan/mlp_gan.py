@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ppl_models.gan.networks import check_count
 from ppl_models.nn.mlp import check_widths
 from ppl_models.registry import Option, register
 
@@ -55,8 +56,8 @@ _OPTIONS = (
 # In the report on the ring of 8 (the PacGAN protocol): small enough to train in its share of
 # the budget, with the benchmark's Adam lr 1e-3 (the family's 2e-4 is DCGAN's, far too slow
 # for a few seconds on points).
-@register("gan", "implicit", options=_OPTIONS, report={"hidden": [64, 64], "gan_lr": 1e-3},
-          report_share=0.08, report_data="ring")
+@register("gan", "implicit", game="standard", options=_OPTIONS,
+          report={"hidden": [64, 64], "gan_lr": 1e-3}, report_share=0.08, report_data="ring")
 class GAN(nn.Module):
     """MLP generator and (packed) discriminator for ``(N, dim)`` data.
 
@@ -85,43 +86,35 @@ class GAN(nn.Module):
     def _device(self) -> torch.device:
         return next(self.generator.parameters()).device
 
-    def generate(self, n: int) -> Tensor:
-        """``n`` draws ``G(z)``, differentiable in the generator's parameters; ``(n, D)``."""
-        _positive_int(n, "n")
-        return self.generator(torch.randn(n, self.latent_dim, device=self._device()))
-
-    @torch.no_grad()
-    def sample(self, n: int, condition: Tensor | None = None) -> Tensor:
-        """``n`` draws from the generator, without gradients; ``(n, D)``.
+    def generate(self, n: int, condition: None = None) -> Tensor:
+        """``n`` draws ``G(z)``, differentiable in the generator's parameters; ``(n, D)``.
 
         :param condition: must be ``None`` (the model is unconditional).
         """
         if condition is not None:
             raise ValueError("condition must be None: this GAN is unconditional")
-        return self.generate(n)
+        n = check_count(n)
+        return self.generator(torch.randn(n, self.latent_dim, device=self._device()))
+
+    @torch.no_grad()
+    def sample(self, n: int, condition: None = None) -> Tensor:
+        """``n`` draws from the generator, without gradients; ``(n, D)``.
+
+        :param condition: must be ``None`` (the model is unconditional).
+        """
+        return self.generate(n, condition)
 
     def discriminate(self, x: Tensor) -> Tensor:
-        """Logits of ``x`` ``(N, D)`` in packs of ``pack`` consecutive rows; ``(N // pack,)``.
+        """Logits of ``x`` ``(N, D)`` in packs of ``pack`` consecutive rows; ``(N // pack,)``:
+        the last ``N % pack`` rows, which fill no pack, are not scored (a batch of data and
+        one of fakes of the same size then lose the same number of rows).
 
-        :raises ValueError: if ``x`` is not ``(N, D)`` with ``N`` a positive multiple of
-            ``pack``.
+        :raises ValueError: if ``x`` is not ``(N, D)`` with ``N >= pack``.
         """
-        if x.dim() != 2 or x.shape[1] != self.dim:
-            raise ValueError(f"x must have shape (N, {self.dim}), got {tuple(x.shape)}")
-        if len(x) == 0 or len(x) % self.pack:
-            raise ValueError(f"x must hold a positive multiple of pack={self.pack} rows, got "
-                             f"{len(x)}")
-        return self.discriminator(x.reshape(-1, self.pack * self.dim)).squeeze(-1)
-
-    def adversarial_inputs(self, batch) -> tuple[Tensor, Tensor]:
-        """``(real, fake)`` for one update: the batch cut to a multiple of ``pack`` and as
-        many generated points.
-
-        :raises ValueError: if the batch holds fewer than ``pack`` rows.
-        """
-        real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        n = len(real) - len(real) % self.pack
-        if n == 0:
-            raise ValueError(f"a batch must hold at least pack={self.pack} rows, got "
-                             f"{len(real)}")
-        return real[:n], self.generate(n)
+        if not isinstance(x, Tensor) or x.dim() != 2 or x.shape[1] != self.dim:
+            raise ValueError(f"x must have shape (N, {self.dim}), got "
+                             f"{tuple(getattr(x, 'shape', ())) or type(x).__name__}")
+        if len(x) < self.pack:
+            raise ValueError(f"x must hold at least pack={self.pack} rows, got {len(x)}")
+        n = len(x) - len(x) % self.pack
+        return self.discriminator(x[:n].reshape(-1, self.pack * self.dim)).squeeze(-1)

@@ -11,8 +11,10 @@ only (Fig. 2); the discriminator mirrors it with average-pool downsampling. The 
 Sec. 3-4 are here too: a minibatch-standard-deviation feature map before the critic's last
 block (Sec. 3), equalised learning rate (weights stored :math:`\mathcal N(0, 1)` and scaled at
 run time by He's constant :math:`\sqrt{2 / \text{fan\_in}}`, Sec. 4.1) and pixel-wise feature
-normalisation in the generator (Sec. 4.2). WGAN-GP is the adversarial step's ``gp`` option
-(:func:`inference.objectives.adversarial.gradient_penalty`).
+normalisation in the generator (Sec. 4.2). WGAN-GP is the game's ``gp`` option
+(:func:`inference.objectives.adversarial.gradient_penalty`); the kind plays the growing game
+(:mod:`inference.games.growing`), which advances the schedule's clock (:meth:`advance`) at
+every training round.
 
 The stage schedule is a buffer, ``progress`` (adversarial rounds seen in training), so it is
 saved with the weights and a resumed run continues at the same resolution and :math:`\alpha`.
@@ -37,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ppl_models.gan.networks import check_count
 from ppl_models.registry import Option, register
 
 
@@ -178,7 +181,7 @@ _OPTIONS = (
 )
 
 
-@register("progressive_gan", "implicit", options=_OPTIONS)
+@register("progressive_gan", "implicit", game="growing", options=_OPTIONS)
 class ProgressiveGAN(nn.Module):
     """Progressively grown generator and critic for ``(N, C, H, W)`` images in [0, 1].
 
@@ -240,20 +243,25 @@ class ProgressiveGAN(nn.Module):
         factor = self.input_shape[1] // x.shape[-1]
         return F.interpolate(x, scale_factor=factor, mode="nearest") if factor > 1 else x
 
-    def generate(self, n: int) -> Tensor:
+    def advance(self) -> None:
+        """Move the schedule's clock on by one round (what the growing game does at every
+        training round; sampling never does)."""
+        self.progress += 1
+
+    def generate(self, n: int, condition: None = None) -> Tensor:
         """``n`` images ``G(z)`` at the current stage, upsampled to ``(n, C, H, W)``,
-        differentiable in the generator's parameters."""
-        _positive(n, "n")
+        differentiable in the generator's parameters; ``condition`` must be ``None``."""
+        if condition is not None:
+            raise ValueError("condition must be None: ProgressiveGAN is unconditional")
+        n = check_count(n)
         stage, alpha = self.schedule()
         z = torch.randn(n, self.latent_dim, device=self.progress.device)
         return self._full_size(torch.sigmoid(self.generator(z, stage, alpha)))
 
     @torch.no_grad()
-    def sample(self, n: int, condition: Tensor | None = None) -> Tensor:
+    def sample(self, n: int, condition: None = None) -> Tensor:
         """``n`` images ``(n, C, H, W)`` in [0, 1], no gradients; ``condition`` must be None."""
-        if condition is not None:
-            raise ValueError("condition must be None: ProgressiveGAN is unconditional")
-        return self.generate(n)
+        return self.generate(n, condition)
 
     def discriminate(self, x: Tensor) -> Tensor:
         """Critic scores of full-size images ``x`` ``(N, C, H, W)``, pooled to the current
@@ -264,11 +272,3 @@ class ProgressiveGAN(nn.Module):
         stage, alpha = self.schedule()
         factor = 2 ** (self.stages - 1 - stage)
         return self.discriminator(F.avg_pool2d(x, factor) if factor > 1 else x, stage, alpha)
-
-    def adversarial_inputs(self, batch) -> tuple[Tensor, Tensor]:
-        """``(real, fake)``; in training mode with gradients on, it also advances the schedule's
-        clock by one round."""
-        real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        if self.training and torch.is_grad_enabled():
-            self.progress += 1
-        return real, self.generate(len(real))

@@ -23,12 +23,14 @@ which is also what the issue's benchmark scores IoU against.
 
 The discriminator also rejects real images composed of swapped parts (Sec. 3.2): a real
 image with its patch regions replaced by the same regions of another image of the batch
-(:func:`swap_parts`), labelled fake in :meth:`PuzzleGAN.extra_discriminator_loss`, so that
-locally real but globally inconsistent compositions are penalised.
+(:func:`swap_parts`, :meth:`PuzzleGAN.swapped_reals`), so that locally real but globally
+inconsistent compositions are penalised.
 
-Training through :class:`inference.training.AdversarialStep` (non-saturating loss). Batches
-are images ``(N, C, H, W)`` or ``(images, labels)`` pairs (labels ignored: patches are cut
-from the batch itself). The networks are convolutional, as in the reference code
+The kind plays the parts game (:mod:`inference.games.parts`, which holds the losses above
+and their weights :math:`\lambda_M`, :math:`\lambda_A`) through
+:class:`inference.training.AdversarialStep` (non-saturating loss). Batches are images
+``(N, C, H, W)`` or ``(images, labels)`` pairs (labels ignored: patches are cut from the
+batch itself). The networks are convolutional, as in the reference code
 ``hellbell/KeyPatchGan``: E is two stride-2 convolutions and a linear map (so it knows
 *where in the patch* a stroke is), G_M and G_I are DCGAN decoders from :math:`(e, z)` with
 G_I also given G_M's features and :math:`\hat M` at full resolution, D is a small conv net.
@@ -50,10 +52,9 @@ import math
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ppl_models.registry import register
+from ppl_models.registry import Option, register
 
 
 def _positive_int(value, name: str) -> int:
@@ -175,7 +176,13 @@ class _Generator(nn.Module):
         return torch.sigmoid(self.image(f)), mask
 
 
-@register("puzzle_gan", "implicit")
+_OPTIONS = (
+    Option("channels", 32, "width of the convolutions", flag="--puzzle-channels"),
+    Option("patch_size", 8, "side P of a key patch", flag="--patch-size"),
+)
+
+
+@register("puzzle_gan", "implicit", game="parts", options=_OPTIONS)
 class PuzzleGAN(nn.Module):
     """Parts-to-whole generator with a part-swap-aware discriminator.
 
@@ -185,16 +192,12 @@ class PuzzleGAN(nn.Module):
     :param int embed_dim: part embedding width.
     :param int latent_dim: noise width.
     :param int channels: width of the convolutions (the decoders' last layer; ``2 x`` before).
-    :param float mask_weight: :math:`\\lambda_M`.
-    :param float appearance_weight: :math:`\\lambda_A`.
-    :param float swap_weight: weight of the swapped-part reals' loss in the discriminator.
     :param float mask_threshold: ink level defining the true mask.
     """
 
     def __init__(self, input_shape: Sequence[int], num_patches: int = 3, patch_size: int = 8,
                  embed_dim: int = 64, latent_dim: int = 16, channels: int = 32,
-                 mask_weight: float = 10.0, appearance_weight: float = 10.0,
-                 swap_weight: float = 1.0, mask_threshold: float = 0.5) -> None:
+                 mask_threshold: float = 0.5) -> None:
         super().__init__()
         image_shape = input_shape
         if (not isinstance(image_shape, (list, tuple)) or len(image_shape) != 3
@@ -209,27 +212,19 @@ class PuzzleGAN(nn.Module):
         self.embed_dim = _positive_int(embed_dim, "embed_dim")
         self.latent_dim = _positive_int(latent_dim, "latent_dim")
         self.channels = _positive_int(channels, "channels")
-        for v, name in ((mask_weight, "mask_weight"), (appearance_weight, "appearance_weight"),
-                        (swap_weight, "swap_weight")):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
-                raise ValueError(f"{name} must be a number >= 0, got {v!r}")
         if not 0 <= mask_threshold < 1:
             raise ValueError(f"mask_threshold must be in [0, 1), got {mask_threshold!r}")
-        self.mask_weight, self.appearance_weight = float(mask_weight), float(appearance_weight)
-        self.swap_weight, self.mask_threshold = float(swap_weight), float(mask_threshold)
+        self.mask_threshold = float(mask_threshold)
         self.generator = _Generator(self.image_shape, patch_size, embed_dim, latent_dim, channels)
         c, h, w = self.image_shape
         self.discriminator = _conv_encoder(c, channels, (h, w), 1)
-        #: ``(boxes, mask)`` of the last :meth:`adversarial_inputs` call (training state).
-        self._last: tuple[Tensor, Tensor] | None = None
 
     @property
     def config(self) -> dict:
         return {"input_shape": list(self.image_shape), "num_patches": self.num_patches,
                 "patch_size": self.patch_size, "embed_dim": self.embed_dim,
                 "latent_dim": self.latent_dim, "channels": self.channels,
-                "mask_weight": self.mask_weight, "appearance_weight": self.appearance_weight,
-                "swap_weight": self.swap_weight, "mask_threshold": self.mask_threshold}
+                "mask_threshold": self.mask_threshold}
 
     def _images(self, batch) -> Tensor:
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
@@ -273,15 +268,7 @@ class PuzzleGAN(nn.Module):
             raise ValueError(f"condition must hold n = {n} images, got {len(x)}")
         return self(self.crop(x)[0])[0]
 
-    # -- the game (see the module docstring) ---------------------------------------------
-
-    def adversarial_inputs(self, batch) -> tuple[Tensor, Tensor]:
-        """``(y, G_I(E(patches), z))``; keeps the boxes and predicted mask for the losses."""
-        x = self._images(batch)
-        patches, boxes = self.crop(x)
-        fake, mask = self(patches)
-        self._last = (boxes, mask)
-        return x, fake
+    # -- the discriminator (see the module docstring) ------------------------------------
 
     def discriminate(self, x: Tensor) -> Tensor:
         """Real/fake logits ``(N,)``."""
@@ -291,25 +278,3 @@ class PuzzleGAN(nn.Module):
         """Real images whose patch regions come from the next image of the batch."""
         perm = torch.roll(torch.arange(len(x), device=x.device), 1)
         return swap_parts(x, boxes, self.patch_size, perm)
-
-    def extra_discriminator_loss(self, batch, real: Tensor) -> Tensor:
-        """Swapped-part reals labelled fake: :math:`-\\log(1 - D(\\text{swap}(y)))`."""
-        x = self._images(batch)
-        if self._last is None or len(self._last[0]) != len(x) or len(x) < 2:
-            return x.new_zeros(())
-        logits = self.discriminate(self.swapped_reals(x, self._last[0]))
-        return self.swap_weight * F.binary_cross_entropy_with_logits(
-            logits, torch.zeros_like(logits))
-
-    def extra_generator_loss(self, batch, fake: Tensor) -> Tensor:
-        """:math:`\\lambda_M\\|\\hat M - M\\|_1
-        + \\lambda_A\\|\\hat y\\odot\\hat M - y\\odot M\\|_1` (means over pixels)."""
-        x = self._images(batch)
-        if self._last is None or len(self._last[1]) != len(fake):
-            raise ValueError("extra_generator_loss needs the fakes of the last "
-                             "adversarial_inputs call")
-        target = object_mask(x, self.mask_threshold)
-        mask = self._last[1]
-        mask_loss = (mask - target).abs().mean()
-        appearance = (fake * mask - x * target).abs().mean()
-        return self.mask_weight * mask_loss + self.appearance_weight * appearance

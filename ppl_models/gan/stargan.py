@@ -21,25 +21,22 @@ attributes and averaged over images (the reference code's
 ``binary_cross_entropy_with_logits(..., size_average=False) / N``). The reconstruction term
 (cycle consistency back to the source labels) is what keeps the input's content.
 
-**Training through** :class:`inference.training.AdversarialStep` with
-``loss="wasserstein", gp=10.0, d_steps=5, lr=1e-4, betas=(0.5, 0.999)`` (their Sec. 4.3;
-``gp`` is the step's, the penalty being on :meth:`discriminate`'s critic scores). The
-critic's score of an image is the *mean* of its patch scores, and the penalty holds that
-mean to gradient norm 1. The reference code penalises the gradient of the patches' *sum*,
-which at 128 pixels is 4 patches; at 28 pixels the trunk leaves 49, and a sum constrained to
-norm 1 leaves the mean's adversarial gradient 49 times weaker beside the reconstruction
-term. Measured here (seed 0, 6 epochs of 20,000 images, ``channels=16``, lr 5e-4): with the
-sum, the critic's gap stayed <= 0.11 and the outputs grey blurs even for target = source
-(L1 0.41 to the input); with the mean, the gap was 0.9-3.1 and the outputs are digits. Batches are
-``(x, c')``; :meth:`adversarial_inputs` draws the targets :math:`c` by shuffling the batch's
-own labels (the reference code's ``label_org[randperm]``), so targets follow the data's
-attribute frequencies, and keeps them in :attr:`last_target` for
-:meth:`extra_generator_loss`; :meth:`extra_discriminator_loss` is the classification of the
-real images.
+**Training**: the kind plays the StarGAN game (:mod:`inference.games.star`: the losses
+above, ``loss="wasserstein", gp=10``, targets drawn per round by shuffling the batch's own
+labels, as the reference code's ``label_org[randperm]``) through
+:class:`inference.training.AdversarialStep` with ``d_steps=5, lr=1e-4, betas=(0.5, 0.999)``
+(their Sec. 4.3). The critic's score of an image is the *mean* of its patch scores, and the
+penalty holds that mean to gradient norm 1. The reference code penalises the gradient of the
+patches' *sum*, which at 128 pixels is 4 patches; at 28 pixels the trunk leaves 49, and a sum
+constrained to norm 1 leaves the mean's adversarial gradient 49 times weaker beside the
+reconstruction term. Measured here (seed 0, 6 epochs of 20,000 images, ``channels=16``, lr
+5e-4): with the sum, the critic's gap stayed <= 0.11 and the outputs grey blurs even for
+target = source (L1 0.41 to the input); with the mean, the gap was 0.9-3.1 and the outputs
+are digits.
 
-**Identity term** (optional, ``identity_weight``; not in the paper): :math:`\lambda_\text{id}
-\|G(x, c') - x\|_1`, CycleGAN's identity loss told the image's own labels. The
-reconstruction term alone is met by a round trip that hides the content in the fake
+**Identity term** (optional, the game's ``identity_weight``; not in the paper):
+:math:`\lambda_\text{id} \|G(x, c') - x\|_1`, CycleGAN's identity loss told the image's own
+labels. The reconstruction term alone is met by a round trip that hides the content in the fake
 (translations to the image's own labels changed it by L1 0.18 per pixel, and the
 ``mnist5k`` classifier read the digit kept in 20 % of translations, seed 0 after 6 epochs
 of 20,000 images, ``channels=16``, lr 5e-4); with :math:`\lambda_\text{id} = 10` the same
@@ -63,8 +60,7 @@ A generator that ignores its target label is a reported failure of StarGAN
 implementations; :func:`inference.metrics.translation.target_sensitivity` measures it and
 ``tests/gan/test_stargan.py`` shows it catches a generator whose label inputs are cut.
 
-Built from ``image_shape`` (not ``input_shape``): the attribute labels its batches need are
-not what the command line's single-dataset fit supplies, so the kind is built by code.
+Built from ``input_shape``; it trains on ``(images, attributes)`` batches.
 
 References
 
@@ -80,11 +76,10 @@ __all__ = ["StarGAN"]
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ppl_models.gan.cyclegan import image_shape_of, init_weights, resnet_generator
-from ppl_models.registry import register
+from ppl_models.registry import Option, register
 
 
 def _positive_int(value, name: str) -> int:
@@ -134,48 +129,39 @@ class _Discriminator(nn.Module):
         return self.src(h).flatten(), self.cls(h).flatten(1)
 
 
-@register("stargan", "implicit")
+_OPTIONS = (
+    Option("channels", 32, "base width c of the generator and critic",
+           flag="--stargan-channels"),
+    Option("residual_blocks", 3, "residual blocks in the generator", flag="--stargan-blocks"),
+)
+
+
+@register("stargan", "implicit", game="star", options=_OPTIONS)
 class StarGAN(nn.Module):
     """One label-conditioned generator and a critic with a domain classifier.
 
-    :param image_shape: ``(C, H, W)``, ``H`` and ``W`` multiples of 4, >= 8.
+    :param input_shape: ``(C, H, W)``, ``H`` and ``W`` multiples of 4, >= 8.
     :param int num_domains: ``K``, binary attributes in a target vector.
     :param int channels: base width ``c``.
     :param int residual_blocks: residual blocks in the generator.
-    :param float cls_weight: :math:`\\lambda_\\text{cls}` (1 in the paper).
-    :param float rec_weight: :math:`\\lambda_\\text{rec}` (10 in the paper).
-    :param float identity_weight: :math:`\\lambda_\\text{id}`, weight of
-        :math:`\\|G(x, c') - x\\|_1` (translation to the image's own labels); 0 in the paper,
-        see the module docstring.
     """
 
-    def __init__(self, image_shape: Sequence[int], num_domains: int = 3, channels: int = 32,
-                 residual_blocks: int = 3, cls_weight: float = 1.0,
-                 rec_weight: float = 10.0, identity_weight: float = 0.0) -> None:
+    def __init__(self, input_shape: Sequence[int], num_domains: int = 3, channels: int = 32,
+                 residual_blocks: int = 3) -> None:
         super().__init__()
-        self.image_shape = image_shape_of(image_shape)
+        self.image_shape = image_shape_of(input_shape)
         self.num_domains = _positive_int(num_domains, "num_domains")
         self.channels = _positive_int(channels, "channels")
         self.residual_blocks = _positive_int(residual_blocks, "residual_blocks")
-        for value, name in ((cls_weight, "cls_weight"), (rec_weight, "rec_weight"),
-                            (identity_weight, "identity_weight")):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        self.cls_weight, self.rec_weight = float(cls_weight), float(rec_weight)
-        self.identity_weight = float(identity_weight)
         c_in = self.image_shape[0]
         self.generator = _Generator(c_in, num_domains, channels, residual_blocks)
         self.discriminator = _Discriminator(self.image_shape, channels, num_domains)
         self.apply(init_weights)
-        #: The targets of the last :meth:`adversarial_inputs` call (training state only).
-        self.last_target: Tensor | None = None
 
     @property
     def config(self) -> dict:
-        return {"image_shape": list(self.image_shape), "num_domains": self.num_domains,
-                "channels": self.channels, "residual_blocks": self.residual_blocks,
-                "cls_weight": self.cls_weight, "rec_weight": self.rec_weight,
-                "identity_weight": self.identity_weight}
+        return {"input_shape": list(self.image_shape), "num_domains": self.num_domains,
+                "channels": self.channels, "residual_blocks": self.residual_blocks}
 
     def _check(self, x: Tensor, name: str = "x") -> Tensor:
         if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != self.image_shape:
@@ -184,7 +170,9 @@ class StarGAN(nn.Module):
                              f"), got {got}")
         return x
 
-    def _check_target(self, target: Tensor, n: int, name: str = "target") -> Tensor:
+    def check_target(self, target: Tensor, n: int, name: str = "target") -> Tensor:
+        """``target`` if it is a float ``(n, K)`` tensor of 0s and 1s, else a ValueError
+        naming ``name``."""
         if (not isinstance(target, Tensor) or target.shape != (n, self.num_domains)
                 or not target.is_floating_point()
                 or not ((target == 0) | (target == 1)).all()):
@@ -193,18 +181,12 @@ class StarGAN(nn.Module):
                              f"and 1s, got {got}")
         return target
 
-    def _batch(self, batch) -> tuple[Tensor, Tensor]:
-        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-            raise ValueError("batch must be a pair (images, attributes)")
-        x = self._check(batch[0], "batch[0]")
-        return x, self._check_target(batch[1], len(x), "batch[1]")
-
     # -- translation ---------------------------------------------------------------------
 
     def forward(self, x: Tensor, target: Tensor) -> Tensor:
         """:math:`G(x, c)`, differentiable: ``x`` ``(N, C, H, W)``, ``target`` ``(N, K)``."""
         x = self._check(x)
-        target = self._check_target(target, len(x))
+        target = self.check_target(target, len(x))
         return self.generator(x, target)
 
     @torch.no_grad()
@@ -228,13 +210,7 @@ class StarGAN(nn.Module):
         return (torch.rand(n, *self.image_shape),
                 torch.randint(0, 2, (n, self.num_domains)).float())
 
-    # -- the game (see the module docstring) ---------------------------------------------
-
-    def adversarial_inputs(self, batch) -> tuple[Tensor, Tensor]:
-        """``(x, G(x, c))`` with targets ``c`` the batch's labels shuffled."""
-        x, labels = self._batch(batch)
-        self.last_target = labels[torch.randperm(len(labels), device=labels.device)]
-        return x, self(x, self.last_target)
+    # -- the discriminator's heads -----------------------------------------------------------
 
     def discriminate(self, x: Tensor) -> Tensor:
         """Critic scores :math:`D_\\text{src}(x)`, ``(N,)``: the mean of the image's
@@ -244,35 +220,3 @@ class StarGAN(nn.Module):
     def classify(self, x: Tensor) -> Tensor:
         """Attribute logits :math:`D_\\text{cls}(x)`, ``(N, K)``."""
         return self.discriminator(self._check(x))[1]
-
-    @staticmethod
-    def classification_loss(logits: Tensor, target: Tensor) -> Tensor:
-        """BCE summed over attributes, averaged over images (eqs. 2 and 3)."""
-        return F.binary_cross_entropy_with_logits(logits, target, reduction="sum") / len(logits)
-
-    def reconstruction_loss(self, x: Tensor, fake: Tensor, labels: Tensor) -> Tensor:
-        """:math:`\\|x - G(G(x, c), c')\\|_1`, per pixel (eq. 4)."""
-        return (self(fake, labels) - x).abs().mean()
-
-    def extra_discriminator_loss(self, batch, real: Tensor) -> Tensor:
-        """:math:`\\lambda_\\text{cls}` times the domain classification loss on real images."""
-        x, labels = self._batch(batch)
-        return self.cls_weight * self.classification_loss(self.classify(x), labels)
-
-    def extra_generator_loss(self, batch, fake: Tensor) -> Tensor:
-        """Fakes classified as their targets, reconstructed back to the source labels and,
-        with ``identity_weight > 0``, the images translated to their own labels unchanged."""
-        if self.last_target is None or len(self.last_target) != len(fake):
-            raise ValueError("extra_generator_loss needs the fakes of the last "
-                             "adversarial_inputs call")
-        x, labels = self._batch(batch)
-        loss = (self.cls_weight * self.classification_loss(self.classify(fake), self.last_target)
-                + self.rec_weight * self.reconstruction_loss(x, fake, labels))
-        if self.identity_weight > 0:
-            loss = loss + self.identity_weight * self.identity_loss(x, labels)
-        return loss
-
-    def identity_loss(self, x: Tensor, labels: Tensor) -> Tensor:
-        """:math:`\\|G(x, c') - x\\|_1` per pixel, ``c'`` the images' own labels (CycleGAN's
-        identity term, Zhu et al. 2017, Sec. 5.2, told the source domain)."""
-        return self.reconstruction_loss(x, x, labels)

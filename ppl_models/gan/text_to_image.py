@@ -5,13 +5,10 @@ word codes ``(N, L)`` (:func:`ppl_models.data.encode_captions`), each player emb
 its own :class:`~ppl_models.gan.text_encoder.TextEncoder`: ``G(z, e_G(t))`` and the
 projection discriminator :math:`D(x, t) = \psi(\phi(x)) + e_D(t)^\top W \phi(x)`.
 
-- *GAN-CLS* (sec. 4.2, Alg. 1): besides (real, right text) -> real and (fake, right text)
-  -> fake, D learns (real, wrong text) -> fake, the wrong texts a shuffle of the batch's
-  (:meth:`TextToImageGAN.extra_discriminator_loss`).
-- *GAN-INT* (sec. 4.3): G is also trained to fool D at interpolated embeddings
-  :math:`\beta e_1 + (1 - \beta) e_2`, :math:`\beta = 0.5`
-  (:meth:`TextToImageGAN.extra_generator_loss`); no text is available there, so D is fed
-  the real text of the first caption (an approximation of the paper's D-free term).
+The kind plays the matching-aware game (:mod:`inference.games.matching_aware`): GAN-CLS
+(sec. 4.2, Alg. 1: D also rejects real images with a wrong caption) and GAN-INT (sec. 4.3:
+G also fools D at interpolated caption embeddings, :meth:`embed_text` and
+:meth:`generate_from_embedding`).
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ __all__ = ["TextToImageGAN"]
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ppl_models.data.captions import VOCABULARY
@@ -32,6 +28,7 @@ from ppl_models.gan.blocks import (
     check_positive_int,
     init_weights,
 )
+from ppl_models.gan.networks import check_count
 from ppl_models.gan.text_encoder import TextEncoder
 from ppl_models.registry import Option, register
 
@@ -44,7 +41,7 @@ _OPTIONS = (
 )
 
 
-@register("text_to_image", "implicit", options=_OPTIONS)
+@register("text_to_image", "implicit", game="matching_aware", options=_OPTIONS)
 class TextToImageGAN(nn.Module):
     """``G(z, t)`` and ``D(x, t)`` for ``(N, C, H, W)`` images and word codes ``(N, L)``.
 
@@ -53,24 +50,19 @@ class TextToImageGAN(nn.Module):
     :param int latent_dim: noise width.
     :param int text_dim: caption embedding width.
     :param str pooling: the encoders' pooling, ``"gru"`` or ``"mean"``.
-    :param float beta: GAN-INT's interpolation weight.
     """
 
-    #: Trains on ``(images, codes)`` batches, which the command line's data sets lack.
-    needs_labels = True
 
     def __init__(self, input_shape: Sequence[int], vocabulary_size: int = len(VOCABULARY),
                  latent_dim: int = 62, text_dim: int = 64, channels: int = 64,
-                 hidden: int = 1024, pooling: str = "gru", beta: float = 0.5) -> None:
+                 hidden: int = 1024, pooling: str = "gru") -> None:
         super().__init__()
         self.input_shape = check_image_shape(input_shape)
         for value, name in ((vocabulary_size, "vocabulary_size"), (latent_dim, "latent_dim"),
                             (text_dim, "text_dim"), (channels, "channels"), (hidden, "hidden")):
             check_positive_int(value, name)
-        if not 0.0 <= beta <= 1.0:
-            raise ValueError(f"beta must lie in [0, 1], got {beta}")
         self.vocabulary_size, self.latent_dim, self.text_dim = vocabulary_size, latent_dim, text_dim
-        self.channels, self.hidden, self.pooling, self.beta = channels, hidden, pooling, beta
+        self.channels, self.hidden, self.pooling = channels, hidden, pooling
         self.g_text = TextEncoder(vocabulary_size, text_dim, pooling)
         self.d_text = TextEncoder(vocabulary_size, text_dim, pooling)
         self.g_net = ConvGenerator(latent_dim + text_dim, self.input_shape, channels, hidden)
@@ -83,8 +75,7 @@ class TextToImageGAN(nn.Module):
     def config(self) -> dict:
         return {"input_shape": list(self.input_shape), "vocabulary_size": self.vocabulary_size,
                 "latent_dim": self.latent_dim, "text_dim": self.text_dim,
-                "channels": self.channels, "hidden": self.hidden, "pooling": self.pooling,
-                "beta": self.beta}
+                "channels": self.channels, "hidden": self.hidden, "pooling": self.pooling}
 
     @property
     def generator(self) -> nn.Module:
@@ -101,9 +92,31 @@ class TextToImageGAN(nn.Module):
         """``G(z, e)`` for noise ``(N, latent_dim)`` and embeddings ``(N, text_dim)``."""
         return self.g_net(torch.cat([z, embedding], dim=1))
 
-    def generate(self, codes: Tensor) -> Tensor:
-        """One image per caption code row ``(N, L)``, fresh noise, with gradients."""
-        e = self.g_text(codes.to(self._device()))
+    def embed_text(self, codes: Tensor) -> Tensor:
+        """The generator's caption embeddings :math:`e_G(t)` of word codes ``(N, L)``;
+        ``(N, text_dim)``, with gradients."""
+        return self.g_text(codes.to(self._device()))
+
+    def _captions(self, n: int, condition) -> Tensor:
+        if condition is None:
+            # One-word captions cycling through the vocabulary (0 is padding).
+            return (torch.arange(n) % (self.vocabulary_size - 1) + 1)[:, None]
+        if (not isinstance(condition, Tensor) or condition.dim() != 2
+                or condition.is_floating_point() or len(condition) != n):
+            got = tuple(getattr(condition, "shape", ())) or type(condition).__name__
+            raise ValueError(f"condition must be word codes ({n}, L) (see "
+                             f"ppl_models.data.encode_captions), got {got}")
+        if len(condition) and (condition.min() < 0 or condition.max() >= self.vocabulary_size):
+            raise ValueError(f"condition's word codes must lie in [0, {self.vocabulary_size})")
+        return condition
+
+    def generate(self, n: int, condition: Tensor | None = None) -> Tensor:
+        """``n`` images ``G(z, e_G(t))``, fresh noise, with gradients.
+
+        :param condition: word codes ``(n, L)``; default the one-word captions cycling
+            through the vocabulary.
+        """
+        e = self.embed_text(self._captions(check_count(n), condition))
         return self.generate_from_embedding(
             torch.randn(len(e), self.latent_dim, device=e.device), e)
 
@@ -131,17 +144,11 @@ class TextToImageGAN(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, condition: Tensor | None = None) -> Tensor:
-        """``n`` images in eval mode; ``condition`` codes ``(n, L)`` (default the
-        one-word captions cycling through the vocabulary)."""
-        check_positive_int(n, "n")
-        if condition is None:
-            condition = (torch.arange(n) % (self.vocabulary_size - 1) + 1)[:, None]
-        if len(condition) != n:
-            raise ValueError(f"condition must hold {n} captions, got {len(condition)}")
+        """``n`` images in eval mode; ``condition`` as for :meth:`generate`."""
         was_training = self.training
         self.eval()
         try:
-            return self.generate(condition)
+            return self.generate(n, condition)
         finally:
             self.train(was_training)
 
@@ -158,38 +165,3 @@ class TextToImageGAN(nn.Module):
         features = self.body(x)
         e = self.d_text(codes.to(x.device))
         return self.head(features).squeeze(-1) + (self.projection(e) * features).sum(-1)
-
-    def _batch(self, batch) -> tuple[Tensor, Tensor]:
-        if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-            raise ValueError("a text-to-image GAN trains on (images, codes) batches")
-        return batch[0], batch[1]
-
-    def adversarial_inputs(self, batch):
-        """``((x, t), (G(z, t), t))``: real pairs and fakes from the same captions."""
-        x, codes = self._batch(batch)
-        return (x, codes), (self.generate(codes), codes)
-
-    def extra_discriminator_loss(self, batch, real) -> Tensor:
-        """GAN-CLS: (real image, wrong text) -> fake; wrong texts a batch shuffle.
-
-        A shuffle can pair an image with an identical caption; those pairs are skipped.
-        """
-        x, codes = real
-        perm = torch.randperm(len(x), device=x.device)
-        wrong = codes[perm.to(codes.device)]
-        differs = (wrong != codes).any(1).to(x.device)
-        if not differs.any():
-            return x.new_zeros(())
-        logits = self.discriminate((x, wrong))[differs]
-        return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
-
-    def extra_generator_loss(self, batch, fake) -> Tensor:
-        """GAN-INT: G fools D at ``beta e1 + (1 - beta) e2`` (e2 a shuffle of e1)."""
-        _, codes = self._batch(batch)
-        e1 = self.g_text(codes.to(self._device()))
-        e2 = e1[torch.randperm(len(e1), device=e1.device)]
-        mixed = self.beta * e1 + (1 - self.beta) * e2
-        images = self.generate_from_embedding(
-            torch.randn(len(e1), self.latent_dim, device=e1.device), mixed)
-        logits = self.discriminate((images, codes))
-        return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))

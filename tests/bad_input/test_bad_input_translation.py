@@ -4,10 +4,12 @@ import pytest
 import torch
 from catalogue import Case, assert_clear
 
+from inference.games import CycleGame, StarGame
+from inference.games.replay_buffer import ReplayBuffer
 from inference.metrics import attribute_accuracy, cycle_l1, target_sensitivity
 from inference.training import linear_decay
 from ppl_models.data import attribute_domains, downsample_to_digits, upsample_digits
-from ppl_models.gan.cyclegan import CycleGAN, ReplayBuffer
+from ppl_models.gan.cyclegan import CycleGAN
 from ppl_models.gan.stargan import StarGAN
 
 SHAPE = (1, 8, 8)
@@ -33,12 +35,12 @@ CASES = [
     Case("integer invert mask", lambda: attribute_domains(torch.rand(2, 1, 8, 8),
                                                          invert=torch.ones(2)), ("invert",)),
     Case("CycleGAN image side not a multiple of 4", lambda: CycleGAN((1, 10, 10)),
-         ("image_shape", "multiples of 4")),
-    Case("CycleGAN negative identity ratio", lambda: CycleGAN(SHAPE, identity_ratio=-0.5),
+         ("input_shape", "multiples of 4")),
+    Case("CycleGAN negative identity ratio", lambda: CycleGame(cyclegan(), identity_ratio=-0.5),
          ("identity_ratio",)),
     Case("CycleGAN unknown direction", lambda: cyclegan().translate(torch.rand(1, *SHAPE),
                                                                     "forward"), ("direction",)),
-    Case("CycleGAN batch that is one domain", lambda: cyclegan().adversarial_inputs(
+    Case("CycleGAN batch that is one domain", lambda: CycleGame(cyclegan()).draw(
         torch.rand(2, *SHAPE)), ("batch", "pair")),
     Case("CycleGAN sample without inputs", lambda: cyclegan().sample(4), ("condition",)),
     Case("a negative replay buffer", lambda: ReplayBuffer(-3), ("size",)),
@@ -46,7 +48,7 @@ CASES = [
         torch.rand(2, *SHAPE), torch.ones(2, 3)), ("target", "(2, 2)")),
     Case("StarGAN soft target", lambda: stargan().translate(
         torch.rand(2, *SHAPE), torch.full((2, 2), 0.3)), ("target", "0s and 1s")),
-    Case("StarGAN batch without labels", lambda: stargan().adversarial_inputs(
+    Case("StarGAN batch without labels", lambda: StarGame(stargan()).draw(
         torch.rand(2, *SHAPE)), ("batch", "pair")),
     Case("StarGAN zero domains", lambda: StarGAN(SHAPE, num_domains=0), ("num_domains",)),
     Case("decay that starts at the end", lambda: linear_decay(10, 10), ("decay_start",)),

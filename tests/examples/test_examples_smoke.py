@@ -143,7 +143,7 @@ def test_rnade_tabular_smoke(dataset):
 def test_cyclegan_digits_smoke(tmp_path):
     example = load_example("cyclegan_digits")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert result["updates"] == 4 and {"d_loss", "g_loss", "extra_loss"} <= set(
+    assert result["updates"] == 4 and {"d_loss", "g_loss", "cycle", "identity"} <= set(
         result["last_losses"])
     assert all(math.isfinite(v) for v in result["last_losses"].values())
     # The untranslated upsampled digits are read well above chance (0.1) by the MNIST
@@ -157,7 +157,7 @@ def test_cyclegan_digits_smoke(tmp_path):
 def test_stargan_mnist_smoke(tmp_path):
     example = load_example("stargan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert {"d_loss", "gp", "d_extra_loss"} <= set(result["last_losses"])
+    assert {"d_loss", "gp", "classification"} <= set(result["last_losses"])
     assert set(result["attribute_accuracy"]) == {"thick", "slant_right", "inverted"}
     assert all(0 <= a <= 1 for a in result["attribute_accuracy"].values())
     assert result["target_sensitivity"] > 0  # the label reaches the output
@@ -169,7 +169,7 @@ def test_text_to_image_mnist_smoke(capsys, tmp_path):
     example = load_example("text_to_image_mnist")
     result = example.main(["--smoke", "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    assert "d_extra_loss" in out and "prompt -> measured caption" in out
+    assert "mismatch" in out and "prompt -> measured caption" in out
     assert 1 <= len(result["prompts"]) <= 6
     assert (tmp_path / "prompts.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -196,7 +196,7 @@ def test_conditional_gan_mnist_smoke(tmp_path):
 def test_puzzle_gan_mnist_smoke(tmp_path):
     example = load_example("puzzle_gan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert {"d_loss", "d_extra_loss", "extra_loss"} <= set(result["last_losses"])
+    assert {"d_loss", "swap", "mask", "appearance"} <= set(result["last_losses"])
     assert 0 <= result["mask_iou"] <= 1 and 0 <= result["label_preservation"] <= 1
     assert result["patch_l1"] >= 0
     for f in result["figures"]:

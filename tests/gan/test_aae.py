@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from inference.games import AutoencoderGame
 from inference.objectives.adversarial import minimax_discriminator_loss
 from inference.training import AdversarialStep
 from ppl_models.aae import AAE
@@ -22,15 +23,16 @@ def one_thread():
 def _train_discriminator(model, x, steps=100):
     # The encoder is fixed: only D learns, as in the inner maximisation of the game.
     opt = torch.optim.Adam(model.discriminator.parameters(), lr=5e-3)
+    game = AutoencoderGame(model)
     for _ in range(steps):
-        real, fake = model.adversarial_inputs(x)
+        real, fake = game.draw(x)[1:3]
         loss = minimax_discriminator_loss(model.discriminate(real),
                                           model.discriminate(fake.detach()))
         opt.zero_grad()
         loss.backward()
         opt.step()
     with torch.no_grad():  # fresh draws: the loss D reached, i.e. -V at the trained D
-        real, fake = model.adversarial_inputs(x)
+        real, fake = game.draw(x)[1:3]
         return minimax_discriminator_loss(model.discriminate(real),
                                           model.discriminate(fake)).item()
 
@@ -81,7 +83,7 @@ def test_priors_and_shapes():
     assert abs(radius.mean().item() - 4.0) < 0.1  # components on the circle of radius 4
     assert abs(z[:, 2:].std().item() - 1.0) < 0.05
     assert m.sample(3).shape == (3, 1, 8, 8)
-    real, fake = m.adversarial_inputs(torch.bernoulli(torch.full((6, 1, 8, 8), 0.5)))
+    real, fake = AutoencoderGame(m).draw(torch.bernoulli(torch.full((6, 1, 8, 8), 0.5)))[1:3]
     assert real.shape == fake.shape == (6, 4) and fake.requires_grad
     g = AAE((1, 8, 8), latent_dim=3, hidden=[16], prior="gaussian")
     torch.testing.assert_close(g.prior_distribution().log_prob(torch.zeros(3)),
@@ -95,14 +97,14 @@ def test_one_update_trains_reconstruction_and_the_adversarial_term_together():
     x = torch.bernoulli(torch.full((32, 1, 2, 3), 0.3))
     decoder_before = [p.detach().clone() for p in m.vae.decoder.parameters()]
     out = step.train_step(x)
-    assert {"extra_loss", "g_loss", "d_loss"} <= out.keys()
+    assert {"reconstruction", "g_loss", "d_loss"} <= out.keys()
     # The decoder moved: the reconstruction term was in the generator's update.
     assert any(not torch.equal(a, b) for a, b in zip(decoder_before,
                                                     m.vae.decoder.parameters(), strict=True))
-    first = out["extra_loss"]
+    first = out["reconstruction"]
     for _ in range(150):
         out = step.train_step(x)
-    assert out["extra_loss"] < first - 0.5  # reconstruction NLL falls (6 pixels, ~4.1 nats)
+    assert out["reconstruction"] < first - 0.5  # reconstruction NLL falls (6 pixels, ~4.1 nats)
 
 
 def test_bad_arguments():

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from inference.games import ConditionalGame
 from inference.training import AdversarialStep
 from ppl_models import registry
 from ppl_models.gan.conditional import DISCRIMINATORS, ConditionalGAN
@@ -67,7 +68,7 @@ def test_one_training_step_and_samples(discriminator):
 def test_the_fakes_share_the_batchs_labels():
     m = _model()
     y = torch.tensor([3, 1, 4, 1, 5])
-    (x, y_real), (fake, y_fake) = m.adversarial_inputs((torch.rand(5, 1, 8, 8), y))
+    _, (x, y_real), (fake, y_fake), _ = ConditionalGame(m).draw((torch.rand(5, 1, 8, 8), y))
     assert torch.equal(y_real, y) and torch.equal(y_fake, y) and fake.requires_grad
 
 
@@ -76,7 +77,7 @@ def test_the_fakes_share_the_batchs_labels():
     (lambda m: m.sample(2, condition=torch.tensor([-1, 0])), "label -1 is out of range"),
     (lambda m: m.sample(2, condition=torch.tensor([0.0, 1.0])), "integer"),
     (lambda m: m.sample(3, condition=torch.tensor([0, 1])), "3 values"),
-    (lambda m: m.adversarial_inputs(torch.rand(2, 1, 8, 8)), r"\(images, labels\)"),
+    (lambda m: ConditionalGame(m).draw(torch.rand(2, 1, 8, 8)), r"\(images, labels\)"),
     (lambda m: m.discriminate(torch.rand(2, 1, 8, 8)), r"\(images, labels\)"),
 ])
 def test_bad_labels_are_refused_clearly(call, match):
@@ -86,7 +87,7 @@ def test_bad_labels_are_refused_clearly(call, match):
 
 def test_the_step_refuses_gradient_penalties_on_tuple_inputs():
     step = AdversarialStep(_model(), r1=1.0)
-    with pytest.raises(ValueError, match="tuples"):
+    with pytest.raises(ValueError, match="tensors, not tuple"):
         step.train_step((torch.rand(4, 1, 8, 8), torch.arange(4)))
 
 

@@ -8,6 +8,8 @@ import torch
 from scipy import stats
 from torch import nn
 
+from inference.games import InformationGame
+from inference.objectives import mutual_information
 from inference.training import AdversarialStep
 from ppl_models import registry
 from ppl_models.gan.infogan import Codes, InfoGAN
@@ -24,7 +26,8 @@ def test_registered_implicit_with_the_papers_codes_by_default():
     assert registry.family_of("infogan") == "implicit"
     m = InfoGAN((1, 28, 28), channels=4, hidden=16)
     assert (m.latent_dim, m.categories, m.continuous) == (62, 10, 2)
-    assert m.info_weight == 1.0 and m.q_hidden == 128
+    assert m.q_hidden == 128 and m.continuous_support == (-1.0, 1.0)
+    assert InformationGame(m).info_weight == 1.0
 
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (1, 8, 8)])
@@ -32,7 +35,7 @@ def test_shapes(shape):
     m = _model(shape)
     x = m.sample(6)
     assert x.shape == (6, *shape) and ((x >= 0) & (x <= 1)).all() and not x.requires_grad
-    real, fake, codes = m.adversarial_inputs(torch.rand(5, *shape))
+    _, real, fake, codes = InformationGame(m).draw(torch.rand(5, *shape))
     assert fake.shape == real.shape and fake.requires_grad
     assert codes.categorical.shape == (5,) and codes.continuous.shape == (5, 2)
     logits, loc = m.q(fake)
@@ -62,11 +65,15 @@ def test_q_outputs_logits_not_probabilities():
     assert isinstance(m.q_head[-1], nn.Linear)
     assert not any(isinstance(module, (nn.Softmax, nn.LogSoftmax)) for module in m.modules())
     fake = m.generate(4)
-    inputs = m.information_inputs(fake, m.sample_codes(4)[1])
-    assert torch.equal(inputs["categorical_logits"], m.q(fake)[0])
-    assert set(inputs) == {"categorical_logits", "categorical_code", "continuous_loc",
-                           "continuous_code", "continuous_low", "continuous_high"}
-    assert (inputs["continuous_low"], inputs["continuous_high"]) == (-1.0, 1.0)
+    codes = m.sample_codes(4)[1]
+    # The game's term is the bound of Q's logits as they are: the same number as
+    # mutual_information on m.q's raw output.
+    logits, loc = m.q(fake)
+    expected = mutual_information(categorical_logits=logits, categorical_code=codes.categorical,
+                                  continuous_loc=loc, continuous_code=codes.continuous,
+                                  continuous_low=-1.0, continuous_high=1.0)
+    _, bound = InformationGame(m).information(fake, codes)
+    torch.testing.assert_close(bound.bound, expected.bound)
 
 
 def test_the_players_parameters_are_split_as_chen_et_al_specify():
@@ -86,9 +93,9 @@ def _grad_norm(module):
 
 def test_information_gradient_reaches_g_and_q_but_not_the_real_fake_head():
     m = _model()
-    step = AdversarialStep(m)
-    real, fake, codes = m.adversarial_inputs(torch.rand(8, 1, 8, 8))
-    loss, bound = step.information_loss(fake, codes)
+    game = InformationGame(m)
+    _, real, fake, codes = game.draw(torch.rand(8, 1, 8, 8))
+    loss, bound = game.information(fake, codes)
     loss.backward()
     assert all(p.grad is None for p in m.head.parameters())
     for module in (m.g_net, m.q_head, m.body):
@@ -108,9 +115,9 @@ def test_each_update_moves_only_its_players_parameters():
     m = _model()
     step = AdversarialStep(m, adversarial_weight=0.0)
     x = torch.rand(8, 1, 8, 8)
-    real, fake, codes = m.adversarial_inputs(x)
+    _, real, fake, codes = step.game.draw(x)
     before = {k: v.clone() for k, v in m.state_dict().items()}
-    loss, _ = step.information_loss(fake, codes)
+    loss, _ = step.game.information(fake, codes)
     step.generator_update.zero_grad()
     loss.backward()
     step.generator_update.step()
@@ -149,11 +156,13 @@ def test_codes_given_to_sample_are_used_and_checked():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"categories": 1}, "at least 2"), ({"continuous": -1}, "non-negative"),
-    ({"channels": 0}, "positive"), ({"info_weight": -1.0}, ">= 0"),
+    ({"channels": 0}, "positive"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         InfoGAN((1, 8, 8), **kwargs)
+    with pytest.raises(ValueError, match="info_weight"):
+        InformationGame(_model(), info_weight=-1.0)
 
 
 # -- features: the representation Q's head reads ------------------------------------------

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
 
+from inference.games import GrowingGame
 from ppl_models.gan.progressive_gan import (
     EqualConv2d,
     EqualLinear,
@@ -122,12 +123,14 @@ def test_sample_shape_range_every_stage():
     assert_close(x, F.interpolate(x[..., ::2, ::2], scale_factor=2, mode="nearest"))
 
 
-def test_progress_is_state_and_advances_in_training():
+def test_progress_is_state_and_advances_in_training_rounds_only():
     m = _model()
-    m.train()
-    m.adversarial_inputs(torch.rand(3, 1, 8, 8))
-    with torch.no_grad():
-        m.adversarial_inputs(torch.rand(3, 1, 8, 8))
+    game = GrowingGame(m, loss="wasserstein", gp=10.0)
+    game.discriminator_loss(torch.rand(3, 1, 8, 8))  # a training round: the clock moves
+    with torch.no_grad():  # drawing, evaluating and sampling never move it
+        game.draw(torch.rand(3, 1, 8, 8))
+        game.evaluation(torch.rand(3, 1, 8, 8))
+    m.sample(2)
     assert int(m.progress) == 1
     other = _model()
     other.load_state_dict(m.state_dict())

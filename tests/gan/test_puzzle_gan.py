@@ -3,6 +3,9 @@
 import pytest
 import torch
 
+from inference.games import PartsGame
+from inference.games.game import Round
+from inference.objectives.parts import appearance_loss
 from inference.training import AdversarialStep
 from ppl_models import registry
 from ppl_models.gan.puzzle_gan import PuzzleGAN, crop_patches, object_mask, random_boxes, swap_parts
@@ -76,11 +79,12 @@ def test_discriminator_labels_swapped_reals_fake():
     torch.manual_seed(0)
     model = PuzzleGAN([1, 8, 8], num_patches=2, patch_size=4, channels=4)
     x = torch.rand(8, 1, 8, 8)
-    model.adversarial_inputs(x)
-    swapped = model.swapped_reals(x, model._last[0])
+    game = PartsGame(model)
+    round_ = game.draw(x)
+    swapped = model.swapped_reals(x, round_.latent[0])
     before = model.discriminate(swapped).mean()
     model.zero_grad()
-    model.extra_discriminator_loss(x, x).backward()
+    game.discriminator_terms(round_)[0].total.backward()
     with torch.no_grad():
         for p in model.discriminator.parameters():
             p -= 0.05 * p.grad
@@ -88,7 +92,7 @@ def test_discriminator_labels_swapped_reals_fake():
     # The known wrong version (swapped labelled real) has the opposite gradient.
     wrong = torch.nn.functional.binary_cross_entropy_with_logits(
         model.discriminate(swapped), torch.ones(8))
-    right = model.extra_discriminator_loss(x, x)
+    right = game.discriminator_terms(round_)[0].total
     g_wrong = torch.autograd.grad(wrong, list(model.discriminator.parameters())[-1])[0]
     g_right = torch.autograd.grad(right, list(model.discriminator.parameters())[-1])[0]
     assert (g_wrong * g_right).sum() < 0
@@ -101,7 +105,7 @@ def test_registered_and_one_adversarial_step_runs():
     step = AdversarialStep(model)
     x = torch.rand(6, 1, 8, 8)
     out = step.train_step(x)
-    assert "d_extra_loss" in out
+    assert {"swap", "mask", "appearance"} <= set(out)
     assert model.sample(3, torch.rand(3, 1, 8, 8)).shape == (3, 1, 8, 8)
 
 
@@ -115,10 +119,10 @@ def test_mask_and_appearance_losses_decrease_with_training():
     templates = (torch.rand(2, 1, 8, 8) > 0.5).float()
     x = templates[torch.arange(16) % 2]
     opt = torch.optim.Adam(model.generator.parameters(), 1e-2)
+    game = PartsGame(model)
     first = None
     for _ in range(150):
-        _, fake = model.adversarial_inputs(x)
-        loss = model.extra_generator_loss(x, fake)
+        loss = game.generator_terms(game.draw(x))[0].total
         first = first if first is not None else loss.item()
         opt.zero_grad()
         loss.backward()
@@ -139,13 +143,30 @@ def test_appearance_compares_each_image_under_its_own_mask():
     predicted mask of 1 everywhere give |0.5 - 0.8| on the ink and |0.5 - 0| on the other
     three pixels: mean 0.45. The version with the true mask on both sides sees only the ink
     pixel (0.3 / 4 = 0.075), so a grey or white canvas outside the ink costs it nothing."""
-    model = PuzzleGAN([1, 2, 2], num_patches=1, patch_size=1, channels=2, mask_weight=0.0,
-                      appearance_weight=1.0)
+    model = PuzzleGAN([1, 2, 2], num_patches=1, patch_size=1, channels=2)
+    game = PartsGame(model, mask_weight=0.0, appearance_weight=1.0)
     x = torch.zeros(1, 1, 2, 2)
     x[0, 0, 0, 0] = 0.8
     fake = torch.full((1, 1, 2, 2), 0.5)
-    model._last = (torch.zeros(1, 1, 2, dtype=torch.long), torch.ones(1, 1, 2, 2))
-    assert model.extra_generator_loss(x, fake).item() == pytest.approx(0.45)
+    boxes, mask = torch.zeros(1, 1, 2, dtype=torch.long), torch.ones(1, 1, 2, 2)
+    terms = game.generator_terms(Round(x, x, fake, (boxes, mask)))[0]
+    assert terms.total.item() == pytest.approx(0.45)
+    assert appearance_loss(fake, mask, x, object_mask(x)).item() == pytest.approx(0.45)
+
+
+def test_the_swap_term_follows_the_games_loss():
+    """Least squares: the swapped reals cost 0.5 * mean(D^2), the fake half of the game's
+    discriminator loss; a term hard-coding BCE (softplus(D)) would differ."""
+    torch.manual_seed(0)
+    model = PuzzleGAN([1, 8, 8], num_patches=2, patch_size=4, channels=4)
+    x = torch.rand(4, 1, 8, 8)
+    game = PartsGame(model, loss="least_squares", swap_weight=2.0)
+    round_ = game.draw(x)
+    logits = model.discriminate(model.swapped_reals(x, round_.latent[0]))
+    total = game.discriminator_terms(round_)[0].total
+    torch.testing.assert_close(total, 2.0 * 0.5 * logits.pow(2).mean())
+    bce = torch.nn.functional.softplus(logits).mean()
+    assert not torch.allclose(total, 2.0 * bce)
 
 
 def test_the_game_trains_the_image_not_the_mask_generator():
@@ -154,7 +175,9 @@ def test_the_game_trains_the_image_not_the_mask_generator():
     torch.manual_seed(0)
     model = PuzzleGAN([1, 8, 8], num_patches=2, patch_size=3, channels=4)
     x = torch.rand(6, 1, 8, 8)
-    _, fake = model.adversarial_inputs(x)
+    game = PartsGame(model)
+    round_ = game.draw(x)
+    fake = round_.fake
     g = model.generator
     mask_params = list(g.mask_features.parameters()) + list(g.mask.parameters())
     adversarial = -torch.nn.functional.logsigmoid(model.discriminate(fake)).mean()
@@ -162,5 +185,5 @@ def test_the_game_trains_the_image_not_the_mask_generator():
                                 allow_unused=True)
     assert all(gr is None or gr.abs().max() == 0 for gr in grads[:len(mask_params)])
     assert all(gr is not None and gr.abs().max() > 0 for gr in grads[len(mask_params):])
-    mask_grads = torch.autograd.grad(model.extra_generator_loss(x, fake), mask_params)
+    mask_grads = torch.autograd.grad(game.generator_terms(round_)[0].total, mask_params)
     assert all(gr.abs().max() > 0 for gr in mask_grads)

@@ -5,7 +5,9 @@ import pytest
 import torch
 from torch import nn
 
+from inference.games import StarGame
 from inference.metrics import target_sensitivity
+from inference.objectives.translation import attribute_classification_loss
 from inference.training import AdversarialStep
 from ppl_models import registry
 from ppl_models.gan.stargan import StarGAN
@@ -57,14 +59,16 @@ def test_losses_on_hand_computed_cases():
     logits = torch.tensor([[0.0, 0.0], [0.0, 0.0]])
     target = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     # log 2 per attribute, summed over 2 attributes, averaged over images.
-    assert StarGAN.classification_loss(logits, target).item() == pytest.approx(
+    assert attribute_classification_loss(logits, target).item() == pytest.approx(
         2 * torch.log(torch.tensor(2.0)).item())
     model = _small()
     model.generator = _IgnoreLabel()
     x = torch.rand(3, *SHAPE)
     labels = torch.randint(0, 2, (3, K)).float()
-    # Source = target for an identity generator: reconstruction is exact.
-    assert model.reconstruction_loss(x, model(x, labels), labels).item() == 0.0
+    # An identity generator: the round trip back to the source labels is exact.
+    game = StarGame(model, identity_weight=1.0)
+    parts = game.generator_terms(game.draw((x, labels)))[0].parts
+    assert parts["reconstruction"] == 0.0 and parts["identity"] == 0.0
 
 
 def test_the_critic_scores_an_image_by_its_patches_mean():
@@ -101,47 +105,47 @@ def test_one_step_updates_both_heads_and_uses_shuffled_batch_labels():
     cls_before = model.discriminator.cls.weight.clone()
     gen_before = model.generator.inject.weight.clone()
     out = step.train_step(batch)
-    assert {"d_loss", "gp", "d_extra_loss", "g_loss", "extra_loss"} <= set(out)
+    assert {"d_loss", "gp", "classification", "g_loss", "fake_classification",
+            "reconstruction"} <= set(out)
     assert not torch.equal(cls_before, model.discriminator.cls.weight)
     assert not torch.equal(gen_before, model.generator.inject.weight)
-    # The targets are a permutation of the batch's own rows.
-    assert sorted(map(tuple, model.last_target.tolist())) == sorted(map(tuple,
-                                                                        labels.tolist()))
+    # The round's targets are a permutation of the batch's own rows, kept in the round.
+    targets = step.game.draw(batch).latent
+    assert sorted(map(tuple, targets.tolist())) == sorted(map(tuple, labels.tolist()))
 
 
 def test_identity_term_is_the_translation_to_the_own_labels():
     torch.manual_seed(4)
     batch = (torch.rand(3, *SHAPE), torch.randint(0, 2, (3, K)).float())
-    plain, with_id = _small(), _small(identity_weight=2.5)
-    assert with_id.config["identity_weight"] == 2.5 and plain.config["identity_weight"] == 0.0
+    model = _small()
+    plain, with_id = StarGame(model), StarGame(model, identity_weight=2.5)
+    assert plain.identity_weight == 0.0
     extra = []
-    for model in (plain, with_id):
+    for game in (plain, with_id):
         torch.manual_seed(5)  # the same shuffled targets for both
-        _, fake = model.adversarial_inputs(batch)
-        extra.append(model.extra_generator_loss(batch, fake))
+        extra.append(game.generator_terms(game.draw(batch))[0].total)
     x, labels = batch
-    identity = (with_id(x, labels) - x).abs().mean()
+    identity = (model(x, labels) - x).abs().mean()
     assert identity > 0
-    # Same weights (same seed) and targets: the two losses differ by exactly the new term.
+    # Same weights and targets: the two losses differ by exactly the new term.
     torch.testing.assert_close(extra[1] - extra[0], 2.5 * identity)
-    # An identity generator pays nothing for it.
-    with_id.generator = _IgnoreLabel()
-    assert with_id.identity_loss(x, labels).item() == 0.0
 
 
-def test_registered_built_by_code_only():
+def test_registered_playing_the_star_game():
     assert registry.family_of("stargan") == "implicit"
-    assert registry.shape_keyword("stargan") is None
+    assert registry.entry("stargan").game == "star"
+    assert registry.shape_keyword("stargan") == "input_shape"
 
 
 @pytest.mark.parametrize("call, match", [
     (lambda m: m.translate(torch.rand(2, *SHAPE), torch.ones(2, K + 1)), "target"),
     (lambda m: m.translate(torch.rand(2, *SHAPE), torch.full((2, K), 0.5)), "0s and 1s"),
     (lambda m: m.sample(2), "condition"),
-    (lambda m: m.adversarial_inputs(torch.rand(2, *SHAPE)), "pair"),
+    (lambda m: StarGame(m).draw(torch.rand(2, *SHAPE)), "pair"),
     (lambda m: StarGAN(SHAPE, num_domains=0), "num_domains"),
-    (lambda m: StarGAN(SHAPE, rec_weight=-1.0), "rec_weight"),
-    (lambda m: StarGAN(SHAPE, identity_weight=float("nan")), "identity_weight"),
+    (lambda m: StarGame(m, rec_weight=-1.0), "rec_weight"),
+    (lambda m: StarGame(m, identity_weight=float("nan")), "identity_weight"),
+    (lambda m: StarGame(m, gp=0.0), "Lipschitz"),
     (lambda m: target_sensitivity(m.translate, torch.rand(2, *SHAPE), TARGETS[:1]), "T >= 2"),
 ])
 def test_bad_inputs_are_named(call, match):

@@ -1,5 +1,6 @@
-"""AdversarialStep: k discriminator updates per generator update, separate optimisers, the
-generator's EMA, an extra loss in the same update, and exact resume through the Trainer."""
+"""AdversarialStep, the driver of any game: k discriminator updates per generator update,
+separate optimisers, the generator's EMA, a game's own term in the same update, and exact
+resume through the Trainer."""
 
 import copy
 
@@ -7,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from inference.games import StandardGame, Terms
 from inference.objectives.adversarial import non_saturating_generator_loss
 from inference.training import AdversarialStep, Trainer
 from ppl_models.gan import GAN
@@ -41,29 +43,37 @@ def test_k_discriminator_updates_per_generator_update():
     assert g_moves == [False, False, True, False, False, True]
 
 
-def test_the_generator_update_is_extra_plus_lambda_times_adversarial():
+def extra(fake):
+    return (fake - torch.ones_like(fake)).pow(2).mean()
+
+
+class _WithExtraTerm(StandardGame):
+    """The standard game plus a term of the generator's own: what a game adds."""
+
+    def generator_terms(self, round):
+        loss = extra(round.fake)
+        return [Terms(loss, {"extra": loss.item()})]
+
+
+def test_the_generator_update_is_the_games_term_plus_lambda_times_adversarial():
     # SGD makes the update readable: theta <- theta - lr * grad(extra + lambda * adversarial),
-    # the gradient taken against the discriminator as it is after its own update.
+    # the gradient taken against the discriminator as it is after its own update, at the
+    # fakes of the round the discriminator saw (one generator pass per round).
     model = _gan()
     z = torch.randn(10, 2, generator=torch.Generator().manual_seed(2))
     model.generate = lambda n: model.generator(z[:n])
-    target = torch.ones(10, 2)
-
-    def extra(batch, fake):
-        return (fake - target).pow(2).mean()
-
     lr, lam = 0.1, 0.3
     step = AdversarialStep(
-        model, extra_generator_loss=extra, adversarial_weight=lam,
+        _WithExtraTerm(model, adversarial_weight=lam),
         generator_optimizer=torch.optim.SGD(model.generator.parameters(), lr=lr),
         discriminator_optimizer=torch.optim.SGD(model.discriminator.parameters(), lr=lr))
     g_before = copy.deepcopy(model.generator)
     batch = torch.randn(10, 2, generator=torch.Generator().manual_seed(3))
     out = step.train_step(batch)
-    assert {"g_loss", "extra_loss", "d_loss"} <= out.keys()
+    assert {"g_loss", "extra", "d_loss"} <= out.keys()
 
     fake = g_before(z)
-    loss = extra(batch, fake) + lam * non_saturating_generator_loss(model.discriminate(fake))
+    loss = extra(fake) + lam * non_saturating_generator_loss(model.discriminate(fake))
     grads = torch.autograd.grad(loss, list(g_before.parameters()))
     for p, p0, g in zip(model.generator.parameters(), g_before.parameters(), grads,
                         strict=True):
@@ -120,8 +130,12 @@ class _Shift(nn.Module):
             self.generator.weight.fill_(1.0)
             self.generator.bias.zero_()
 
-    def adversarial_inputs(self, batch):
-        return batch, self.generator(torch.randn(len(batch), 1))
+    def generate(self, n):
+        return self.generator(torch.randn(n, 1))
+
+    @torch.no_grad()
+    def sample(self, n, condition=None):
+        return self.generate(n)
 
     def discriminate(self, x):
         return self.discriminator(x).squeeze(-1)
@@ -132,7 +146,7 @@ def test_the_game_moves_the_generator_onto_the_data(loss):
     # Data N(3, 1); the generator starts at N(0, 1) and only needs its bias to reach 3.
     torch.manual_seed(0)
     model = _Shift()
-    step = AdversarialStep(model, loss=loss, lr=2e-2)
+    step = AdversarialStep(StandardGame(model, loss=loss), lr=2e-2)
     data = 3 + torch.randn(3000, 1)
     for batch in data.split(50):
         step.train_step(batch)
@@ -152,5 +166,11 @@ def test_the_game_moves_the_generator_onto_the_data(loss):
 def test_bad_arguments_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         AdversarialStep(_gan(), **kwargs)
-    with pytest.raises(ValueError, match="generator, discriminator"):
+    with pytest.raises(ValueError, match="not a registered model kind"):
         AdversarialStep(nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="generator, discriminator"):
+        StandardGame(nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="ready Game takes none"):
+        AdversarialStep(StandardGame(_gan()), loss="hinge")
+    with pytest.raises(ValueError, match="Lipschitz"):
+        AdversarialStep(_gan(), loss="wasserstein")

@@ -19,6 +19,7 @@ import pytest
 import torch
 from torch import nn
 
+from inference.games.game import Round
 from inference.training import AdversarialStep, distributed, seed_everything
 from inference.training.checkpoint import load_checkpoint
 from inference.training.divergence import first_non_finite
@@ -44,38 +45,40 @@ def _close(actual, expected):
             torch.testing.assert_close(a, e, **TOL)
 
 
-def _replay_noise(model: nn.Module) -> None:
-    """Make ``model.adversarial_inputs`` of a global batch draw as the two ranks do."""
-    original = model.adversarial_inputs
+def _replay_noise(game) -> None:
+    """Make ``game.draw`` of a global batch draw as the two ranks do."""
+    original = game.draw
     streams = []
     for r in range(WORLD):
         seed_everything(distributed.rank_seed(W.SEED, r))
         streams.append(rng_state())
 
-    def adversarial_inputs(batch):
+    def draw(batch):
         reals, fakes = [], []
         for r in range(WORLD):
             part = batch[distributed.shard(len(batch), r, WORLD)]
             set_rng_state(streams[r])
             # A rank without examples evaluated a stand-in: its draw is consumed, unused.
-            real, fake = original(part if len(part) else batch[:1])
+            real, fake = original(part if len(part) else batch[:1])[1:3]
             streams[r] = rng_state()
             if len(part):
                 reals.append(real)
                 fakes.append(fake)
-        return torch.cat(reals), torch.cat(fakes)
+        return Round(batch, torch.cat(reals), torch.cat(fakes))
 
-    model.adversarial_inputs = adversarial_inputs
+    game.draw = draw
 
 
 def _reference(build, data, n_train, batch_size, epochs, step_kwargs=None, replay=True):
     """One process on the same global batches, the noise replayed from the ranks' streams."""
-    def replayed():
-        model = build()
-        if replay:
-            _replay_noise(model)
-        return model
-    return W.fit(replayed, data, n_train, batch_size, epochs, step_kwargs=step_kwargs)
+    class Replayed(AdversarialStep):
+        def __init__(self, model, **kwargs):
+            super().__init__(model, **kwargs)
+            if replay:
+                _replay_noise(self.game)
+
+    return W.fit(build, data, n_train, batch_size, epochs, step_kwargs=step_kwargs,
+                 step_class=Replayed)
 
 
 @pytest.mark.distributed

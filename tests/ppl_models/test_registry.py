@@ -75,7 +75,7 @@ def test_a_table_too_large_says_how_large_before_allocating():
 
 
 def test_register_and_unregister_a_kind():
-    @registry.register("toy_constant", "implicit",
+    @registry.register("toy_constant", "implicit", game="standard",
                        options=(Option("width", 3, "how wide"),))
     class Toy(nn.Module):
         def __init__(self, dim: int, width: int = 3):
@@ -91,7 +91,7 @@ def test_register_and_unregister_a_kind():
         assert registry.entry("toy_constant").options[0].cli_flag == "--width"
         assert registry.build("toy_constant", dim=2).width == 3
         with pytest.raises(ValueError, match="registered already"):
-            registry.register("toy_constant", "implicit")(NADE)
+            registry.register("toy_constant", "implicit", game="standard")(NADE)
     finally:
         registry.unregister("toy_constant")
     assert "toy_constant" not in registry.kinds()
@@ -102,5 +102,10 @@ def test_register_refuses_bad_registrations():
         registry.register("x", "adversarial")
     with pytest.raises(ValueError, match="config"):
         registry.register("no_config", "exact")(nn.Linear)
+    # An implicit kind declares the game that trains it; no other family has one.
+    with pytest.raises(ValueError, match="game"):
+        registry.register("no_game", "implicit")
+    with pytest.raises(ValueError, match="game"):
+        registry.register("exact_with_game", "exact", game="standard")
     with pytest.raises(ValueError, match="registered"):
         registry.kind_of(nn.Linear(2, 2))
