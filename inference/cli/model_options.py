@@ -33,12 +33,12 @@ from ppl_models.registry import ModelTooLarge, Option
 
 
 def cli_kinds() -> tuple[str, ...]:
-    """The kinds the command line can build from a data set's shape. Its data sets are
-    unlabelled, so a kind whose class declares ``needs_labels = True`` (it trains on
-    ``(images, labels)`` batches) is built by code only."""
+    """The kinds the command line can build from a data set's shape (all but those built
+    from explicit structure, e.g. ``chain_rule``'s parent sets). An implicit kind's game
+    says what its batches hold, and the family makes that from the data set given
+    (:mod:`inference.cli.families.game_data`)."""
     return tuple(k for k in registry.kinds() if registry.shape_keyword(k) is not None
-                 and registry.family_of(k) in FAMILY_CLIS
-                 and not getattr(registry.entry(k).cls, "needs_labels", False))
+                 and registry.family_of(k) in FAMILY_CLIS)
 
 
 def _flags() -> dict[str, list[tuple[str, Option]]]:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
-from inference.cli.families import FAMILY_CLIS, RunSettings, family_cli, needs_labels
+from inference.cli.families import RunSettings, family_cli, needs_labels
 from inference.cli.fitting import FitResult
 from inference.cli.json_output import write_json
 from inference.cli.model_options import (
@@ -84,13 +84,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def report_kinds() -> tuple[str, ...]:
     """The kinds in the report, in registration order: every kind with a report setting that
-    the command line offers, and those that train on ``(images, labels)`` batches
-    (:func:`~inference.cli.families.needs_labels`), which the report fits when its data has
-    labels (see :func:`_labelled`)."""
+    the command line offers; those whose data is made with labels
+    (:func:`~inference.cli.families.needs_labels`) are fitted when the report's data has
+    them (see :func:`_labelled`)."""
     offered = set(cli_kinds())
     return tuple(k for k in registry.kinds() if registry.entry(k).report is not None
-                 and (k in offered or (needs_labels(k) and registry.shape_keyword(k)
-                                       and registry.family_of(k) in FAMILY_CLIS)))
+                 and k in offered)
 
 
 def _labelled(kind: str, splits: DataSplits) -> bool:
@@ -261,8 +260,11 @@ def _write_figures(out: Path, splits: DataSplits, data: dict[str, DataSplits], f
                      image_shape=shape, title=f"{title}: test images")
     for kind, fit in fits.items():
         # Drawn as the family draws them (a sampler of points as a scatter over the modes).
-        family_cli(registry.family_of(kind)).save_samples(
-            draw_samples(fit.model, _NUM_SAMPLES, metrics["seed"]), out / f"samples_{kind}.png",
+        family = family_cli(registry.family_of(kind))
+        condition = family.sample_condition(fit.model, data[kind], _NUM_SAMPLES)
+        family.save_samples(
+            draw_samples(fit.model, _NUM_SAMPLES, metrics["seed"], condition),
+            out / f"samples_{kind}.png",
             dataset=data[kind].name, image_shape=tuple(data[kind].image_shape),
             title=f"{kind}: {_NUM_SAMPLES} samples")
     # Loss curves of likelihood-scored models only: a sampler's losses are its family's figure.

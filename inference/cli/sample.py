@@ -9,9 +9,11 @@ from pathlib import Path
 
 import torch
 
-from inference.cli.families import family_of_model
+from inference.cli.data_options import load_binary_splits
+from inference.cli.families import family_of_model, needs_labels
 from inference.cli.model_check import load_checked_model
 from inference.cli.threads import add_threads_argument, apply_threads
+from ppl_models.registry import kind_of
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -24,14 +26,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--nrow", type=int, default=8, help="images per row of the grid")
     p.add_argument("--out", default="samples.png", help="PNG file to write")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--condition", nargs="+", default=None,
+                   help="what a conditional kind draws with: labels (conditional_gan), "
+                        "one caption per word group in quotes "
+                        "(text_to_image), 0/1 target attributes (stargan); cycled over "
+                        "--num. Default: the test split's own. A translator's input images "
+                        "are the test split's")
     add_threads_argument(p, default=None)
     p.set_defaults(run=run)
     return p
 
 
-def draw_samples(model, num: int, seed: int) -> torch.Tensor:
+def draw_samples(model, num: int, seed: int, condition=None) -> torch.Tensor:
     """``num`` samples from ``model``, the same for the same ``seed``: ``(num, D)`` or
-    ``(num, C, H, W)``, as the model's data.
+    ``(num, C, H, W)``, as the model's data; ``condition`` what a conditional kind draws
+    with (its family's ``sample_condition``).
 
     The global torch RNG is forked, so drawing samples does not shift a caller's stream.
     """
@@ -39,7 +48,17 @@ def draw_samples(model, num: int, seed: int) -> torch.Tensor:
         raise ValueError(f"--num must be a positive int, got {num!r}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return family_of_model(model).sample(model, num)
+        return family_of_model(model).sample(model, num, condition)
+
+
+def _splits(model, config, args):
+    """The model's data set as it was trained on, for a kind drawn with conditions (its
+    test split gives the default conditions and a translator's inputs); ``None`` for the
+    others."""
+    if not needs_labels(kind_of(model)):
+        return None
+    return load_binary_splits(config["dataset"], config.get("data_path"),
+                              config.get("binarize"), config["seed"])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
         out = out.with_name(out.name + ".png")  # the grid is a PNG; say where it went
     if not out.parent.is_dir():
         raise ValueError(f"--out: directory {str(out.parent)!r} does not exist")
-    samples = draw_samples(model, args.num, args.seed)
+    family = family_of_model(model)
+    condition = family.sample_condition(model, _splits(model, config, args), args.num,
+                                        args.condition)
+    samples = draw_samples(model, args.num, args.seed, condition)
     family_of_model(model).save_samples(
         samples, out, dataset=config["dataset"], image_shape=tuple(config["image_shape"]),
         nrow=args.nrow, title=f"{config['model']} on {config['dataset']}: {args.num} samples")

@@ -216,7 +216,8 @@ def _write_outputs(out: Path, fit: FitResult, family: FamilyCLI, config, metrics
     write_json(out / "history.json", history)
     write_json(out / "metrics.json", metrics)
     family.train_figures(out, fit, splits, config["seed"])
-    samples = draw_samples(fit.model, 64, config["seed"])
+    samples = draw_samples(fit.model, 64, config["seed"],
+                           family.sample_condition(fit.model, splits, 64))
     family.save_samples(samples, out / "samples.png", dataset=config["dataset"],
                         image_shape=splits.image_shape,
                         title=f"{config['model']} on {config['dataset']}: 64 samples")

@@ -83,7 +83,7 @@ def test_the_gan_on_the_ring_is_scored_by_mode_coverage(tmp_path, cli, last_json
 
 def test_the_aae_trains_from_the_command_line(tmp_path, cli, last_json_line):
     # Same family, so nothing of the CLI knows it is an AAE: its reconstruction term reaches
-    # the update through AdversarialStep's model hook.
+    # the update through the game its kind declares.
     code, out, err = cli("train", "--model", "aae", "--dataset", "digits", "--latent-dim", 2,
                          "--prior", "mixture", "--vae-hidden", 32, "--epochs", 1,
                          "--gan-lr", 1e-3, "--eval-samples", 100, "--threads", 1,
@@ -92,4 +92,4 @@ def test_the_aae_trains_from_the_command_line(tmp_path, cli, last_json_line):
     metrics = last_json_line(out)
     assert metrics["estimator"] == "sample metrics (no likelihood)" and metrics["fid"] > 0
     history = json.loads((tmp_path / "aae" / "history.json").read_text())
-    assert "train_extra_loss" in history["epochs"][0]  # the reconstruction NLL, recorded
+    assert "train_reconstruction" in history["epochs"][0]  # the reconstruction NLL, recorded

@@ -6,13 +6,8 @@ on the command line yet.
 """
 
 from inference.cli.families.exact import ExactCLI
-from inference.cli.families.family import (
-    FamilyCLI,
-    RunSettings,
-    model_data,
-    needs_labels,
-    training_data,
-)
+from inference.cli.families.family import FamilyCLI, RunSettings, model_data
+from inference.cli.families.game_data import needs_labels
 from inference.cli.families.implicit import ImplicitCLI
 from inference.cli.families.latent import LatentCLI
 from ppl_models import registry
@@ -38,4 +33,4 @@ def family_of_model(model) -> FamilyCLI:
 
 
 __all__ = ["FAMILY_CLIS", "FamilyCLI", "RunSettings", "family_cli", "family_of_model",
-           "model_data", "needs_labels", "training_data"]
+           "model_data", "needs_labels"]

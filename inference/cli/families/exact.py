@@ -128,7 +128,7 @@ class ExactCLI(FamilyCLI):
                           levels=splits.levels)
         return result
 
-    def sample(self, model, num: int) -> torch.Tensor:
+    def sample(self, model, num: int, condition=None) -> torch.Tensor:
         return model().sample((num,))
 
     def train_figures(self, out: Path, fit: FitResult, splits, seed) -> None:

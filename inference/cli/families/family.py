@@ -7,8 +7,7 @@ existing family needs nothing here; a new family is one module beside this one.
 
 from __future__ import annotations
 
-__all__ = ["FamilyCLI", "RunSettings", "model_data", "needs_labels", "selected_by",
-           "training_data"]
+__all__ = ["FamilyCLI", "RunSettings", "model_data", "selected_by"]
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,30 +42,6 @@ def model_data(model: nn.Module, splits: DataSplits, split: str) -> torch.Tensor
     if registry.shape_keyword(registry.kind_of(model)) == "input_shape":
         return splits.images(split)
     return splits.flat(split)
-
-
-def needs_labels(kind_or_model) -> bool:
-    """Whether a kind (or a model) trains on ``(inputs, labels)`` batches: its class
-    declares ``needs_labels = True``."""
-    cls = (registry.entry(kind_or_model).cls if isinstance(kind_or_model, str)
-           else type(kind_or_model))
-    return bool(getattr(cls, "needs_labels", False))
-
-
-def training_data(model: nn.Module, splits: DataSplits, split: str):
-    """What ``model`` trains on: :func:`model_data`, paired with the split's labels as
-    ``(inputs, labels)`` for a model that :func:`needs_labels`.
-
-    :raises ValueError: when such a model meets a split without labels.
-    """
-    x = model_data(model, splits, split)
-    if not needs_labels(model):
-        return x
-    labels = splits.labels(split)
-    if labels is None:
-        raise ValueError(f"{registry.kind_of(model)} trains on (images, labels) and "
-                         f"{splits.name}'s {split} split has no labels")
-    return x, labels
 
 
 def selected_by(history) -> dict[str, Any]:
@@ -123,9 +98,23 @@ class FamilyCLI:
         ``bits_per_dim`` and ``n`` at least."""
         raise NotImplementedError
 
-    def sample(self, model: nn.Module, num: int) -> torch.Tensor:
-        """``num`` draws from ``model`` (global RNG), flat or as images."""
+    def sample(self, model: nn.Module, num: int, condition: Any = None) -> torch.Tensor:
+        """``num`` draws from ``model`` (global RNG), flat or as images; ``condition`` as
+        :meth:`sample_condition` gives it."""
         raise NotImplementedError
+
+    def sample_condition(self, model: nn.Module, splits: DataSplits, num: int,
+                         values: list[str] | None = None) -> Any:
+        """What ``num`` samples of ``model`` are drawn with: ``None`` for a kind that takes
+        no condition (every kind outside the implicit family).
+
+        :param values: the ``sample`` command's ``--condition`` words, if given.
+        :raises ValueError: for ``values`` given to a kind that takes none.
+        """
+        if values:
+            raise ValueError(f"--condition: {registry.kind_of(model)} is not conditioned "
+                             "on anything")
+        return None
 
     def save_samples(self, samples: torch.Tensor, path: Path, *, dataset: str,
                      image_shape: tuple[int, ...], title: str, nrow: int = 8) -> None:

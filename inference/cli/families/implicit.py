@@ -9,6 +9,16 @@ beside them the same FID between the training images and the split (the real-vs-
 The epoch kept is the one whose samples measure best on the validation split (mode coverage on
 a toy mixture, FID on images: :mod:`inference.cli.families.sample_selection`), so
 ``--patience`` stops a run whose samples stopped improving.
+
+Every kind is trained by the game its kind declares (:func:`inference.games.game_for`), on
+the data that game's batches take, made from the data set given
+(:mod:`inference.cli.families.game_data`: labels, captions, attribute domains, two unpaired
+domains). A conditional kind is scored on samples drawn with the split's own conditions, and
+where the data says what each sample should show, by that too: ``label_accuracy`` (the
+classifier reads the digit asked for, or kept through a translation) and
+``attribute_accuracy`` (the measured attributes of translations equal their targets).
+``--gan-loss wasserstein`` without ``--gp`` takes WGAN-GP's penalty 10 (an unconstrained
+critic has no Wasserstein loss to minimise).
 """
 
 from __future__ import annotations
@@ -22,13 +32,8 @@ from typing import Any
 
 import torch
 
-from inference.cli.families.family import (
-    FamilyCLI,
-    RunSettings,
-    model_data,
-    selected_by,
-    training_data,
-)
+from inference.cli.families.family import FamilyCLI, RunSettings, selected_by
+from inference.cli.families.game_data import batch_form, game_data
 from inference.cli.families.sample_selection import (
     FEATURE_DATASETS,
     IMAGE_SAMPLES,
@@ -39,6 +44,7 @@ from inference.cli.families.sample_selection import (
 )
 from inference.cli.fitting import FitResult
 from inference.cli.number_checks import check_positive_finite, check_positive_int
+from inference.games import game_for
 from inference.objectives.adversarial import LOSSES
 from inference.training import AdversarialStep, Trainer
 from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
@@ -52,11 +58,15 @@ class ImplicitCLI(FamilyCLI):
 
     name = "implicit"
     options = (
-        Option("gan_loss", "non_saturating", "the game's losses", type=str,
-               choices=tuple(LOSSES)),
+        Option("gan_loss", None, "the game's adversarial loss (default: the game's own: "
+               "least_squares for cyclegan, wasserstein for stargan, else non_saturating)",
+               type=str, choices=tuple(LOSSES)),
         Option("d_steps", 1, "discriminator updates per generator update"),
         Option("gan_lr", None, "both players' Adam learning rate (default: --lr; the "
                "report's 2e-4, as Radford et al. 2016)", type=float),
+        Option("gp", None, "WGAN-GP penalty weight (default 0; 10 with --gan-loss "
+               "wasserstein, as Gulrajani et al. 2017)", type=float),
+        Option("r1", None, "R1 penalty weight gamma/2 on real data (default 0)", type=float),
         Option("eval_samples", None, "samples drawn to score the model (default 2,500 on a "
                "toy mixture, as PacGAN; 1,000 images, at most the split's size)"),
     )
@@ -69,6 +79,10 @@ class ImplicitCLI(FamilyCLI):
     def check(self, settings: dict[str, Any]) -> None:
         check_positive_int(settings, "d_steps", "eval_samples", optional=True)
         check_positive_finite(settings, "gan_lr", optional=True)
+        for name in ("gp", "r1"):
+            value = settings.get(name)
+            if value is not None and not (0 <= value < float("inf")):
+                raise ValueError(f"--{name} must be a finite number >= 0, got {value}")
         if settings.get("eval_samples") is not None and settings["eval_samples"] < 10:
             raise ValueError(f"--eval-samples must be at least 10, got "
                              f"{settings['eval_samples']}")
@@ -76,17 +90,18 @@ class ImplicitCLI(FamilyCLI):
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
         # Radford et al. (2016): Adam with beta1 = 0.5.
         lr = settings.get("gan_lr") or run.lr
-        step = AdversarialStep(model, loss=settings["gan_loss"], d_steps=settings["d_steps"],
-                               lr=lr, betas=(0.5, 0.999))
+        game = game_for(model, **_game_options(settings))
+        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, betas=(0.5, 0.999))
         # The discriminator's loss is not a score, so no validation loss selects the epoch:
         # a sample metric measured after each epoch does (see sample_selection).
-        selection = sample_selection(model, splits, model_data(model, splits, "valid"),
-                                     settings.get("eval_samples"), run.seed)
+        valid = game_data(model, splits, "valid")
+        selection = sample_selection(model, splits, valid.reference,
+                                     settings.get("eval_samples"), run.seed, valid.conditions)
         monitored = {} if selection is None else {
             "evaluate": selection.evaluate, "monitor": selection.monitor,
             "mode": selection.mode, "patience": run.patience}
-        # (images, labels) batches for a kind that needs labels (e.g. a conditional GAN).
-        trainer = Trainer(step, training_data(model, splits, "train"), None,
+        # The batches the kind's game takes (labels, captions, domains: see game_data).
+        trainer = Trainer(step, game_data(model, splits, "train").train, None,
                           batch_size=run.batch_size, max_epochs=run.epochs,
                           max_seconds=run.max_seconds, checkpoint_dir=run.checkpoint_dir,
                           seed=run.seed, restore_best=selection is not None,
@@ -96,7 +111,9 @@ class ImplicitCLI(FamilyCLI):
         kept = ("the last epoch kept (no sample metric for this data)" if selection is None
                 else f"the epoch with the best {selection.description} kept "
                      f"({history.best_epoch})")
-        method = (f"adversarial game ({settings['gan_loss']} losses, {settings['d_steps']} D "
+        penalties = "".join(f", {name} {getattr(game, name):g}" for name in ("gp", "r1")
+                            if getattr(game, name) > 0)
+        method = (f"{game.name} game ({game.loss} losses{penalties}, {settings['d_steps']} D "
                   f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999)); {kept}")
         return FitResult(model, history, time.perf_counter() - start, method)
 
@@ -116,11 +133,12 @@ class ImplicitCLI(FamilyCLI):
             raise ValueError(f"no feature classifier for images of shape {shape}; sample "
                              f"metrics need one of {sorted(FEATURE_DATASETS)}")
         classifier, info = feature_classifier(FEATURE_DATASETS[shape], seed=0)
-        reference = model_data(model, splits, split).reshape(-1, *shape)
+        data = game_data(model, splits, split)
+        reference = data.reference.reshape(-1, *shape)
         n = min(settings.get("eval_samples") or IMAGE_SAMPLES, len(reference))
-        fake = selection_samples(model, n, seed).reshape(-1, *shape)
+        fake = selection_samples(model, n, seed, data.conditions(n)).reshape(-1, *shape)
         real = reference[:n]
-        train = model_data(model, splits, "train").reshape(-1, *shape)[:n]
+        train = game_data(model, splits, "train").reference.reshape(-1, *shape)[:n]
         fid = frechet_distance(real, fake, classifier)
         pr = precision_recall(classifier.features(real), classifier.features(fake))
         hist = class_histogram(fake, classifier)
@@ -132,6 +150,7 @@ class ImplicitCLI(FamilyCLI):
             **{k: pr[k] for k in ("precision", "recall", "density", "coverage")},
             "classes_present": hist["classes_present"],
             "class_kl_to_uniform": hist["kl_to_uniform"],
+            **_conditioned_scores(fake, data, n, classifier, splits),
             "extractor": info["name"],
             "extractor_sha256": info["weights_sha256"],
             "extractor_test_accuracy": info["test_accuracy"],
@@ -145,8 +164,43 @@ class ImplicitCLI(FamilyCLI):
         return {"estimator": ESTIMATOR, **{k: scores[k] for k in (
             "modes_captured", "n_modes", "high_quality", "reverse_kl")}, "n": n}
 
-    def sample(self, model, num: int) -> torch.Tensor:
-        return model.sample(num)
+    def sample(self, model, num: int, condition=None) -> torch.Tensor:
+        return model.sample(num, condition)
+
+    def sample_condition(self, model, splits, num: int, values=None):
+        """The test split's own conditions, cycled over ``num`` (a translator's inputs are
+        its images), or the ``--condition`` words: labels, captions or 0/1 target
+        attributes.
+
+        :raises ValueError: for words the kind cannot be conditioned on.
+        """
+        form = batch_form(model)
+        if form == "inputs":
+            return super().sample_condition(model, splits, num, values)
+        data = game_data(model, splits, "test")
+        index = torch.arange(num)
+        if not values:
+            condition = data.conditions(len(data.reference))
+            if isinstance(condition, tuple):
+                return tuple(t[index % len(t)] for t in condition)
+            return condition[index % len(condition)]
+        if form == "labelled":
+            labels = torch.tensor([_integer(v) for v in values])
+            return labels[index % len(labels)]
+        if form == "captioned":
+            from ppl_models.data import encode_captions
+
+            codes = encode_captions(values)
+            return codes[index % len(codes)]
+        if form == "attributed":
+            target = torch.tensor([float(_integer(v)) for v in values])
+            images = data.condition[0]
+            if target.shape != data.targets.shape[1:] or not ((target == 0) | (target == 1)).all():
+                raise ValueError(f"--condition: give {data.targets.shape[1]} target attributes, "
+                                 f"each 0 or 1, got {' '.join(values)}")
+            return images[index % len(images)], target.expand(num, -1).clone()
+        raise ValueError(f"--condition: {form.replace('_', ' ')} kinds translate the test "
+                         f"split's images; there is nothing to give")
 
     def save_samples(self, samples, path, *, dataset, image_shape, title, nrow=8) -> None:
         if dataset in TOY_MIXTURES:
@@ -205,6 +259,45 @@ class ImplicitCLI(FamilyCLI):
             written.append((name, f"{kind}: both players' training losses and mean D outputs "
                                   "per epoch"))
         return written
+
+
+def _integer(word: str) -> int:
+    try:
+        return int(word)
+    except ValueError:
+        raise ValueError(f"--condition: expected whole numbers, got {word!r}") from None
+
+
+def _game_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """The game's options from the family's flags: the loss, and the penalties given (WGAN-GP
+    10 for a Wasserstein critic given none)."""
+    options: dict[str, Any] = {}
+    for name, key in (("gan_loss", "loss"), ("gp", "gp"), ("r1", "r1")):
+        if settings.get(name) is not None:
+            options[key] = settings[name]
+    if options.get("loss") == "wasserstein" and not options.get("gp") and not options.get("r1"):
+        options["gp"] = 10.0
+    return options
+
+
+def _conditioned_scores(fake: torch.Tensor, data, n: int, classifier, splits) -> dict:
+    """What a conditional kind's samples should show, measured: the digit asked for (or
+    kept through a translation) and the attributes a translation was given."""
+    from ppl_models.data import attribute_domains
+
+    scores: dict[str, Any] = {}
+    upright = fake if data.upright is None else data.upright(fake)
+    if data.labels is not None:
+        predicted = classifier.predict(upright)
+        scores["label_accuracy"] = (predicted == data.labels[:n]).float().mean().item()
+    if data.targets is not None:
+        targets = data.targets[:n]
+        threshold = attribute_domains(splits.images("train"))[2]
+        measured = attribute_domains(upright, thickness_threshold=threshold)[1]
+        # Inverted is read off the mean grey (ink is the minority of an upright digit).
+        measured[:, 2] = (fake.flatten(1).mean(1) > 0.5).float()
+        scores["attribute_accuracy"] = (measured == targets).float().mean(0).tolist()
+    return scores
 
 
 def _log_epoch(record: dict[str, Any]) -> None:

@@ -70,7 +70,7 @@ class LatentCLI(FamilyCLI):
         return evaluate_vae(model, model_data(model, splits, split),
                             iw_samples=settings["iw_samples"], seed=seed)
 
-    def sample(self, model, num: int) -> torch.Tensor:
+    def sample(self, model, num: int, condition=None) -> torch.Tensor:
         return model.sample(num)
 
     def train_figures(self, out: Path, fit: FitResult, splits, seed) -> None:

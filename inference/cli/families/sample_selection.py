@@ -75,11 +75,12 @@ def selection_seed(seed: int) -> int:
     return int(np.random.SeedSequence([seed, 9]).generate_state(1)[0])
 
 
-def selection_samples(model: nn.Module, n: int, seed: int) -> torch.Tensor:
-    """``n`` draws of ``model.sample`` from ``seed``, leaving the global RNG as it was."""
+def selection_samples(model: nn.Module, n: int, seed: int, condition=None) -> torch.Tensor:
+    """``n`` draws of ``model.sample(n, condition)`` from ``seed``, leaving the global RNG as
+    it was."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return model.sample(n)
+        return model.sample(n, condition)
 
 
 def coverage_scores(model: nn.Module, mixture: str, n: int, seed: int) -> dict[str, float]:
@@ -107,7 +108,7 @@ def _coverage_selection(model: nn.Module, mixture: str, n: int, seed: int) -> Se
 
 
 def _fid_selection(model: nn.Module, splits: DataSplits, reference: torch.Tensor, n: int,
-                   seed: int) -> Selection:
+                   seed: int, condition) -> Selection:
     from inference.metrics import feature_classifier, frechet_distance
 
     shape = tuple(splits.image_shape)
@@ -115,7 +116,7 @@ def _fid_selection(model: nn.Module, splits: DataSplits, reference: torch.Tensor
     real = reference[:n].reshape(-1, *shape)
 
     def evaluate(step, epoch: int) -> dict[str, float]:
-        fake = selection_samples(model, len(real), seed).reshape(-1, *shape)
+        fake = selection_samples(model, len(real), seed, condition).reshape(-1, *shape)
         return {"fid": frechet_distance(real, fake, classifier)["fid"]}
 
     return Selection("fid", "min", evaluate,
@@ -124,7 +125,7 @@ def _fid_selection(model: nn.Module, splits: DataSplits, reference: torch.Tensor
 
 
 def sample_selection(model: nn.Module, splits: DataSplits, valid: torch.Tensor,
-                     eval_samples: int | None, seed: int) -> Selection | None:
+                     eval_samples: int | None, seed: int, conditions=None) -> Selection | None:
     """The epoch-selection rule for ``model`` fitted on ``splits``, chosen from the data.
 
     :param model: the sampler (``sample(n)``).
@@ -133,6 +134,8 @@ def sample_selection(model: nn.Module, splits: DataSplits, valid: torch.Tensor,
     :param eval_samples: samples per epoch (default :data:`TOY_SAMPLES` on a toy mixture,
         :data:`IMAGE_SAMPLES` images), at most the validation split's size for images.
     :param int seed: the run's seed; every epoch draws from :func:`selection_seed` of it.
+    :param conditions: ``conditions(n)``, the validation split's first ``n`` sample
+        conditions, for a conditional kind (``None``: unconditional).
     :return: a :class:`Selection`, or ``None`` when the data has no sample metric (then the
         last epoch is kept).
     """
@@ -144,5 +147,6 @@ def sample_selection(model: nn.Module, splits: DataSplits, valid: torch.Tensor,
         if n < 2:
             raise ValueError(f"the validation split of {splits.name} must hold at least 2 "
                              f"images to select an epoch by FID, got {len(valid)}")
-        return _fid_selection(model, splits, valid, n, seed)
+        return _fid_selection(model, splits, valid, n, seed,
+                              None if conditions is None else conditions(n))
     return None

@@ -1,0 +1,158 @@
+"""What each game trains on and is scored with, made from one data set's split.
+
+A kind's game declares the form of its batches (:data:`inference.games.BATCH_FORMS`); the
+command line makes that form from the data set it was given, so every registered implicit
+kind trains from ``ppl-models train --dataset NAME`` without the command line knowing which
+kind it is:
+
+==================  ================================================================
+batch form          made from a split's images ``x`` (and labels ``y``)
+==================  ================================================================
+``inputs``          ``x``
+``labelled``        ``(x, y)``: the sample condition is a label
+``captioned``       ``(x, codes)``: the captioner's "a thick upright seven" of each image
+                    (:func:`ppl_models.data.caption`, thresholds from the training split)
+``attributed``      ``(x', c)``: every second image inverted, ``c`` its measured
+                    attributes (thick, slanted right, inverted;
+                    :func:`ppl_models.data.attribute_domains`); the sample condition is
+                    the image with another image's attributes as its target
+``unpaired_domains``  two unpaired domains: the split's images (A) and the same split's
+                    images inverted (B), taken from its two halves so that no image meets
+                    its own inversion: ink-on-black to black-on-ink
+                    (:class:`~ppl_models.data.UnpairedDomains`); the condition is an A image
+==================  ================================================================
+
+Each :class:`SplitData` also carries what the samples are compared with (``reference``,
+images of the domain the samples imitate) and, where the data says it, what each sample
+should show (``labels``: the digit; ``targets``: the attributes).
+"""
+
+from __future__ import annotations
+
+__all__ = ["SplitData", "batch_form", "game_data", "needs_labels"]
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from inference.games import game_class
+from ppl_models import registry
+from ppl_models.data import (
+    DataSplits,
+    UnpairedDomains,
+    attribute_domains,
+    caption,
+    encode_captions,
+    fit_caption_thresholds,
+)
+
+
+@dataclass(frozen=True)
+class SplitData:
+    """One split as a game needs it.
+
+    :ivar train: what the Trainer is given (a tensor, a tuple, or unpaired domains).
+    :ivar reference: images ``(N, ...)`` the samples are compared with.
+    :ivar condition: ``sample(n, condition)``'s condition for the split's examples, or
+        ``None`` for an unconditional kind; :meth:`conditions` cuts it to ``n``.
+    :ivar labels: the digit each conditioned sample should show, or ``None``.
+    :ivar targets: the attributes each translated sample should have, or ``None``.
+    :ivar upright: ``upright(samples)``, the first ``len(samples)`` samples as ink on black
+        (what a digit classifier and the attribute measures read); ``None``: as they are.
+    """
+
+    train: Any
+    reference: Tensor
+    condition: Any = None
+    labels: Tensor | None = None
+    targets: Tensor | None = None
+    upright: Callable[[Tensor], Tensor] | None = None
+
+    def conditions(self, n: int) -> Any:
+        """The first ``n`` conditions (``None`` for an unconditional kind)."""
+        if self.condition is None:
+            return None
+        if isinstance(self.condition, tuple):
+            return tuple(t[:n] for t in self.condition)
+        return self.condition[:n]
+
+
+def batch_form(model: nn.Module) -> str:
+    """The batch form of ``model``'s game."""
+    return game_class(registry.entry(registry.kind_of(model)).game).batch_form
+
+
+def needs_labels(kind: str) -> bool:
+    """Whether ``kind``'s data is made with labels: an implicit kind whose game's batches
+    are anything but plain inputs."""
+    game = registry.entry(kind).game
+    return game is not None and game_class(game).batch_form != "inputs"
+
+
+def _inputs(model, splits: DataSplits, split: str) -> Tensor:
+    if registry.shape_keyword(registry.kind_of(model)) == "dim":
+        return splits.flat(split)
+    return splits.images(split)
+
+
+def _labels(model, splits: DataSplits, split: str) -> Tensor:
+    labels = splits.labels(split)
+    if labels is None:
+        raise ValueError(f"{registry.kind_of(model)}'s game trains on ({batch_form(model)}) "
+                         f"batches made with labels, and {splits.name}'s {split} split has "
+                         "none; use a labelled data set (digits, mnist5k, mnist)")
+    return labels
+
+
+def _images(model, splits: DataSplits, split: str) -> Tensor:
+    x = _inputs(model, splits, split)
+    if x.dim() != 4:
+        raise ValueError(f"{registry.kind_of(model)}'s game trains on images and "
+                         f"{splits.name} holds vectors; use an image data set")
+    return x
+
+
+def game_data(model: nn.Module, splits: DataSplits, split: str) -> SplitData:
+    """``split`` of ``splits`` in the form ``model``'s game trains on; see the module
+    docstring.
+
+    :raises ValueError: naming the data set when it lacks what the game needs (labels,
+        images).
+    """
+    form = batch_form(model)
+    if form == "inputs":
+        x = _inputs(model, splits, split)
+        return SplitData(x, x)
+    x, y = _images(model, splits, split), _labels(model, splits, split)
+    if form == "labelled":
+        return SplitData((x, y), x, y, labels=y)
+    if form == "captioned":
+        thresholds = fit_caption_thresholds(_images(model, splits, "train"))
+        codes = encode_captions(caption(x, y, *thresholds))
+        return SplitData((x, codes), x, codes, labels=y)
+    if form == "attributed":
+        return _attributed(model, splits, split, x, y)
+    if form == "unpaired_domains":
+        a, b = x[0::2], 1 - x[1::2]
+        return SplitData(UnpairedDomains(a, b), b, a, labels=y[0::2],
+                         upright=lambda samples: 1 - samples)
+    raise ValueError(f"no data for the batch form {form!r}")
+
+
+def _attributed(model, splits: DataSplits, split: str, x: Tensor, y: Tensor) -> SplitData:
+    invert = torch.arange(len(x)) % 2 == 1
+    threshold = attribute_domains(_images(model, splits, "train"))[2]
+    images, attributes, _ = attribute_domains(x, invert=invert, thickness_threshold=threshold)
+    # Targets: each image asked for the next image's attributes (a fixed shuffle of the
+    # split's own, as the game's targets follow the data's attribute frequencies).
+    targets = attributes.roll(1, 0)
+
+    def upright(samples: Tensor) -> Tensor:
+        inverted = targets[:len(samples), 2].bool()[:, None, None, None]
+        return torch.where(inverted, 1 - samples, samples)
+
+    return SplitData((images, attributes), images, (images, targets), labels=y,
+                     targets=targets, upright=upright)
