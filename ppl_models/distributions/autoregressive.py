@@ -161,6 +161,10 @@ class AutoregressiveModel(LazyDistribution):
         if context is None:
             raise ValueError(f"{type(self).__name__} needs a context of shape "
                              f"(*batch, {self.context_dim})")
+        if torch.jit.is_tracing():
+            # Python bools of traced values print TracerWarnings (the VAE's NADE decoder under
+            # JitTrace_ELBO); eager calls check.
+            return context.to(self.dtype)
         if not isinstance(context, torch.Tensor) or context.dim() < 1 \
                 or context.shape[-1] != self.context_dim:
             got = tuple(context.shape) if isinstance(context, torch.Tensor) else type(context)
