@@ -401,8 +401,9 @@ class Trainer:
         record.update({f"valid_{k}": v for k, v in valid.items()})
         record["seconds"] = time.perf_counter() - t0
         self.history.epochs.append(record)
-        self.epoch = epoch
+        # Checked before self.epoch moves on: a refusal names last.pt's epoch, the one before.
         self._check_state(epoch)
+        self.epoch = epoch
         improved = self._track_best(epoch, value, valid["loss"])
         self._show(bar, valid["loss"], value)
         self._save(improved)

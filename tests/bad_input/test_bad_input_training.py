@@ -93,3 +93,16 @@ def test_the_untrained_validation_draws_none_of_the_runs_random_numbers(tmp_path
     Trainer(ScriptedStep([1.0, 1.0], without), torch.zeros(4, 1), batch_size=4, max_epochs=1,
             progress=False).fit()
     assert with_valid == without
+
+
+def test_a_non_finite_state_names_the_checkpoint_epoch_it_keeps(tmp_path):
+    """A weight turned NaN by epoch 2's update: last.pt holds epoch 1, and the message says
+    so (it named the epoch being refused, as if that had been written)."""
+    step = ScriptedStep([1.0] * 4)
+    train = step.train_step
+    step.train_step = lambda batch: (train(batch), step.updates == 2
+                                     and step.w.data.fill_(float("nan")))[0]
+    with pytest.raises(TrainingDiverged, match=r"non-finite values in w at epoch 2; .*last\.pt "
+                                               r"\(epoch 1\) is kept"):
+        _trainer(step, tmp_path, 3).fit()
+    assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 1
