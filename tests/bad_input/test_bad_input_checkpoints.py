@@ -42,6 +42,15 @@ def _huge_config():
     return path
 
 
+def _huge_hidden_with_an_order():
+    """A NADE with a given order whose file says hidden = 10^9 (1.3e11 weights)."""
+    path = W("nade_huge.pt")
+    save_model(path, NADE(64, 4, order=list(range(63, -1, -1))))
+    state = load_checkpoint(path)
+    save_checkpoint(path, dict(state, config=dict(state["config"], hidden=10**9)))
+    return path
+
+
 def _code():
     path = W("code.pt")
     torch.save({"run": os.system}, path)
@@ -89,6 +98,8 @@ CASES = [
          lambda: load_checkpoint(_truncated("nade/checkpoints/last.pt")), ("truncated",)),
     Case("a config of dim 10^7", lambda: load_model(_huge_config()),
          ("too large", "100,000,030,000,000 numbers"), ModelTooLarge),
+    Case("a config of hidden 10^9 beside an order",
+         lambda: load_model(_huge_hidden_with_an_order()), ("too large",), ModelTooLarge),
     Case("a pickle of code", lambda: load_model(_code()),
          ("holds code", "refused", "posix.system")),
     Case("a table of 1.5", lambda: load_model(_table_of(1.5)), ("table", "[0, 1]", "1.5")),
