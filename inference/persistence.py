@@ -16,10 +16,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
-from inference.training.checkpoint import load_checkpoint, save_checkpoint
+from inference.training.checkpoint import (
+    load_checkpoint,
+    remove_stale_temporaries,
+    save_checkpoint,
+)
 from ppl_models import registry
+from ppl_models.registry import ModelTooLarge
 
 FORMAT = "ppl-models model"
 VERSION = 2
@@ -28,6 +34,10 @@ VERSION = 2
 def save_model(path: str | os.PathLike, model: nn.Module,
                metadata: dict[str, Any] | None = None) -> Path:
     """Write ``model`` (and ``metadata``) to ``path`` atomically.
+
+    A model file has one writer at a time: the temporaries an earlier write of ``path``
+    left when it was killed are removed first (only those named as :func:`save_checkpoint`
+    names them).
 
     :param path: destination file; its directory must exist.
     :param model: an instance of a registered kind.
@@ -42,6 +52,11 @@ def save_model(path: str | os.PathLike, model: nn.Module,
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as e:
             raise ValueError(f"{name} must be plain JSON data: {e}") from e
+    path = Path(path)
+    if path.parent.is_dir():
+        # A run killed while writing model.pt left a 0-byte .model.pt.*.tmp that nothing
+        # else removes (the trainer cleans only its checkpoints/ directory).
+        remove_stale_temporaries(path.parent, (path.name,))
     save_checkpoint(path, {
         "format": FORMAT,
         "version": VERSION,
@@ -58,9 +73,11 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
 
     :return: ``(model, metadata)``, the model on the CPU in training mode.
     :raises FileNotFoundError: if ``path`` does not exist.
-    :raises ValueError: if the file is corrupt, holds pickled objects, is not a model file
-        (e.g. a trainer's ``last.pt``), is of a newer version, names an unknown kind, or its
-        tensors do not fit the configuration.
+    :raises ValueError: if the file is truncated or corrupt, holds pickled objects, is not a
+        model file (e.g. a trainer's ``last.pt``), is of a newer version, names an unknown
+        kind, its tensors do not fit the configuration (a
+        :class:`~ppl_models.registry.ModelTooLarge` when the configuration asks for more
+        than the file holds), or the model refuses their values.
     """
     where = repr(str(path))
     if Path(path).is_dir():
@@ -81,10 +98,59 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
     if kind not in registry.kinds():
         raise ValueError(f"{where} holds a model of kind {kind!r}, which is not registered "
                          f"(known: {', '.join(registry.kinds())})")
+    config, tensors = state["config"], state["state"]
+    if not isinstance(config, dict) or not isinstance(tensors, dict):
+        raise ValueError(f"{where}: its config and state must be dicts, got "
+                         f"{type(config).__name__} and {type(tensors).__name__}")
     try:
-        model = registry.build(kind, **state["config"])
-        model.load_state_dict(state["state"])
+        _refuse_more_than_held(kind, config, tensors)
+        model = registry.build(kind, **config)
+    except ModelTooLarge as e:
+        raise ModelTooLarge(f"{where}: {e}", num_parameters=e.num_parameters,
+                            formula=e.formula) from e
     except (TypeError, RuntimeError, ValueError) as e:
         raise ValueError(f"{where}: its tensors or config do not describe a {kind!r} model: "
                          f"{' '.join(str(e).split())}") from e
+    try:
+        model.load_state_dict(tensors)
+    except RuntimeError as e:  # torch's missing, unexpected or mis-shaped keys
+        raise ValueError(f"{where}: its tensors or config do not describe a {kind!r} model: "
+                         f"{' '.join(str(e).split())}") from e
+    except ValueError as e:  # values the model refuses (e.g. a probability of 1.5)
+        raise ValueError(f"{where}: {e}") from e
     return model, state["metadata"]
+
+
+def _refuse_more_than_held(kind: str, config: dict, tensors: dict) -> None:
+    """Refuse a config that asks for more numbers than the file holds, before allocating.
+
+    A tampered config (dim = 10^7 for a 64-pixel FVSBN) otherwise reached torch's allocator
+    and its "can't allocate memory" text. The model is built on the meta device, which
+    gives every shape and allocates nothing; a constructor that computes on tensor values
+    (a given order, a Markov chain's parents) cannot run there and is built as usual.
+    """
+    try:
+        with torch.device("meta"):
+            skeleton = registry.build(kind, **config)
+        planned = [(t.numel(), t.element_size()) for t in skeleton.state_dict().values()]
+    except ModelTooLarge:
+        raise
+    except Exception:  # noqa: BLE001 - the real build below gives the authoritative error
+        return
+    needed = sum(n for n, _ in planned)
+    needed_bytes = sum(n * size for n, size in planned)
+    held = sum(t.numel() for t in tensors.values() if isinstance(t, torch.Tensor))
+    if needed > held:
+        raise ModelTooLarge(
+            f"its tensors or config do not describe a {kind!r} model: the config "
+            f"asks for a model of {needed:,} numbers ({_size(needed_bytes)}), the "
+            f"file holds {held:,}; too large for this file, so it was refused before "
+            "anything was allocated (was the config edited?)",
+            num_parameters=needed, formula=f"the tensors of {kind}(**config)")
+
+
+def _size(n_bytes: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n_bytes < 1024 or unit == "TiB":
+            return f"{n_bytes:,.0f} {unit}" if unit == "B" else f"{n_bytes:,.1f} {unit}"
+        n_bytes /= 1024

@@ -220,7 +220,9 @@ class VAE(PyroModule):
         :return: batch shape ``batch``; event shape ``input_shape``, or ``(D,)`` for
             ``likelihood="nade"`` (flattened pixels).
         """
-        if not isinstance(z, torch.Tensor) or z.dim() < 1 or z.shape[-1] != self.latent_dim:
+        if not torch.jit.is_tracing() and (not isinstance(z, torch.Tensor) or z.dim() < 1
+                                           or z.shape[-1] != self.latent_dim):
+            # (Skipped while JitTrace_ELBO traces: see _check_x.)
             shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise ValueError(f"z must have shape (*batch, {self.latent_dim}), got {shape}")
         if self.likelihood == "nade":
@@ -261,6 +263,12 @@ class VAE(PyroModule):
 
     def _check_x(self, x: torch.Tensor) -> torch.Tensor:
         """Raise ``ValueError`` unless ``x`` is ``(N, *input_shape)`` in the support."""
+        if torch.jit.is_tracing():
+            # JitTrace_ELBO traces the program once: every Python bool taken from a traced
+            # shape or value prints a TracerWarning, and the compiled graph would not repeat
+            # the checks on later batches anyway. Eager calls (Trace_ELBO, encode, ...)
+            # check every batch.
+            return x.to(next(self.parameters()).dtype)
         expected = f"(N, {', '.join(map(str, self.input_shape))})"
         if not isinstance(x, torch.Tensor):
             raise ValueError(f"x must be a torch.Tensor of shape {expected}, "

@@ -44,12 +44,17 @@ class FeatureClassifier(nn.Module):
     :param int in_channels: image channels ``C``.
     :param int num_classes: number of labels.
     :param int num_features: width of the feature layer.
+    :param image_shape: ``(C, H, W)`` of the images it was trained on, or None for any
+        size. The adaptive pooling accepts any size, so without this an 8x8 classifier
+        would read 28x28 images into features that mean nothing for them.
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10,
-                 num_features: int = 64) -> None:
+                 num_features: int = 64, image_shape: tuple[int, int, int] | None = None
+                 ) -> None:
         super().__init__()
         self.in_channels, self.num_classes = in_channels, num_classes
+        self.image_shape = None if image_shape is None else tuple(int(s) for s in image_shape)
         # torchmetrics reads this instead of probing with a 3x299x299 uint8 image.
         self.num_features = num_features
         self.body = nn.Sequential(
@@ -66,6 +71,10 @@ class FeatureClassifier(nn.Module):
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"x must be images (N, {self.in_channels}, H, W), got "
                              f"{tuple(x.shape)}")
+        if self.image_shape is not None and tuple(x.shape[1:]) != self.image_shape:
+            raise ValueError(f"images of shape {tuple(x.shape[1:])} given to a classifier "
+                             f"trained on {self.image_shape} images: its features and labels "
+                             "mean nothing for them (use the classifier of their data set)")
         return x.float()
 
     def forward(self, x: Tensor) -> Tensor:
@@ -108,7 +117,8 @@ def _train(images: Tensor, labels: Tensor, *, seed: int, epochs: int,
     state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
-        model = FeatureClassifier(images.shape[1], int(labels.max()) + 1)
+        model = FeatureClassifier(images.shape[1], int(labels.max()) + 1,
+                                  image_shape=tuple(images.shape[1:]))
     finally:
         torch.random.set_rng_state(state)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -155,7 +165,9 @@ def feature_classifier(dataset: str = "digits", *, seed: int = 0,
     cached = path.is_file()
     if cached:
         saved = torch.load(path, weights_only=True)
-        model = FeatureClassifier(**saved["config"])
+        # The image shape is not in the cached config (files written before it was known
+        # stay valid): it is the data set's, which the cache file is named by.
+        model = FeatureClassifier(**saved["config"], image_shape=tuple(splits.train.shape[1:]))
         model.load_state_dict(saved["state"])
         model.eval()
     else:

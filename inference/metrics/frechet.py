@@ -28,16 +28,28 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from inference.metrics.image_input import check_images, refuse_classifier_pair
 
-def _images(x: Tensor, name: str) -> Tensor:
-    if not isinstance(x, Tensor) or x.dim() != 4:
-        raise ValueError(f"{name} must be images (N, C, H, W), got "
-                         f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
-    if len(x) < 2:
-        raise ValueError(f"{name} must hold at least 2 images, got {len(x)}")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} must be finite")
-    return x.float()
+
+def _image_sets(real: Tensor, fake: Tensor, extractor: nn.Module, *, at_least: int = 2,
+                why: str = "") -> tuple[Tensor, Tensor]:
+    """Both sets checked (see :mod:`inference.metrics.image_input`) and of one image shape."""
+    refuse_classifier_pair(extractor, "extractor")
+    if not isinstance(extractor, nn.Module):
+        raise ValueError(f"extractor must be an nn.Module mapping images to features, got "
+                         f"{type(extractor).__name__}")
+    # What the images are is checked before how many there are: a wrong array is the
+    # likelier mistake, and its message the more useful.
+    real, fake = check_images(real, "real", at_least=0), check_images(fake, "fake", at_least=0)
+    if real.shape[1:] != fake.shape[1:]:
+        # The extractor would score each set as it is, in a feature space that means
+        # something for one image size at most.
+        raise ValueError(f"real and fake must be images of the same (C, H, W), got real "
+                         f"{tuple(real.shape[1:])} and fake {tuple(fake.shape[1:])}")
+    for name, x in (("real", real), ("fake", fake)):
+        if len(x) < at_least:
+            raise ValueError(f"{name} must hold at least {at_least} images{why}, got {len(x)}")
+    return real, fake
 
 
 def _describe(extractor: nn.Module) -> dict[str, Any]:
@@ -70,15 +82,25 @@ def frechet_distance(real: Tensor, fake: Tensor, extractor: nn.Module,
                      batch_size: int = 1000) -> dict[str, Any]:
     """FID between two image sets in ``extractor``'s feature space.
 
-    :param Tensor real: reference images ``(N, C, H, W)`` in [0, 1].
-    :param Tensor fake: images to score, same ``(C, H, W)``.
-    :param nn.Module extractor: maps images to ``(N, F)``; has ``num_features``.
+    :param Tensor real: reference images ``(N, C, H, W)``, floats in [0, 1], ``N > F``.
+    :param Tensor fake: images to score, same ``(C, H, W)``, ``N > F``.
+    :param nn.Module extractor: maps images to ``(N, F)``; has ``num_features`` (``F``).
+        The classifier of :func:`~inference.metrics.feature_classifier`, not its
+        ``(classifier, info)`` pair.
+    :raises ValueError: for images that are not floats in [0, 1], sets of different image
+        shapes, ``F`` or fewer images in a set, or images of a shape the extractor refuses.
     :return: ``{"fid", "n_real", "n_fake", "extractor", "extractor_sha256",
         "num_features"}``.
     """
     from torchmetrics.image.fid import FrechetInceptionDistance
 
-    real, fake = _images(real, "real"), _images(fake, "fake")
+    refuse_classifier_pair(extractor, "extractor")
+    features = int(extractor.num_features) if isinstance(extractor, nn.Module) else 0
+    # N images give a covariance of rank at most N - 1: with fewer than F + 1 the F x F
+    # covariances are singular and the distance is an artefact of the estimate (2 images per
+    # set on 64 features gave 1190).
+    real, fake = _image_sets(real, fake, extractor, at_least=max(features + 1, 2),
+                             why=f" (one more than the extractor's {features} features)")
     metric = FrechetInceptionDistance(feature=_Frozen(extractor), normalize=True,
                                       **_LOCAL)
     for b in real.split(batch_size):
@@ -102,8 +124,17 @@ def kernel_distance(real: Tensor, fake: Tensor, extractor: nn.Module, *, subsets
     """
     from torchmetrics.image.kid import KernelInceptionDistance
 
-    real, fake = _images(real, "real"), _images(fake, "fake")
-    size = subset_size or min(len(real), len(fake), 1000)
+    # The unbiased MMD needs two images per subset, not a full-rank covariance.
+    real, fake = _image_sets(real, fake, extractor)
+    if isinstance(subsets, bool) or not isinstance(subsets, int) or subsets < 1:
+        raise ValueError(f"subsets must be a positive int, got {subsets!r}")
+    smaller = min(len(real), len(fake))
+    if subset_size is not None and (isinstance(subset_size, bool)
+                                    or not isinstance(subset_size, int)
+                                    or not 2 <= subset_size <= smaller):
+        raise ValueError(f"subset_size must be an int from 2 to the smaller set's {smaller} "
+                         f"images, got {subset_size!r}")
+    size = subset_size or min(smaller, 1000)
     with warnings.catch_warnings():
         # Its warning that it keeps all features: at these sizes that is the point.
         warnings.simplefilter("ignore", UserWarning)

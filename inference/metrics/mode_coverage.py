@@ -25,6 +25,7 @@ from __future__ import annotations
 
 __all__ = ["ModeCoverage", "mode_coverage"]
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -75,7 +76,8 @@ def mode_coverage(samples: Tensor, means: Tensor, std: float, *, threshold: floa
     :param float threshold: distance, in ``std``, within which a sample is high quality.
     :param int min_count: high-quality samples a mode needs to count as captured (1 as in
         VEEGAN and PacGAN).
-    :raises ValueError: for mismatched shapes, non-finite samples, or a non-positive ``std``.
+    :raises ValueError: for mismatched shapes, no means, non-finite samples or means, a
+        ``std`` or ``threshold`` that is not finite and positive, or a ``min_count`` below 1.
     """
     if not isinstance(samples, Tensor) or samples.dim() != 2 or len(samples) == 0:
         raise ValueError(f"samples must be a non-empty (N, D) tensor, got "
@@ -83,12 +85,19 @@ def mode_coverage(samples: Tensor, means: Tensor, std: float, *, threshold: floa
     if not isinstance(means, Tensor) or means.dim() != 2 or means.shape[1] != samples.shape[1]:
         raise ValueError(f"means must be (K, {samples.shape[1]}) like the samples, got "
                          f"{tuple(means.shape) if isinstance(means, Tensor) else means!r}")
+    if len(means) == 0:
+        raise ValueError(f"means must hold at least one mode, got shape {tuple(means.shape)}")
     if not torch.isfinite(samples).all():
         raise ValueError("samples must be finite (a diverged generator gives NaN or inf)")
-    if not std > 0:
-        raise ValueError(f"std must be positive, got {std!r}")
-    if not threshold > 0:
-        raise ValueError(f"threshold must be positive, got {threshold!r}")
+    if not torch.isfinite(means).all():
+        raise ValueError("means must be finite; got NaN or infinite entries")
+    # An infinite std or threshold makes every sample high quality at any distance.
+    for name, value in (("std", std), ("threshold", threshold)):
+        if not _positive_finite(value):
+            raise ValueError(f"{name} must be a finite positive number, got {value!r}")
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        # 0 would count every mode as captured with no sample near it.
+        raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
     samples = samples.detach().double()
     means = means.detach().to(samples)
     dist = torch.cdist(samples, means)  # (N, K)
@@ -105,3 +114,11 @@ def mode_coverage(samples: Tensor, means: Tensor, std: float, *, threshold: floa
         reverse_kl=float(reverse_kl),
         counts=counts,
     )
+
+
+def _positive_finite(value) -> bool:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(value) and value > 0

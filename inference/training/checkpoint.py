@@ -94,17 +94,25 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: Any = None) -> dic
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        # torch's message goes on to suggest weights_only=False, the very thing this
-        # loader exists to refuse: keep its diagnosis only.
-        # What exactly was refused: a global, an opcode.
-        refused = re.search(r"Unsupported (global: GLOBAL \S+|[^\n.]*)", str(e))
-        reason = refused.group(0) if refused else str(e).splitlines()[0][:200]
+        # torch's message suggests weights_only=False, the very thing this loader exists to
+        # refuse, and its wording changes between versions: none of it is repeated, only
+        # what was refused (a global such as posix.system, or a pickle opcode).
+        text = str(e)
+        name = re.search(r"GLOBAL ([\w.]+)", text)
+        opcode = re.search(r"Unsupported operand (\d+)", text)
+        what = (f"a reference to {name.group(1)}" if name
+                else f"pickle opcode {opcode.group(1)}" if opcode else "pickled objects")
         raise ValueError(
-            f"checkpoint file {str(path)!r} is corrupt or holds objects that weights_only "
-            f"loading refuses (a pickled object is never unpickled here): {reason}"
+            f"checkpoint file {str(path)!r} holds code or objects, not only tensors "
+            f"({what}), and was refused: files here are read with weights only and never "
+            "unpickled; load only files written by save_model or save_checkpoint"
         ) from e
-    except OSError:
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
+    except OSError as e:
+        # torch's zip reader reports some truncations as "[Errno 22] Invalid argument".
+        raise ValueError(f"checkpoint file {str(path)!r} is truncated or corrupt: "
+                         f"{type(e).__name__}: {e}") from e
     except Exception as e:  # garbage fails the weights-only unpickler in arbitrary ways
         raise ValueError(f"checkpoint file {str(path)!r} is truncated or corrupt: "
                          f"{type(e).__name__}: {e}") from e

@@ -4,11 +4,17 @@ A NaN or infinite loss, gradient or parameter never recovers under the optimiser
 Adam's moments turn NaN too, so every later update is NaN. Training on would overwrite the
 last good checkpoint with NaN weights epoch after epoch, so the loop stops at the first sign
 and says where.
+
+A run can also diverge without a single non-finite number: NADE trained with a learning
+rate of 1e9 scores 7.5e9 nats on validation data, finite, where the untrained model scored
+44. A validation loss :data:`DIVERGENCE_FACTOR` times the untrained model's magnitude above
+it (:func:`far_worse_than_untrained`) stops the run the same way.
 """
 
 from __future__ import annotations
 
-__all__ = ["TrainingDiverged", "check_finite_gradients", "first_non_finite"]
+__all__ = ["DIVERGENCE_FACTOR", "TrainingDiverged", "check_finite_gradients",
+           "far_worse_than_untrained", "first_non_finite"]
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,9 +25,25 @@ from torch import nn
 
 from inference.training import distributed
 
+#: How far above the untrained model's validation loss, in units of its magnitude (at least
+#: 1), a validation loss shows divergence. Training that merely goes badly (overfitting, a
+#: high learning rate that still learns) stays within a few units; a diverged run is off by
+#: many orders of magnitude, so the margin is wide.
+DIVERGENCE_FACTOR = 100.0
+
 
 class TrainingDiverged(ValueError):
-    """A loss, gradient or parameter became NaN or infinite; nothing non-finite was saved."""
+    """A loss, gradient or parameter became NaN or infinite, or the validation loss became
+    far worse than the untrained model's; nothing from the diverged epoch was saved."""
+
+
+def far_worse_than_untrained(loss: float, untrained: float) -> bool:
+    """Whether a validation ``loss`` is so far above the ``untrained`` model's that training
+    has diverged: more than ``DIVERGENCE_FACTOR * max(|untrained|, 1)`` above it. Non-finite
+    values are the finite checks' business and give ``False`` here."""
+    if not (math.isfinite(loss) and math.isfinite(untrained)):
+        return False
+    return loss - untrained > DIVERGENCE_FACTOR * max(abs(untrained), 1.0)
 
 
 def check_finite_gradients(parameters: Sequence[nn.Parameter], norm: torch.Tensor | None = None

@@ -34,7 +34,11 @@ from tqdm import tqdm
 
 from inference.training import distributed
 from inference.training.checkpoint import load_checkpoint, remove_stale_temporaries, save_checkpoint
-from inference.training.divergence import TrainingDiverged, first_non_finite
+from inference.training.divergence import (
+    TrainingDiverged,
+    far_worse_than_untrained,
+    first_non_finite,
+)
 from inference.training.history import MODES, History
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
@@ -235,6 +239,8 @@ class Trainer:
         self._best_state: dict[str, Any] | None = None
         # Display only (the progress bar's running loss), so it is not checkpointed.
         self._ema: float | None = None
+        # The validation loss before the first update: what a diverged run is judged against.
+        self._untrained_loss: float | None = None
         self._generator = torch.Generator().manual_seed(_shuffle_seed(self.seed))
 
     def state_dict(self) -> dict[str, Any]:
@@ -251,6 +257,7 @@ class Trainer:
             # One self-contained file cannot disagree with itself after a crash between two
             # writes, so the best state rides along instead of being read back from best.pt.
             "best_step": self._best_state,
+            "untrained_valid_loss": self._untrained_loss,
             "generator": self._generator.get_state(),
             "rng": rng_state(),
             # Every rank draws its own noise, so each rank's stream is saved (by rank 0).
@@ -293,6 +300,8 @@ class Trainer:
         self.epoch = int(state["epoch"])
         self.epochs_since_best = int(state["epochs_since_best"])
         self._best_state = state["best_step"]
+        # Absent from checkpoints written before it was kept: no divergence check then.
+        self._untrained_loss = state.get("untrained_valid_loss")
         self._generator.set_state(state["generator"])
         per_rank = state.get("rng_per_rank")
         group = distributed.current()
@@ -326,6 +335,8 @@ class Trainer:
             self._reset()
             seed_everything(self.seed if group is None
                             else distributed.rank_seed(self.seed, group.rank))
+            if self.valid_data is not None:
+                self._untrained_loss = self._untrained_validation()
 
         bar = tqdm(
             total=max(self.max_epochs - self.epoch, 0) * self._n_batches(self.n_train),
@@ -386,6 +397,8 @@ class Trainer:
         bar.set_description(f"epoch {epoch}/{self.max_epochs}")
         train = self._train_epoch(epoch, bar)
         valid = self._validate() if self.valid_data is not None else {"loss": None}
+        # Every rank holds the same reduced loss, so every rank decides the same.
+        self._check_against_untrained(epoch, valid["loss"])
         if self.evaluate is not None:
             # Rank 0's numbers for all, so every rank selects the same best epoch.
             valid.update(distributed.broadcast_object(self._call_evaluate(epoch, valid)))
@@ -395,12 +408,30 @@ class Trainer:
         record.update({f"valid_{k}": v for k, v in valid.items()})
         record["seconds"] = time.perf_counter() - t0
         self.history.epochs.append(record)
-        self.epoch = epoch
+        # Checked before self.epoch moves on: a refusal names last.pt's epoch, the one before.
         self._check_state(epoch)
+        self.epoch = epoch
         improved = self._track_best(epoch, value, valid["loss"])
         self._show(bar, valid["loss"], value)
         self._save(improved)
         return record
+
+    def _untrained_validation(self) -> float | None:
+        """The validation loss before any update, drawing no random numbers from the run's
+        streams (a stochastic ELBO draws noise), so a run is the same with or without it."""
+        devices = [torch.cuda.current_device()] if torch.cuda.is_initialized() else []
+        with torch.random.fork_rng(devices=devices):
+            loss = self._validate().get("loss")
+        return None if loss is None else float(loss)
+
+    def _check_against_untrained(self, epoch: int, loss: float | None) -> None:
+        """Stop a run whose validation loss is far worse than the untrained model's, before
+        the epoch is recorded or checkpointed (``last.pt`` keeps the epoch before)."""
+        untrained = self._untrained_loss
+        if loss is not None and untrained is not None \
+                and far_worse_than_untrained(loss, untrained):
+            raise self._diverged(f"validation loss {loss:.4g} is far worse than the untrained "
+                                 f"model's {untrained:.4g}", epoch)
 
     def _diverged(self, what: str, epoch: int, batch: int | None = None) -> TrainingDiverged:
         where = f"epoch {epoch}" + ("" if batch is None else f", batch {batch}")

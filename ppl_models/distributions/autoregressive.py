@@ -48,6 +48,14 @@ def check_order(order, dim: int) -> torch.Tensor:
     """
     if order is None:
         return torch.arange(dim)
+    if isinstance(order, list | tuple) and all(type(i) is int for i in order):
+        # Plain integers (a config read from a file) are checked in Python: this also works
+        # under torch.device("meta"), where load_model sizes a model from its config without
+        # allocating it and tensors have no values to compare.
+        if sorted(order) != list(range(dim)):
+            raise ValueError(f"order must be a permutation of range({dim}), got "
+                             f"{list(order)[:20]}")
+        return torch.as_tensor(order, dtype=torch.long)
     raw = torch.as_tensor(order)
     # A float order would be truncated into some other permutation without a word.
     if raw.dtype not in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
@@ -161,6 +169,10 @@ class AutoregressiveModel(LazyDistribution):
         if context is None:
             raise ValueError(f"{type(self).__name__} needs a context of shape "
                              f"(*batch, {self.context_dim})")
+        if torch.jit.is_tracing():
+            # Python bools of traced values print TracerWarnings (the VAE's NADE decoder under
+            # JitTrace_ELBO); eager calls check.
+            return context.to(self.dtype)
         if not isinstance(context, torch.Tensor) or context.dim() < 1 \
                 or context.shape[-1] != self.context_dim:
             got = tuple(context.shape) if isinstance(context, torch.Tensor) else type(context)

@@ -17,6 +17,10 @@ def check_binary(value: torch.Tensor, dim: int, name: str = "x") -> None:
     :param int dim: expected size of the last (event) dimension.
     :param str name: argument name used in the message.
     """
+    if torch.jit.is_tracing():
+        # Under torch.jit.trace (e.g. Pyro's JitTrace_ELBO) each Python bool below prints a
+        # TracerWarning and the traced graph would not repeat the check: eager calls check.
+        return
     if not isinstance(value, torch.Tensor):
         raise ValueError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if value.dim() < 1 or value.shape[-1] != dim:

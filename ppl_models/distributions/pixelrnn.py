@@ -443,6 +443,10 @@ class PixelRNN(LazyDistribution):
 
     def log_prob_images(self, x: Tensor) -> Tensor:
         """:math:`\\log p(x)` in nats, ``(N,)``, for checked ``(N, C, H, W)`` images."""
+        if len(x) == 0:
+            # The Diagonal BiLSTM's recurrence cannot reshape an empty batch; no image has
+            # no log-density to compute, for either variant.
+            return x.new_zeros(0)
         if not torch.is_grad_enabled() and len(x) > self.max_rows:
             # Evaluation in chunks: the activations of a large batch of 28x28 images would
             # take gigabytes and gain nothing.

@@ -189,13 +189,22 @@ class RNADE(LazyDistribution):
             shape = tuple(context.shape) if isinstance(context, Tensor) else type(context)
             raise ValueError(f"context must have shape (*batch, {self.context_dim}), "
                              f"got {shape}")
+        # As NADE and FVSBN refuse them: a NaN context made every log-density NaN.
+        if not context.is_floating_point():
+            raise ValueError(f"context must be a floating tensor, got dtype {context.dtype}")
+        if not torch.isfinite(context).all():
+            raise ValueError("context contains NaN or infinite values")
         return context
 
     def log_prob_x(self, x: Tensor, context: Tensor | None = None) -> Tensor:
         """:math:`\\log p(x \\mid context)`, ``(*batch)``, natural coordinates."""
         batch = x.shape[:-1]
         if context is not None:
-            batch = torch.broadcast_shapes(batch, context.shape[:-1])
+            try:
+                batch = torch.broadcast_shapes(batch, context.shape[:-1])
+            except RuntimeError as e:
+                raise ValueError(f"context's batch shape {tuple(context.shape[:-1])} does not "
+                                 f"broadcast with the data's {tuple(batch)}") from e
             context = context.expand(batch + context.shape[-1:]).reshape(-1, self.context_dim)
         flat = x.expand(batch + x.shape[-1:]).reshape(-1, self.dim)[:, self.order]
         logits, mu, log_sigma = self.ordered_params(flat, context)

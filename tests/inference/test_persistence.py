@@ -72,7 +72,7 @@ def test_a_pickled_object_is_refused_and_its_code_never_runs(tmp_path, monkeypat
     path = tmp_path / "evil.pt"
     good = load_checkpoint(save_model(tmp_path / "good.pt", trained_like("markov")))
     torch.save(dict(good, metadata={"x": _Payload()}), path)
-    with pytest.raises(ValueError, match="weights_only|corrupt"):
+    with pytest.raises(ValueError, match="holds code.*refused"):
         load_model(path)
     assert not (tmp_path / "PWNED").exists()
     with open(path, "wb") as f:  # a bare pickle, not even torch's zip format

@@ -43,6 +43,8 @@ def test_classifier_is_accurate_cached_and_named(digits_classifier):
     # Read back, not retrained: the same weights, hence the same hash.
     assert info2["cached"] and info2["weights_sha256"] == info["weights_sha256"]
     assert model.num_features == 64
+    # Both the trained and the read-back classifier know the image size they accept.
+    assert model.image_shape == again.image_shape == (1, 8, 8)
 
 
 def test_fid_train_test_is_small_next_to_noise_and_one_class(digits_classifier, digits):
