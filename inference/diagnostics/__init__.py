@@ -8,8 +8,16 @@ nothing re-derives the ELBO.
 """
 
 from inference.diagnostics.active_units import active_units, unit_activity
+from inference.diagnostics.annealed_importance_sampling import (
+    AISResult,
+    annealed_importance_sampling,
+    reverse_annealed_importance_sampling,
+)
+from inference.diagnostics.annealing_schedule import SCHEDULES, annealing_schedule
 from inference.diagnostics.arviz_export import to_inference_data
+from inference.diagnostics.bidirectional_monte_carlo import BDMCResult, bidirectional_monte_carlo
 from inference.diagnostics.elbo_decomposition import ELBODecomposition, elbo_decomposition
+from inference.diagnostics.hmc_transition import hmc_transition
 from inference.diagnostics.importance_log_likelihood import (
     ImportanceLL,
     importance_log_likelihood,
@@ -20,20 +28,28 @@ from inference.diagnostics.kl_per_dimension import PerDimensionKL, kl_per_dimens
 from inference.diagnostics.latent_plane import PLANE_METHODS, LatentPlane, latent_plane
 
 __all__ = [
+    "AISResult",
+    "BDMCResult",
     "ELBODecomposition",
     "ImportanceLL",
     "KLCheck",
     "LatentPlane",
     "PLANE_METHODS",
     "PerDimensionKL",
+    "SCHEDULES",
     "active_units",
+    "annealed_importance_sampling",
+    "annealing_schedule",
+    "bidirectional_monte_carlo",
     "elbo_decomposition",
     "guide_prior_kl_check",
+    "hmc_transition",
     "importance_log_likelihood",
     "kl_check",
     "kl_per_dimension",
     "latent_plane",
     "pareto_k",
+    "reverse_annealed_importance_sampling",
     "to_inference_data",
     "unit_activity",
 ]
