@@ -26,6 +26,7 @@ from inference.diagnostics.importance_log_likelihood import (
 from inference.diagnostics.kl_check import KLCheck, guide_prior_kl_check, kl_check
 from inference.diagnostics.kl_per_dimension import PerDimensionKL, kl_per_dimension
 from inference.diagnostics.latent_plane import PLANE_METHODS, LatentPlane, latent_plane
+from inference.diagnostics.observation_sigma import SigmaSelection, select_observation_sigma
 
 __all__ = [
     "AISResult",
@@ -37,6 +38,7 @@ __all__ = [
     "PLANE_METHODS",
     "PerDimensionKL",
     "SCHEDULES",
+    "SigmaSelection",
     "active_units",
     "annealed_importance_sampling",
     "annealing_schedule",
@@ -50,6 +52,7 @@ __all__ = [
     "latent_plane",
     "pareto_k",
     "reverse_annealed_importance_sampling",
+    "select_observation_sigma",
     "to_inference_data",
     "unit_activity",
 ]
