@@ -25,6 +25,17 @@ def test_smoke_prints_one_table_with_a_bdmc_gap_for_every_ais_row(load_benchmark
     assert rows[("vae", "iwae-50")]["nll_nats"] < rows[("vae", "elbo (10 draws)")]["nll_nats"]
 
 
+def test_a_gaussian_observation_takes_its_sigma_from_validation_images(load_benchmark):
+    result = load_benchmark("ais_mnist").main(
+        ["--smoke", "--dcgan-observation", "gaussian", "--sigmas", "0.1", "0.3"])
+    (dcgan,) = [r for r in result["table"] if r["model"].startswith("dcgan")]
+    chosen = dcgan["sigma_selection"]
+    assert chosen["sigmas"] == [0.1, 0.3] and chosen["sigma"] in (0.1, 0.3)
+    best = max(chosen["valid_log_likelihoods"])
+    assert chosen["valid_log_likelihoods"][chosen["sigmas"].index(chosen["sigma"])] == best
+    assert dcgan["model"] == f"dcgan (gaussian observation, sigma {chosen['sigma']})"
+
+
 def test_without_data_or_smoke_it_asks_for_the_data(load_benchmark, monkeypatch):
     monkeypatch.delenv("PPL_MODELS_DATA", raising=False)
     with pytest.raises(SystemExit):
