@@ -197,8 +197,8 @@ def reverse_annealed_importance_sampling(decoder: Decoder, prior: Distribution, 
         got = tuple(z.shape) if isinstance(z, Tensor) else type(z).__name__
         raise ValueError(f"z must have shape (N, L) = ({len(x)}, {latent}), got {got}")
     with seeded(seed):
-        dtype = prior.sample(()).dtype
-        start = z.detach().to(dtype).expand(num_chains, *z.shape).clone()
+        like = prior.sample(())  # the prior's dtype and device
+        start = z.detach().to(like).expand(num_chains, *z.shape).clone()
         setup = _Setup.check(decoder, prior, x, start, num_chains, num_steps, schedule,
                              leapfrog_steps, step_size, target_accept, initial_step_size,
                              transition)
@@ -235,7 +235,7 @@ class _Setup:
             raise ValueError(f"initial_step_size must be a number in [{low}, {high}], got "
                              f"{initial_step_size!r}")
         x = _check_x(decoder, x, z)
-        betas = annealing_schedule(schedule, num_steps, z.dtype)
+        betas = annealing_schedule(schedule, num_steps, z.dtype).to(z.device)
         steps = _check_step_size(step_size, num_steps, len(x), z)
         return cls(decoder, prior, x, betas, leapfrog_steps, steps, float(target_accept),
                    float(initial_step_size), transition)
@@ -358,7 +358,8 @@ def check_prior(prior) -> Distribution:
 
 
 def _check_x(decoder: Decoder, x: Tensor, z: Tensor) -> Tensor:
-    """``x`` in the codes' dtype, once its shape is the decoder's event shape."""
+    """``x`` in the codes' dtype and on their device, once its shape is the decoder's event
+    shape."""
     with torch.no_grad():
         event = tuple(decoder(z[0, :1]).event_shape)
     if tuple(x.shape[1:]) != event:
@@ -367,7 +368,7 @@ def _check_x(decoder: Decoder, x: Tensor, z: Tensor) -> Tensor:
                          f"the data dimension, got {tuple(x.shape)}")
     if not x.is_floating_point():
         raise ValueError(f"x must be a floating tensor, got dtype {x.dtype}")
-    return x.to(z.dtype)
+    return x.to(device=z.device, dtype=z.dtype)
 
 
 def _check_step_size(step_size, num_steps: int, n: int, z: Tensor) -> str | Tensor:
@@ -380,7 +381,7 @@ def _check_step_size(step_size, num_steps: int, n: int, z: Tensor) -> str | Tens
         if step_size.shape != (num_steps - 1, n):
             raise ValueError(f"step_size must have shape (num_steps - 1, N) = "
                              f"({num_steps - 1}, {n}), got {tuple(step_size.shape)}")
-        steps = step_size.detach().to(z.dtype)
+        steps = step_size.detach().to(device=z.device, dtype=z.dtype)
     elif isinstance(step_size, (int, float)) and not isinstance(step_size, bool):
         steps = z.new_full((num_steps - 1, n), float(step_size))
     else:
