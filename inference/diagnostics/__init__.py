@@ -1,10 +1,16 @@
-"""Is a fitted latent-variable model any good, and where does its ELBO go?
+r"""Is a fitted latent-variable model any good, and where does its ELBO go?
 
 ELBO decomposition into rate and distortion (with per-dimension KL and active units),
 analytic-vs-Monte-Carlo KL checks, importance-sampled log-likelihood with Pareto-k̂
 reliability (ArviZ), and export to ArviZ ``InferenceData``: numbers only (the figures live in
 :mod:`inference.plots`). Every term is read from Pyro traces of ``model(x)`` and ``guide(x)``;
 nothing re-derives the ELBO.
+
+For any decoder-based model (a prior and a decoder from codes to :math:`p(x \mid z)`: the VAE,
+the AAE, a NADE decoder, a GAN generator with a stated observation model), annealed
+importance sampling with HMC on Pyro's integrator estimates :math:`\log p(x)` without a
+guide, bidirectional Monte Carlo brackets it on simulated data, and a generator's Gaussian
+observation noise is chosen on validation data.
 """
 
 from inference.diagnostics.active_units import active_units, unit_activity
