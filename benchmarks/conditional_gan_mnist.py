@@ -88,9 +88,16 @@ def label_accuracy(classifier, images: Tensor, labels: Tensor, num_classes: int)
 
 
 def fid_per_class(real: Tensor, real_labels: Tensor, fake: Tensor, fake_labels: Tensor,
-                  classifier, num_classes: int) -> list[float]:
-    return [round(frechet_distance(real[real_labels == k], fake[fake_labels == k],
-                                   classifier)["fid"], 3) for k in range(num_classes)]
+                  classifier, num_classes: int) -> list[float | None]:
+    """Each class's FID; ``None`` for a class with no more images than the classifier has
+    features (a singular covariance: frechet_distance refuses it)."""
+    dim = classifier.features(real[:1]).shape[1]
+    out: list[float | None] = []
+    for k in range(num_classes):
+        r, f = real[real_labels == k], fake[fake_labels == k]
+        out.append(round(frechet_distance(r, f, classifier)["fid"], 3)
+                   if min(len(r), len(f)) > dim else None)
+    return out
 
 
 def main(argv=None) -> dict:

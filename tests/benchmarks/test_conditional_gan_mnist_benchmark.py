@@ -30,7 +30,9 @@ def test_json_keys_ranges_and_baselines(load_benchmark, capsys):
                         sum(result["label_accuracy_per_class"]) / 10, abs_tol=1e-3)
     for key in ("fid", "fid_real_vs_real", "baseline_untrained_fid"):
         assert math.isfinite(result[key]) and result[key] >= 0
-    assert all(math.isfinite(f) and f >= 0 for f in result["fid_per_class"]
+    # 20 images a class is fewer than the 64 features a covariance needs: no per-class FID
+    # (frechet_distance refuses it) rather than a number that means nothing.
+    assert all(f is None or (math.isfinite(f) and f >= 0) for f in result["fid_per_class"]
                + result["fid_real_vs_real_per_class"])
     # The ceiling is a trained classifier on real digits; the floor is far below one epoch
     # of a 16-wide GAN on 256 images.

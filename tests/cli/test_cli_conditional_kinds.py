@@ -10,7 +10,7 @@ import pytest
 
 from inference.persistence import load_model
 
-COMMON = ("--dataset", "digits", "--batch-size", 64, "--gan-lr", 1e-3, "--eval-samples", 60,
+COMMON = ("--dataset", "digits", "--batch-size", 64, "--gan-lr", 1e-3, "--eval-samples", 100,
           "--threads", 1)
 KINDS = {
     "conditional_gan": ("--latent-dim", 4, "--conditional-channels", 2,
@@ -40,7 +40,7 @@ def test_train_evaluate_and_sample_with_a_condition(kind, tmp_path, cli, last_js
     assert metrics["estimator"] == "sample metrics (no likelihood)"
     assert SCORES[kind] <= metrics.keys() and 0 <= metrics["label_accuracy"] <= 1
     assert metrics["fit"].startswith(f"{_game(kind)} game")
-    code, out, err = cli("evaluate", "--checkpoint", run / "model.pt", "--eval-samples", 60)
+    code, out, err = cli("evaluate", "--checkpoint", run / "model.pt", "--eval-samples", 100)
     assert code == 0, err
     scored = last_json_line(out)
     for key in SCORES[kind] | {"fid"}:
@@ -90,7 +90,7 @@ def test_a_bad_condition_is_refused(kind, condition, match, tmp_path, cli):
 def test_a_wasserstein_critic_gets_a_gradient_penalty(tmp_path, cli):
     code, _, err = cli("train", "--model", "dcgan", "--dataset", "digits", "--latent-dim", 4,
                        "--dcgan-channels", 2, "--gan-loss", "wasserstein", "--epochs", 1,
-                       "--eval-samples", 60, "--threads", 1, "--out", tmp_path / "w")
+                       "--eval-samples", 100, "--threads", 1, "--out", tmp_path / "w")
     assert code == 0, err
     fit = json.loads((tmp_path / "w" / "metrics.json").read_text())["fit"]
     assert "wasserstein losses, gp 10" in fit
