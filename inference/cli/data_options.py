@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "BINARIZE_CHOICES",
+    "DATA_ENVIRONMENT",
     "FILE_DATASETS",
     "add_data_arguments",
     "binarize_name",
@@ -11,6 +12,7 @@ __all__ = [
 ]
 
 import argparse
+import os
 
 from ppl_models.data import DATASETS, REAL_DATASETS, TOY_DATASETS, DataSplits, load_dataset
 
@@ -33,7 +35,8 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True
                              "the toy 2-D mixtures (points, for samplers)")
     parser.add_argument("--data-path", default=None,
                         help="folder of MNIST IDX files (mnist), or binarized_mnist.npz / a "
-                             "folder of its .amat files (binarized_mnist)")
+                             "folder of its .amat files (binarized_mnist); default "
+                             "$PPL_MODELS_DATA/mnist or $PPL_MODELS_DATA/binarized_mnist.npz")
     parser.add_argument("--binarize", choices=BINARIZE_CHOICES, default=None,
                         help="threshold: x > 0.5 (default); stochastic: one Bernoulli(x) draw "
                              "seeded by --seed. binarized_mnist is binary already")
@@ -50,8 +53,11 @@ def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None
     :raises ValueError: naming the option at fault.
     """
     if dataset in FILE_DATASETS and data_path is None:
+        data_path = _from_environment(dataset)
+    if dataset in FILE_DATASETS and data_path is None:
         raise ValueError(f"--data-path is required for --dataset {dataset} (it is read from "
-                         "files; digits and mnist5k are embedded)")
+                         f"files; digits and mnist5k are embedded), or set {DATA_ENVIRONMENT} "
+                         "to the folder holding mnist/ and binarized_mnist.npz")
     if dataset not in FILE_DATASETS and data_path is not None:
         raise ValueError(f"--dataset {dataset} is embedded and takes no --data-path")
     if dataset in REAL_DATASETS:
@@ -66,6 +72,17 @@ def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None
     if not all(((x == 0) | (x == 1)).all() for x in (splits.train, splits.valid, splits.test)):
         raise ValueError(f"--dataset {dataset}: images are not binary after binarisation")
     return splits
+
+
+#: The environment variable naming the folder of the file data sets (``mnist/`` and
+#: ``binarized_mnist.npz``), used when ``--data-path`` is not given.
+DATA_ENVIRONMENT = "PPL_MODELS_DATA"
+_IN_FOLDER = {"mnist": "mnist", "binarized_mnist": "binarized_mnist.npz"}
+
+
+def _from_environment(dataset: str) -> str | None:
+    folder = os.environ.get(DATA_ENVIRONMENT)
+    return None if not folder else os.path.join(folder, _IN_FOLDER[dataset])
 
 
 def binarize_name(dataset: str, binarize: str | None) -> str:

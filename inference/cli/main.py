@@ -46,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed usage and the error (or --help)
         return e.code if isinstance(e.code, int) else USAGE_ERROR
+    # The words as given: a subcommand that reads a recipe tells what was given from them.
+    args.argv = list(sys.argv[1:] if argv is None else (str(a) for a in argv))
     try:
         return args.run(args)
     except (ValueError, OSError) as e:

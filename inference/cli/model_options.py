@@ -66,12 +66,14 @@ def _owners(pairs: list[tuple[str, Option]]) -> list[str]:
 def add_model_arguments(parser: argparse.ArgumentParser, *, model_required: bool = True) -> None:
     """Add ``--model`` (if ``model_required``) and every kind's and family's options.
 
-    :param bool model_required: add ``--model`` (``train``); the report fits every kind.
+    :param bool model_required: add ``--model`` (``train``, where it may also come from a
+        recipe, so argparse does not insist on it); the report fits every kind.
     """
     if model_required:
         lines = [f"{k} ({registry.family_of(k)})" for k in cli_kinds()]
-        parser.add_argument("--model", choices=cli_kinds(), required=True,
-                            help="the model kind: " + ", ".join(lines))
+        parser.add_argument("--model", choices=cli_kinds(), default=None,
+                            help="the model kind (required unless --recipe names one): "
+                                 + ", ".join(lines))
     group = parser.add_argument_group("model options (each applies to the kinds named)")
     for flag, pairs in _flags().items():
         option = pairs[0][1]

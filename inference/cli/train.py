@@ -40,6 +40,7 @@ from inference.cli.model_options import (
     refuse_foreign_options,
 )
 from inference.cli.number_checks import check_positive_finite, check_positive_int, check_seed
+from inference.cli.recipe_options import add_recipe_argument, apply_recipe, resolved_recipe
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
 from inference.persistence import save_model
@@ -59,8 +60,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Fit one model, score it on the test split (a density model by its exact "
                     "NLL, a VAE by its ELBO and an IWAE-K estimate) and save model.pt, "
                     "metrics.json, history.json and plots in --out.")
+    add_recipe_argument(p)
     add_model_arguments(p)
-    add_data_arguments(p)
+    add_data_arguments(p, required=False)
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
@@ -73,7 +75,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true",
                    help="continue from OUT/checkpoints/last.pt (models trained by gradients)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, parser=p)
     return p
 
 
@@ -92,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     started = time.perf_counter()
     main = group is None or group.rank == 0
+    recipe = apply_recipe(args.parser, args, _train_words(args.argv))
+    for name in ("model", "dataset"):
+        if getattr(args, name) is None:
+            raise ValueError(f"--{name} is required (or a --recipe that sets {name})")
     kind = args.model
     family = family_cli(registry.family_of(kind))
     _check_numbers(args)
@@ -109,6 +115,7 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     distributed.barrier()
     if main:
         write_json(out / "config.json", config)
+        _write_recipe(out, args, recipe, config)
 
     seed_everything(args.seed)
     run_settings = RunSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -120,9 +127,31 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
         return 0
     test = family.evaluate(fit.model, splits, "test", settings, args.seed)
     metrics = _metrics(config, fit, family, test, time.perf_counter() - started)
+    metrics["recipe"] = {"name": None if recipe is None else recipe.name,
+                         "overrides": args.recipe_overrides if recipe is not None else None}
     _write_outputs(out, fit, family, config, metrics, splits)
     print(to_json(metrics))
     return 0
+
+
+def _train_words(argv: list[str]) -> list[str]:
+    """The words after the ``train`` subcommand."""
+    return argv[argv.index("train") + 1:] if "train" in argv else argv
+
+
+def _write_recipe(out: Path, args, recipe, config: dict[str, Any]) -> None:
+    """``recipe.toml``: every setting the run used, so ``--recipe OUT/recipe.toml`` reruns
+    it; the recipe it came from and the command line's overrides in its header."""
+    source = "the command line" if recipe is None else f"recipe {recipe.name}"
+    overrides = {k: v for k, v in args.recipe_overrides.items() if k != "model"}
+    header = (f"Resolved by ppl-models train from {source}"
+              + (f"; overridden on the command line: {overrides}" if recipe and overrides
+                 else ""))
+    resolved = resolved_recipe(
+        recipe.name if recipe else f"{config['model']}_{config['dataset']}",
+        recipe.description if recipe else f"{config['model']} on {config['dataset']}",
+        recipe.reproduces if recipe else None, config, args.parser)
+    (out / "recipe.toml").write_text(resolved.to_toml(header))
 
 
 def _check_numbers(args) -> None:

@@ -1,0 +1,122 @@
+"""Recipes: every shipped recipe parses and validates against ``train``'s options, and every
+one on embedded data runs an epoch (those on MNIST files would take minutes an epoch); a
+bad recipe is refused naming its key; a run's resolved recipe reruns it to the same
+``model.pt``; the command line overrides a recipe and the override is recorded."""
+
+import argparse
+import json
+
+import pytest
+import torch
+
+from inference.cli.main import build_parser
+from inference.cli.recipe_options import apply_recipe
+from inference.recipes import Recipe, recipe_names, recipe_path
+
+FILE_DATASETS = ("mnist", "binarized_mnist")
+
+
+def _train_parser() -> argparse.ArgumentParser:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices["train"]
+
+
+def _applied(recipe: str, *argv: str) -> argparse.Namespace:
+    parser = _train_parser()
+    words = ["--recipe", recipe, "--out", "x", *argv]
+    args = parser.parse_args(words)
+    apply_recipe(parser, args, words)
+    return args
+
+
+def test_the_shipped_recipes_are_found_by_name():
+    names = recipe_names()
+    assert {"nade_digits", "stargan_mnist_paper", "stargan_digits_cpu"} <= set(names)
+    assert recipe_path("nade_digits").name == "nade_digits.toml"
+    with pytest.raises(ValueError, match="no recipe named 'nade_digit'"):
+        recipe_path("nade_digit")
+
+
+@pytest.mark.parametrize("name", recipe_names())
+def test_every_shipped_recipe_validates_and_round_trips(name):
+    recipe = Recipe.load(name)
+    assert recipe.description and recipe.settings["model"]["model"]
+    args = _applied(name)
+    for key, value in recipe.flat().items():
+        assert getattr(args, key) == value, key
+    path_free = recipe.to_toml()
+    assert "/work" not in path_free and "data_path" not in recipe.flat()
+
+
+def _embedded(name):
+    return Recipe.load(name).settings["data"]["dataset"] not in FILE_DATASETS
+
+
+@pytest.mark.parametrize("name", [n for n in recipe_names() if _embedded(n)])
+def test_every_embedded_data_recipe_runs_an_epoch(name, tmp_path, cli):
+    # One epoch, capped at a few seconds: the recipe as written, but short.
+    code, out, err = cli("train", "--recipe", name, "--epochs", 1, "--max-seconds", 1,
+                         "--threads", 1, "--out", tmp_path / name)
+    assert code == 0, err
+    metrics = json.loads((tmp_path / name / "metrics.json").read_text())
+    assert metrics["recipe"] == {"name": name, "overrides": {"epochs": 1, "max_seconds": 1.0}}
+
+
+def test_a_resolved_recipe_reruns_to_the_same_model(tmp_path, cli):
+    first, second = tmp_path / "first", tmp_path / "second"
+    code, _, err = cli("train", "--recipe", "nade_digits", "--epochs", 2, "--hidden", 8,
+                       "--threads", 1, "--out", first)
+    assert code == 0, err
+    text = (first / "recipe.toml").read_text()
+    assert "overridden on the command line" in text and "hidden = 8" in text
+    code, _, err = cli("train", "--recipe", first / "recipe.toml", "--threads", 1,
+                       "--out", second)
+    assert code == 0, err
+    a = torch.load(first / "model.pt", weights_only=True)["state"]
+    b = torch.load(second / "model.pt", weights_only=True)["state"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    metrics = json.loads((second / "metrics.json").read_text())
+    assert metrics["recipe"] == {"name": "recipe", "overrides": {}}
+
+
+def test_the_command_line_overrides_the_recipe():
+    args = _applied("nade_digits", "--hidden", "7", "--epochs", "3")
+    assert args.hidden == 7 and args.epochs == 3 and args.dataset == "digits"
+    assert args.recipe_overrides == {"epochs": 3, "hidden": 7}
+
+
+def _write(tmp_path, body: str):
+    path = tmp_path / "bad.toml"
+    path.write_text('description = "a bad recipe"\n' + body)
+    return str(path)
+
+
+@pytest.mark.parametrize("body, match", [
+    ('[model]\nmodel = "nade"\nhiden = 5\n', "unknown setting 'hiden'.*'hidden'"),
+    ('[model]\nmodel = "nade"\nhidden = "many"\n', r"hidden \(--hidden\) must be an integer"),
+    ('[model]\nmodel = "nade"\nhidden = 2.5\n', "must be an integer, got 2.5"),
+    ('[model]\nmodel = "nadee"\n', r"model \(--model\) must be one of"),
+    ('[training]\nepochs = true\n', "must not be true/false"),
+    ('[model]\nmodel = "gan"\nhidden = [8, 8]\n', r"hidden \(--hidden\) must be one value"),
+    ('[learning]\nepochs = 2\n', r"unknown key\(s\) \['learning'\]"),
+    ('[model]\nepochs = 2\n[training]\nepochs = 3\n', "given in \\[model\\] and \\[training\\]"),
+    ('[training]\nlr = nan\n', "must be finite"),
+    ("[training\n", "not a TOML file"),
+])
+def test_a_bad_recipe_is_refused_naming_the_key(body, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        _applied(_write(tmp_path, body))
+
+
+def test_an_impossible_value_is_refused_by_the_run_naming_the_flag(tmp_path, cli):
+    code, _, err = cli("train", "--recipe", _write(tmp_path, "[training]\nepochs = -2\n"),
+                       "--model", "nade", "--dataset", "digits", "--out", tmp_path / "r")
+    assert code == 2 and "--epochs" in err
+
+
+def test_a_recipe_without_a_description_is_refused(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text('[model]\nmodel = "nade"\n')
+    with pytest.raises(ValueError, match="description"):
+        Recipe.load(path)
