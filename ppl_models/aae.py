@@ -64,7 +64,7 @@ _OPTIONS = (
 )
 
 
-@register("aae", "implicit", game="autoencoder", options=_OPTIONS, report=None)
+@register("aae", "implicit", game="autoencoder", options=_OPTIONS)
 class AAE(nn.Module):
     """VAE encoder/decoder plus a code discriminator.
 

@@ -28,11 +28,8 @@ neither (e.g. ``"chain_rule"``, built from explicit parent sets) is built by cod
 not offered on the command line; see :func:`shape_keyword`.
 
 **Options.** ``options`` are the constructor arguments a kind offers to a user beyond the
-data's shape, each with its command-line flag; ``report`` the constructor arguments the
-report uses for it (``None``: the kind is left out of the report); ``report_share`` the
-fraction of the report's training budget it may use (``None``: whatever the others leave,
-trained after them); ``report_data`` the data set the report fits it on when that is not the
-report's own (e.g. a sampler of 2-D points on a toy mixture; ``None``: the report's).
+data's shape, each with its command-line flag. How the report (or any run) sets and budgets
+a kind is not the kind's business: it is in a recipe (:mod:`inference.recipes`).
 """
 
 from __future__ import annotations
@@ -56,7 +53,7 @@ __all__ = [
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,10 +119,7 @@ class Entry:
     family: str
     cls: type
     options: tuple[Option, ...] = ()
-    report: Mapping[str, Any] | None = None
-    report_share: float | None = None
     summary: str = field(default="")
-    report_data: str | None = None
     game: str | None = None
 
 
@@ -134,21 +128,12 @@ _discovered = False
 
 
 def register(kind: str, family: str, *, options: tuple[Option, ...] = (),
-             report: Mapping[str, Any] | None = None,
-             report_share: float | None = None,
-             report_data: str | None = None,
              game: str | None = None) -> Callable[[type], type]:
     """Class decorator: make ``cls`` the model of ``kind`` in ``family``.
 
     :param str kind: the name users type (``--model KIND``); lower case, unique.
     :param str family: one of :data:`FAMILIES`.
     :param options: constructor arguments offered on the command line.
-    :param report: constructor arguments for the report (``None``: not in the report); it
-        may also hold values of the family's command-line options (e.g. ``gan_lr``), which
-        the report uses for this kind.
-    :param report_share: fraction of the report's budget, or ``None`` for the rest.
-    :param report_data: the data set's name the report fits this kind on, or ``None`` for
-        the report's own.
     :param game: for an ``implicit`` kind, the name of the game of :mod:`inference.games`
         that trains it (required there, refused elsewhere).
     :raises ValueError: for a bad family, a kind registered twice, a class without
@@ -170,8 +155,7 @@ def register(kind: str, family: str, *, options: tuple[Option, ...] = (),
             raise ValueError(f"{cls.__qualname__} must define a config property (its "
                              "constructor's arguments as plain data)")
         doc = (cls.__doc__ or "").strip().splitlines()
-        _REGISTRY[kind] = Entry(kind, family, cls, tuple(options), report, report_share,
-                                doc[0] if doc else "", report_data, game)
+        _REGISTRY[kind] = Entry(kind, family, cls, tuple(options), doc[0] if doc else "", game)
         return cls
 
     return decorate

@@ -92,8 +92,7 @@ _OPTIONS = (
 )
 
 
-@register("vae", "latent", options=_OPTIONS, report={"latent_dim": 8, "hidden": [200]},
-          report_share=1 / 4)
+@register("vae", "latent", options=_OPTIONS)
 class VAE(PyroModule):
     """Variational autoencoder with a standard normal prior and a diagonal Gaussian guide.
 

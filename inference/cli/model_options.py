@@ -18,6 +18,7 @@ __all__ = [
     "kind_options",
     "option_dests",
     "refuse_foreign_options",
+    "report_recipe",
     "variable_order",
 ]
 
@@ -26,6 +27,7 @@ from typing import Any
 
 from inference.cli.families import FAMILY_CLIS, family_cli
 from inference.cli.families.exact import ORDERS, variable_order
+from inference.recipes import Recipe, recipe_names
 from inference.training import seed_everything
 from ppl_models import registry
 from ppl_models.data import DataSplits
@@ -104,21 +106,32 @@ def refuse_foreign_options(kind: str, args: argparse.Namespace) -> None:
                          f"--model {kind}")
 
 
+def report_recipe(kind: str) -> Recipe | None:
+    """The report's recipe of ``kind`` (``inference/recipes/report_<kind>.toml``), or
+    ``None`` when the report leaves the kind out."""
+    name = f"report_{kind}"
+    return Recipe.load(name) if name in recipe_names() else None
+
+
+def _report_settings(kind: str) -> dict[str, Any]:
+    recipe = report_recipe(kind)
+    return {} if recipe is None else recipe.flat()
+
+
 def _value(option: Option, args, report: dict[str, Any] | None) -> Any:
     given = getattr(args, option.dest, None)
     if given is not None:
         return given
-    if report is not None and option.name in report:
-        return report[option.name]
+    if report is not None and option.dest in report:
+        return report[option.dest]
     return option.default
 
 
 def kind_options(kind: str, args: argparse.Namespace, *, report: bool = False) -> dict[str, Any]:
     """``{constructor keyword: value}`` of ``kind``'s options: as given, else the kind's
-    report setting (with ``report``), else the option's default."""
-    e = registry.entry(kind)
-    defaults = (e.report or {}) if report else None
-    return {o.name: _value(o, args, defaults) for o in e.options}
+    report recipe's setting (with ``report``), else the option's default."""
+    defaults = _report_settings(kind) if report else None
+    return {o.name: _value(o, args, defaults) for o in registry.entry(kind).options}
 
 
 def family_settings(kind: str, args: argparse.Namespace, *,
@@ -129,8 +142,7 @@ def family_settings(kind: str, args: argparse.Namespace, *,
     family = family_cli(registry.family_of(kind))
     # A kind's report setting may also set its family's options (e.g. a learning rate that
     # suits its report data); it overrides the family's report defaults.
-    defaults = {**family.report_defaults, **(registry.entry(kind).report or {})} if report \
-        else None
+    defaults = {**family.report_defaults, **_report_settings(kind)} if report else None
     return {o.name: _value(o, args, defaults) for o in family.options}
 
 

@@ -1,15 +1,16 @@
-"""``ppl-models report``: every registered kind that has a report setting, on one binarised
-dataset, in one directory.
+"""``ppl-models report``: every kind with a report recipe (``inference/recipes/
+report_<kind>.toml``: its settings, its share of the budget and, where not the report's, its
+data set), on one binarised dataset, in one directory.
 
 Each kind is fitted as its family fits it (:mod:`inference.cli.families`): the exact family in
 closed form (Beta(1, 1) pseudo-counts, so the test NLL is finite) or by maximum likelihood,
 the latent family by SVI; the trained kinds share one time budget (each kind's
-``report_share`` of it, and the rest to those without one), with early stopping on the
+recipe's ``share`` of it, and the rest to those without one), with early stopping on the
 validation split. A kind too large to build (the full joint at 64 or more pixels) is listed
 as refused with its parameter count. Each row names its estimator: exact, or ELBO and IWAE-K
 for a latent model; an implicit model (the small DCGAN) gets sample metrics in a table of
-its own, never a likelihood. A kind registered with ``report_data`` is fitted on that data set
-instead of the report's (the GAN on the ring of 8 Gaussians, scored by mode coverage and the
+its own, never a likelihood. A kind whose report recipe names ``data`` is fitted on that data
+set instead of the report's (the GAN on the ring of 8 Gaussians, scored by mode coverage and the
 high-quality fraction). Written to OUT: ``metrics.json``, ``README.md`` (the table),
 an anomaly AUROC table (each model's own score, test split against inverted images, noise
 and constant images), ``nll_bars.png``, ``training_curves.png``, the families' figures (e.g.
@@ -41,6 +42,7 @@ from inference.cli.model_options import (
     family_settings,
     kind_options,
     option_dests,
+    report_recipe,
 )
 from inference.cli.number_checks import check_positive_finite, check_positive_int, check_seed
 from inference.cli.report_anomaly import anomaly_table
@@ -87,9 +89,7 @@ def report_kinds() -> tuple[str, ...]:
     the command line offers; those whose data is made with labels
     (:func:`~inference.cli.families.needs_labels`) are fitted when the report's data has
     them (see :func:`_labelled`)."""
-    offered = set(cli_kinds())
-    return tuple(k for k in registry.kinds() if registry.entry(k).report is not None
-                 and k in offered)
+    return tuple(k for k in cli_kinds() if report_recipe(k) is not None)
 
 
 def _labelled(kind: str, splits: DataSplits) -> bool:
@@ -137,14 +137,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _training_order(kinds: tuple[str, ...]) -> list[str]:
     """Kinds with a budget share first, then those that take whatever is left."""
-    shared = [k for k in kinds if registry.entry(k).report_share is not None]
+    shared = [k for k in kinds if "share" in report_recipe(k).report]
     return shared + [k for k in kinds if k not in shared]
 
 
 def _kind_data(kind: str, splits: DataSplits, args) -> DataSplits:
-    """The data ``kind`` is fitted on: its ``report_data`` if registered with one, else the
-    report's."""
-    name = registry.entry(kind).report_data
+    """The data ``kind`` is fitted on: its report recipe's ``data`` if it names one, else
+    the report's."""
+    name = report_recipe(kind).report.get("data")
     if name is None or name == splits.name:
         return splits
     return load_binary_splits(name, None, None, args.seed)
@@ -161,7 +161,7 @@ def _fit_all(data: dict[str, DataSplits], args):
         settings[kind] = family_settings(kind, args, report=True)
         family.check(settings[kind])
         left = deadline - time.perf_counter()
-        share = registry.entry(kind).report_share
+        share = report_recipe(kind).report.get("share")
         budget = left if share is None else min(left, args.budget_seconds * share)
         splits = data[kind]
         try:

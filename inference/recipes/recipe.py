@@ -18,6 +18,10 @@ A recipe is ``ppl-models train``'s options written down, grouped for reading::
 
     [objective]   # the family's options: --objective, --gan-loss, --gp, ...
 
+    [report]      # only in the report's recipes (report_<kind>.toml)
+    share = 0.25  # the fraction of the report's budget; without it, what the others leave
+    data = "ring" # the data set, when not the report's own
+
 Every key of the four tables is the name of a ``train`` option (its flag without the
 dashes, ``-`` as ``_``), checked against that option's type and choices when the recipe is
 applied (:func:`inference.cli.recipe_options.apply_recipe`), so the file and the command line
@@ -40,7 +44,8 @@ from typing import Any
 
 #: The tables a recipe's settings are grouped in; only for reading, every key is flat.
 SECTIONS = ("model", "data", "training", "objective")
-_TOP = ("description", "reproduces", *SECTIONS)
+_TOP = ("description", "reproduces", *SECTIONS, "report")
+_REPORT_KEYS = ("share", "data")
 _PACKAGE = "inference.recipes"
 
 
@@ -77,12 +82,15 @@ class Recipe:
     :ivar description: one line: what the run is.
     :ivar reproduces: which reported figure it gives, if any.
     :ivar settings: ``{section: {train option name: value}}``.
+    :ivar report: how the report runs it: ``{"share": fraction of its budget, "data": data
+        set name}``, each optional; empty outside the report's recipes.
     """
 
     name: str
     description: str
     reproduces: str | None = None
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> Recipe:
@@ -123,7 +131,8 @@ class Recipe:
                 _check_value(value, f"{where}: [{section}] {key}")
             settings[section] = dict(table)
         name = path.name[:-5] if path.name.endswith(".toml") else path.name
-        return cls(name, data["description"].strip(), data.get("reproduces"), settings)
+        return cls(name, data["description"].strip(), data.get("reproduces"), settings,
+                   _report(data.get("report", {}), where))
 
     def flat(self) -> dict[str, Any]:
         """Every setting, ``{train option name: value}``."""
@@ -141,7 +150,21 @@ class Recipe:
             if table:
                 lines += ["", f"[{section}]"]
                 lines += [f"{k} = {_toml(v)}" for k, v in table.items() if v is not None]
+        if self.report:
+            lines += ["", "[report]"] + [f"{k} = {_toml(v)}" for k, v in self.report.items()]
         return "\n".join(lines) + "\n"
+
+
+def _report(table: Any, where: str) -> dict[str, Any]:
+    if not isinstance(table, dict) or set(table) - set(_REPORT_KEYS):
+        raise ValueError(f"{where}: [report] may hold only {list(_REPORT_KEYS)}")
+    share = table.get("share")
+    if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float))
+                              or not 0 <= share <= 1):
+        raise ValueError(f"{where}: [report] share must be a fraction in [0, 1], got {share!r}")
+    if "data" in table and not isinstance(table["data"], str):
+        raise ValueError(f"{where}: [report] data must be a data set's name")
+    return dict(table)
 
 
 def _check_value(value: Any, where: str) -> None:

@@ -295,7 +295,7 @@ class _NamedStructure(ChainRuleBernoulli):
                 "max_table_entries": self.max_table_entries}
 
 
-@register("independent", "exact", report={}, report_share=0.0)
+@register("independent", "exact")
 class IndependentBernoulli(_NamedStructure):
     """Fully independent binary variables: ``n`` parameters.
 
@@ -311,7 +311,7 @@ class IndependentBernoulli(_NamedStructure):
                          max_table_entries)
 
 
-@register("markov", "exact", report={}, report_share=0.0)
+@register("markov", "exact")
 class MarkovBernoulli(_NamedStructure):
     """A first-order Markov chain along ``order``: ``2n - 1`` parameters.
 
@@ -327,7 +327,7 @@ class MarkovBernoulli(_NamedStructure):
         super().__init__(markov_parents(order.tolist()), dim, order, probs, max_table_entries)
 
 
-@register("full", "exact", report={}, report_share=0.0)
+@register("full", "exact")
 class FullJointBernoulli(_NamedStructure):
     """The full joint table: ``2^n - 1`` parameters, refused (before anything is allocated)
     when they exceed ``max_table_entries``.

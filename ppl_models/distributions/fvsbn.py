@@ -23,8 +23,7 @@ from ppl_models.registry import register
 __all__ = ["FVSBN"]
 
 
-# 1/4 until the ring GAN joined the report; FVSBN on digits stops early well within 1/5.
-@register("fvsbn", "exact", report={}, report_share=1 / 5)
+@register("fvsbn", "exact")
 class FVSBN(AutoregressiveModel):
     """Fully visible sigmoid belief network over ``dim`` binary variables.
 

@@ -43,7 +43,7 @@ from ppl_models.registry import Option, register
 __all__ = ["NADE"]
 
 
-@register("nade", "exact", report={"hidden": 100},
+@register("nade", "exact",
           options=(Option("hidden", 500, "NADE hidden units"),))
 class NADE(AutoregressiveModel):
     """Binary NADE over ``dim`` variables with ``hidden`` shared hidden units.

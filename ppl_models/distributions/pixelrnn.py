@@ -339,8 +339,7 @@ class DiagonalBiLSTM(nn.Module):
           options=(Option("variant", "row_lstm", "PixelRNN layer: row_lstm or diagonal_bilstm",
                           flag="--kind", type=str, choices=KINDS),
                    Option("hidden", 32, "hidden units"),
-                   Option("layers", 2, "PixelRNN LSTM layers")),
-          report={"variant": "row_lstm", "hidden": 16, "layers": 1}, report_share=1 / 5)
+                   Option("layers", 2, "PixelRNN LSTM layers")))
 class PixelRNN(LazyDistribution):
     """PixelRNN over ``(C, H, W)`` images with ``levels`` values per channel.
 

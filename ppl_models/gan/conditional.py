@@ -80,9 +80,7 @@ _OPTIONS = (
 )
 
 
-# In the report (whose data sets carry labels), a small one: its label grid is the figure.
-@register("conditional_gan", "implicit", game="conditional", options=_OPTIONS,
-          report={"latent_dim": 16, "channels": 16, "hidden": 64}, report_share=0.02)
+@register("conditional_gan", "implicit", game="conditional", options=_OPTIONS)
 class ConditionalGAN(nn.Module):
     """``G(z, y)`` and ``D(x, y)`` for ``(N, C, H, W)`` images in [0, 1] with labels.
 

@@ -80,8 +80,7 @@ _OPTIONS = (
 )
 
 
-@register("dcgan", "implicit", game="standard", options=_OPTIONS,
-          report={"latent_dim": 32, "channels": 16}, report_share=0.08)
+@register("dcgan", "implicit", game="standard", options=_OPTIONS)
 class DCGAN(nn.Module):
     """Convolutional generator and discriminator for ``(N, C, H, W)`` images in [0, 1].
 

@@ -77,9 +77,7 @@ _OPTIONS = (
 )
 
 
-# In the report, a small InfoGAN on the 8x8 digits: its code traversal is the figure.
-@register("infogan", "implicit", game="information", options=_OPTIONS,
-          report={"latent_dim": 16, "channels": 16, "hidden": 64}, report_share=0.02)
+@register("infogan", "implicit", game="information", options=_OPTIONS)
 class InfoGAN(nn.Module):
     """Generator ``G(z, c)``, discriminator ``D(x)`` and ``Q(c | x)`` on ``D``'s body.
 

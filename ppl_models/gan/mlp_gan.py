@@ -53,11 +53,7 @@ _OPTIONS = (
 )
 
 
-# In the report on the ring of 8 (the PacGAN protocol): small enough to train in its share of
-# the budget, with the benchmark's Adam lr 1e-3 (the family's 2e-4 is DCGAN's, far too slow
-# for a few seconds on points).
-@register("gan", "implicit", game="standard", options=_OPTIONS,
-          report={"hidden": [64, 64], "gan_lr": 1e-3}, report_share=0.08, report_data="ring")
+@register("gan", "implicit", game="standard", options=_OPTIONS)
 class GAN(nn.Module):
     """MLP generator and (packed) discriminator for ``(N, dim)`` data.
 

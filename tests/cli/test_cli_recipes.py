@@ -49,11 +49,13 @@ def test_every_shipped_recipe_validates_and_round_trips(name):
     assert "/work" not in path_free and "data_path" not in recipe.flat()
 
 
-def _embedded(name):
-    return Recipe.load(name).settings["data"]["dataset"] not in FILE_DATASETS
+def _runs_on_embedded_data(name):
+    """A training recipe (not the report's, which take the report's data) on embedded
+    data."""
+    return Recipe.load(name).settings["data"].get("dataset", "mnist") not in FILE_DATASETS
 
 
-@pytest.mark.parametrize("name", [n for n in recipe_names() if _embedded(n)])
+@pytest.mark.parametrize("name", [n for n in recipe_names() if _runs_on_embedded_data(n)])
 def test_every_embedded_data_recipe_runs_an_epoch(name, tmp_path, cli):
     # One epoch, capped at a few seconds: the recipe as written, but short.
     code, out, err = cli("train", "--recipe", name, "--epochs", 1, "--max-seconds", 1,
@@ -61,6 +63,19 @@ def test_every_embedded_data_recipe_runs_an_epoch(name, tmp_path, cli):
     assert code == 0, err
     metrics = json.loads((tmp_path / name / "metrics.json").read_text())
     assert metrics["recipe"] == {"name": name, "overrides": {"epochs": 1, "max_seconds": 1.0}}
+
+
+def test_the_reports_recipes_name_its_kinds_and_budget_at_most_all_of_it():
+    from inference.cli.report import report_kinds
+
+    kinds = report_kinds()
+    assert {"nade", "vae", "dcgan", "gan"} <= set(kinds)
+    recipes = [Recipe.load(f"report_{k}") for k in kinds]
+    assert all(r.settings["model"]["model"] == k for r, k in zip(recipes, kinds, strict=True))
+    assert sum(r.report.get("share", 0) for r in recipes) <= 1
+    # None of them fixes the data set: the report's own, unless [report] data says otherwise.
+    assert all("dataset" not in r.flat() for r in recipes)
+    assert Recipe.load("report_gan").report["data"] == "ring"
 
 
 def test_a_resolved_recipe_reruns_to_the_same_model(tmp_path, cli):
@@ -102,6 +117,8 @@ def _write(tmp_path, body: str):
     ('[learning]\nepochs = 2\n', r"unknown key\(s\) \['learning'\]"),
     ('[model]\nepochs = 2\n[training]\nepochs = 3\n', "given in \\[model\\] and \\[training\\]"),
     ('[training]\nlr = nan\n', "must be finite"),
+    ('[report]\nshare = 2\n', r"share must be a fraction"),
+    ('[report]\nbudget = 2\n', r"\[report\] may hold only"),
     ("[training\n", "not a TOML file"),
 ])
 def test_a_bad_recipe_is_refused_naming_the_key(body, match, tmp_path):
