@@ -151,6 +151,14 @@ def option_dests(kind: str) -> dict[str, str]:
     return {o.name: o.dest for o in registry.entry(kind).options}
 
 
+def _described(splits: DataSplits) -> str:
+    shape = tuple(splits.image_shape)
+    if splits.name in ("ring", "grid"):
+        return f"{splits.dim}-D points"
+    return (f"{splits.dim} values" if len(shape) != 3 or shape[1:] == (1, 1)
+            else f"{'x'.join(map(str, shape[1:]))} images")
+
+
 def build_for_data(kind: str, splits: DataSplits, args: argparse.Namespace,
                    settings: dict[str, Any], seed: int, *, report: bool = False):
     """A fresh ``kind`` for ``splits``' shape and the options in ``args``, its initial weights
@@ -168,8 +176,8 @@ def build_for_data(kind: str, splits: DataSplits, args: argparse.Namespace,
     try:
         return registry.build(kind, **arguments)
     except ValueError as e:
-        message = (f"cannot build --model {kind} for {splits.name} ({splits.dim} binary "
-                   f"variables): {e}")
+        message = (f"cannot build --model {kind} for {splits.name} "
+                   f"({_described(splits)}): {e}")
         if isinstance(e, ModelTooLarge):
             raise ModelTooLarge(message, num_parameters=e.num_parameters,
                                 formula=e.formula) from e

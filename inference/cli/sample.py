@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 
 from inference.cli.data_options import load_binary_splits
-from inference.cli.families import family_of_model, needs_labels
+from inference.cli.families import family_of_model
+from inference.cli.families.game_data import conditioned_on_data
 from inference.cli.model_check import load_checked_model
 from inference.cli.threads import add_threads_argument, apply_threads
 from ppl_models.registry import kind_of
@@ -20,7 +21,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("sample", help="draw samples from a trained model into a PNG",
                               description="Draw samples from DIR/model.pt as its family "
                                           "does (ancestral for an exact model; z ~ p(z), "
-                                          "then x ~ p(x | z) for a latent one).")
+                                          "then x ~ p(x | z) for a latent one; the "
+                                          "generator for an implicit one, a conditional "
+                                          "kind with --condition or the test split's own "
+                                          "conditions).")
     p.add_argument("--checkpoint", required=True, help="model.pt written by 'train'")
     p.add_argument("--num", type=int, default=64, help="number of samples")
     p.add_argument("--nrow", type=int, default=8, help="images per row of the grid")
@@ -55,7 +59,7 @@ def _splits(model, config, args):
     """The model's data set as it was trained on, for a kind drawn with conditions (its
     test split gives the default conditions and a translator's inputs); ``None`` for the
     others."""
-    if not needs_labels(kind_of(model)):
+    if not conditioned_on_data(kind_of(model)):
         return None
     return load_binary_splits(config["dataset"], config.get("data_path"),
                               config.get("binarize"), config["seed"])

@@ -39,11 +39,15 @@ def conditioned_batch(batch) -> tuple[Tensor, Tensor]:
 @register_game("conditional")
 class ConditionalGame(StandardGame):
     """Real ``(x, y)``; fake ``(G(z, y), y)`` with the batch's ``y``. See
-    :class:`~inference.games.game.Game` for the options (R1 and WGAN-GP need tensor inputs,
-    so they are not offered by this game's pairs)."""
+    :class:`~inference.games.game.Game` for the options; R1 and WGAN-GP take their gradients
+    in the images, the conditions held at the batch's (real and fake share them)."""
 
     batch_form = "labelled"
 
     def draw(self, batch) -> Round:
         x, y = conditioned_batch(batch)
         return Round(batch, (x, y), (self.model.generate(len(x), y), y))
+
+    def penalty_view(self, real, fake):
+        (x, y), (fake_x, _) = real, fake
+        return (lambda images: self.discriminate((images, y))), x, fake_x

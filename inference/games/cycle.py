@@ -68,6 +68,8 @@ class CycleGame(Game):
     """
 
     batch_form = "unpaired_domains"
+    # Patch logits of two domains, concatenated: no one logit per input to penalise.
+    penalties = False
 
     def __init__(self, model, *, cycle_weight: float = 10.0, identity_ratio: float = 0.5,
                  buffer_size: int = 50, loss: str = "least_squares", **kwargs) -> None:

@@ -62,8 +62,11 @@ from ppl_models.gan.networks import Networks
 #: - ``"captioned"``: ``(images, word codes)``, codes ``(N, L)``
 #:   (:func:`ppl_models.data.encode_captions`);
 #: - ``"unpaired_domains"``: ``(a, b)``, images of two domains, not paired;
-#: - ``"attributed"``: ``(images, attributes)``, float 0/1 attributes ``(N, K)``.
-BATCH_FORMS = ("inputs", "labelled", "captioned", "unpaired_domains", "attributed")
+#: - ``"attributed"``: ``(images, attributes)``, float 0/1 attributes ``(N, K)``;
+#: - ``"images_to_complete"``: images ``(N, C, H, W)`` (or ``(images, labels)``) whose
+#:   parts the game cuts; a sample completes the parts of the images it is given.
+BATCH_FORMS = ("inputs", "labelled", "captioned", "unpaired_domains", "attributed",
+               "images_to_complete")
 
 
 class Terms(NamedTuple):
@@ -130,6 +133,9 @@ class Game:
     name: str = ""
     #: What the game's batches hold: one of :data:`BATCH_FORMS`.
     batch_form: str = "inputs"
+    #: Whether R1 and WGAN-GP are defined for the game's inputs (a penalty needs one input
+    #: per logit to take the gradient in).
+    penalties: bool = True
 
     def __init__(self, model: nn.Module, *, loss: str = "non_saturating", r1: float = 0.0,
                  gp: float = 0.0, adversarial_weight: float = 1.0) -> None:
@@ -141,6 +147,10 @@ class Game:
             raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {loss!r}")
         self.r1, self.gp = _weight(r1, "r1"), _weight(gp, "gp")
         self.adversarial_weight = _weight(adversarial_weight, "adversarial_weight")
+        if (self.r1 > 0 or self.gp > 0) and not self.penalties:
+            raise ValueError(f"the {self.name or type(self).__name__} game has no R1 or "
+                             f"WGAN-GP penalty (its logits are not one per input image): give "
+                             f"r1 = gp = 0 and a loss other than 'wasserstein'")
         if loss == "wasserstein" and self.r1 == 0 and self.gp == 0:
             raise ValueError("loss='wasserstein' needs a Lipschitz constraint on the critic: "
                              "give gp > 0 (WGAN-GP, Gulrajani et al. use 10) or r1 > 0")
@@ -169,6 +179,14 @@ class Game:
         """Logits (or critic scores) of real or fake inputs; the model's ``discriminate``."""
         return self.model.discriminate(inputs)
 
+    def penalty_view(self, real, fake):
+        """``(critic, real, fake)`` with ``real`` and ``fake`` tensors and ``critic`` their
+        logits: what R1 and WGAN-GP take gradients in. Here the inputs themselves."""
+        if not isinstance(real, Tensor):
+            raise ValueError(f"r1 and gp need the game's real and fake inputs to be tensors, "
+                             f"not {type(real).__name__}")
+        return self.discriminate, real, fake
+
     def shown_fake(self, fake):
         """What the discriminator is shown in place of the round's (detached) fakes: the
         fakes themselves, unless the game keeps a history of them."""
@@ -188,12 +206,12 @@ class Game:
         """The discriminator player's loss on a new round drawn for ``batch``."""
         round_ = self._round = self.draw(batch)
         real, fake = round_.real, self.shown_fake(_detach(round_.fake))
-        if (self.r1 > 0 or self.gp > 0) and not isinstance(real, Tensor):
-            raise ValueError("r1 and gp need the game's real and fake inputs to be tensors, "
-                             f"not {type(real).__name__}")
+        critic = self.discriminate
+        if self.r1 > 0 or self.gp > 0:
+            critic, real, fake = self.penalty_view(real, fake)
         if self.r1 > 0:
             real = real.detach().requires_grad_(True)
-        real_logits, fake_logits = self.discriminate(real), self.discriminate(fake)
+        real_logits, fake_logits = critic(real), critic(fake)
         total = self.d_loss_fn(real_logits, fake_logits)
         parts = {"d_loss": total.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
                  "d_fake": torch.sigmoid(fake_logits).mean().item()}
@@ -202,7 +220,7 @@ class Game:
             total = total + self.r1 * penalty
             parts["r1"] = penalty.item()
         if self.gp > 0:
-            penalty = gradient_penalty(self.discriminate, real.detach(), fake)
+            penalty = gradient_penalty(critic, real.detach(), fake)
             total = total + self.gp * penalty
             parts["gp"] = penalty.item()
         return _add(Terms(total, parts), self.discriminator_terms(round_))
@@ -211,7 +229,8 @@ class Game:
         """The generator player's loss on the round drawn for ``batch`` (see the module
         docstring)."""
         pending, self._round = self._round, None
-        round_ = pending if pending is not None and pending.batch is batch else self.draw(batch)
+        same = pending is not None and _same_batch(pending.batch, batch)
+        round_ = pending if same else self.draw(batch)
         adversarial = self.g_loss_fn(self.discriminate(round_.fake))
         terms = Terms(self.adversarial_weight * adversarial, {"g_loss": adversarial.item()})
         return _add(terms, self.generator_terms(round_))
@@ -245,6 +264,16 @@ class Game:
         """
         if not isinstance(state_dict, dict):
             raise ValueError(f"the game's state must be a dict, got {type(state_dict).__name__}")
+
+
+def _same_batch(a, b) -> bool:
+    """Whether two batches are the same tensors (a container may have been rebuilt on the
+    way, e.g. by DDP moving a tuple's tensors to their device, which returns the tensors
+    themselves when they are there already)."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return a is b
+    return (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and len(a) == len(b)
+            and all(x is y for x, y in zip(a, b, strict=True)))
 
 
 def _add(terms: Terms, more: list[Terms]) -> Terms:

@@ -39,6 +39,8 @@ class PartsGame(Game):
     :param kwargs: the :class:`~inference.games.game.Game` options.
     """
 
+    batch_form = "images_to_complete"
+
     def __init__(self, model, *, mask_weight: float = 10.0, appearance_weight: float = 10.0,
                  swap_weight: float = 1.0, **kwargs) -> None:
         super().__init__(model, **kwargs)

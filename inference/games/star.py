@@ -60,14 +60,15 @@ class StarGame(Game):
     :param float rec_weight: :math:`\\lambda_\\text{rec}` (10 in the paper).
     :param float identity_weight: :math:`\\lambda_\\text{id}` (0: the paper's losses).
     :param kwargs: the :class:`~inference.games.game.Game` options; defaults are the
-        paper's ``loss="wasserstein"``, ``gp=10``.
+        paper's ``loss="wasserstein"`` and, with it, ``gp=10`` (0 with another loss).
     """
 
     batch_form = "attributed"
 
     def __init__(self, model, *, cls_weight: float = 1.0, rec_weight: float = 10.0,
-                 identity_weight: float = 0.0, loss: str = "wasserstein", gp: float = 10.0,
-                 **kwargs) -> None:
+                 identity_weight: float = 0.0, loss: str = "wasserstein",
+                 gp: float | None = None, **kwargs) -> None:
+        gp = (10.0 if loss == "wasserstein" else 0.0) if gp is None else gp
         super().__init__(model, loss=loss, gp=gp, **kwargs)
         self.cls_weight = _weight(cls_weight, "cls_weight")
         self.rec_weight = _weight(rec_weight, "rec_weight")

@@ -260,6 +260,17 @@ class AdversarialStep:
                 "updates": self.updates,
                 "game": self.game.state_dict()}
 
+    def local_state_dict(self) -> dict[str, Any]:
+        """The game's state on this rank (under ``torch.distributed`` each rank's game sees
+        its own share's fakes); the Trainer saves every rank's."""
+        return {"game": self.game.state_dict()}
+
+    def load_local_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore this rank's :meth:`local_state_dict`."""
+        if not isinstance(state_dict, dict) or "game" not in state_dict:
+            raise ValueError("a local step state must be a dict with key 'game'")
+        self.game.load_state_dict(state_dict["game"])
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned.
 

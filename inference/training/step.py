@@ -31,7 +31,10 @@ class Step(Protocol):
     ``DistributedDataParallel``; see :mod:`inference.training.distributed`) and accepts
     ``train_step(batch, shard=Shard(...))``, ``batch`` then being this rank's share of the
     global batch; the :class:`~inference.training.trainer.Trainer` refuses a step without
-    ``distribute`` under ``torch.distributed``. Both are optional, so the protocol's
+    ``distribute`` under ``torch.distributed``. A step that keeps state of its own on each
+    rank (an adversarial game's replay buffer holds that rank's fakes) also has
+    ``local_state_dict()`` / ``load_local_state_dict(state)``: the Trainer saves every
+    rank's and gives each rank its own back on resume. All are optional, so the protocol's
     ``isinstance`` check does not ask for them.
     """
 

@@ -262,6 +262,8 @@ class Trainer:
             "rng": rng_state(),
             # Every rank draws its own noise, so each rank's stream is saved (by rank 0).
             "rng_per_rank": distributed.all_gather_object(rng_state()),
+            # And what a step keeps per rank (a game's replay buffer holds that rank's fakes).
+            "step_per_rank": distributed.all_gather_object(self._local_state()),
             "config": {"seed": self.seed, "batch_size": self.batch_size, "n_train": self.n_train,
                        "world_size": _world_size()},
         }
@@ -307,6 +309,15 @@ class Trainer:
         group = distributed.current()
         set_rng_state(state["rng"] if group is None or per_rank is None
                       else per_rank[group.rank])
+        local = state.get("step_per_rank")
+        if local is not None and self._local_state() is not None:
+            self.step.load_local_state_dict(local[0 if group is None else group.rank])
+
+    def _local_state(self) -> dict[str, Any] | None:
+        """The step's per-rank state, for a step that keeps one (``local_state_dict``,
+        optional in the Step protocol like ``distribute``); else ``None``."""
+        local = getattr(self.step, "local_state_dict", None)
+        return local() if callable(local) else None
 
     # -- loop ----------------------------------------------------------------------------
 

@@ -9,7 +9,14 @@ name                      source        image shape             split
                                                                 10,000 train images / test t10k
 ``"binarized_mnist"``     .npz / .amat  ``(1, 28, 28)``         the fixed 50,000/10,000/10,000
 ``"ring"``, ``"grid"``    generated     ``(2, 1, 1)``           20,000 / 2,500 / 2,500 draws
+``"digits_to_mnist"``     both above    ``(1, 28, 28)``         mnist5k's, with ``source``: the
+                                                                digits in MNIST's 20x20 box,
+                                                                split likewise
 ========================  ============  ======================  =================================
+
+``"digits_to_mnist"`` is a translation data set (CycleGAN's): its splits are MNIST-5k's (the
+domain translated into) and its ``source`` the scikit-learn digits upsampled into MNIST's
+frame (:func:`~ppl_models.data.domains.upsample_digits`), two unpaired domains of one shape.
 
 The toy 2-D mixtures (:mod:`~ppl_models.data.toy_mixtures`, the PacGAN protocol) are points,
 held as ``(N, 2, 1, 1)`` so that :class:`DataSplits` carries them like any other data set;
@@ -31,6 +38,7 @@ from .binarize import binarize_stochastic, binarize_threshold
 from .binarized_mnist import load_binarized_mnist
 from .dequantize import load_grey_levels, uniform_dequantize
 from .digits import load_digits_images
+from .domains import upsample_digits
 from .idx import load_mnist
 from .mnist5k import load_mnist5k
 from .splits import SPLIT_NAMES, DataSplits, random_split
@@ -39,7 +47,8 @@ from .toy_mixtures import sample_mixture, toy_mixture
 
 #: Real-valued sets: dequantised digit grey levels and standardised tabular rows.
 REAL_DATASETS = ("digits_dequantized", *TABULAR)
-DATASETS = ("digits", "mnist5k", "mnist", "binarized_mnist", "ring", "grid", *REAL_DATASETS)
+DATASETS = ("digits", "mnist5k", "mnist", "binarized_mnist", "ring", "grid", "digits_to_mnist",
+            *REAL_DATASETS)
 #: The generated point data sets (no labels, nothing to binarise).
 TOY_DATASETS = ("ring", "grid")
 _TOY_SIZES = {"train": 20_000, "valid": 2_500, "test": 2_500}
@@ -127,6 +136,15 @@ def load_dataset(
         if path is not None:
             raise ValueError(f"dataset {name!r} is embedded and takes no path (got {path!r})")
         return _load_real(name, seed)
+
+    if name == "digits_to_mnist":
+        if path is not None:
+            raise ValueError(f"dataset {name!r} is embedded and takes no path (got {path!r})")
+        digits, labels = load_digits_images()
+        source = _binarize_all(random_split(upsample_digits(digits), labels, seed=seed,
+                                            name="digits_in_mnist_frame"), binarize, seed)
+        target = load_dataset("mnist5k", binarize=binarize, seed=seed)
+        return dataclasses.replace(target, name=name, source=source)
 
     if name in _EMBEDDED:
         if path is not None:

@@ -47,6 +47,9 @@ class DataSplits:
     #: ``K`` drawn from, so that an NLL of ``y`` bounds the discrete ``-log P(k)`` by adding
     #: ``D log K`` (:func:`ppl_models.data.dequantize.discrete_nll_bound`); else ``None``.
     levels: int | None = None
+    #: For a translation data set, the other domain (A), split likewise; these splits are
+    #: the domain translated into (B), with no image of one paired with one of the other.
+    source: DataSplits | None = None
 
     def __post_init__(self):
         # Checked once here so that models can trust the shapes they are handed.

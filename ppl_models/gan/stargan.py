@@ -176,7 +176,11 @@ class StarGAN(nn.Module):
         if (not isinstance(target, Tensor) or target.shape != (n, self.num_domains)
                 or not target.is_floating_point()
                 or not ((target == 0) | (target == 1)).all()):
-            got = tuple(target.shape) if isinstance(target, Tensor) else type(target).__name__
+            got = (f"{target.dtype} of shape {tuple(target.shape)}"
+                   if isinstance(target, Tensor) else type(target).__name__)
+            if isinstance(target, Tensor) and target.is_floating_point() \
+                    and target.shape == (n, self.num_domains):
+                got += " with values other than 0 and 1"
             raise ValueError(f"{name} must be a float ({n}, {self.num_domains}) tensor of 0s "
                              f"and 1s, got {got}")
         return target

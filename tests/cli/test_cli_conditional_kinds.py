@@ -5,10 +5,10 @@ they are conditioned on, and ``evaluate`` prints the same kind-specific metrics 
 ``train``."""
 
 import json
+import re
 
 import pytest
-
-from inference.persistence import load_model
+import torch
 
 COMMON = ("--dataset", "digits", "--batch-size", 64, "--gan-lr", 1e-3, "--eval-samples", 100,
           "--threads", 1)
@@ -68,16 +68,28 @@ def test_resume_matches_an_uninterrupted_run(kind, tmp_path, cli):
     assert code == 0, err
     code, _, err = _train(cli, kind, tmp_path / "resumed", 2, "--resume")
     assert code == 0, err
-    a, _ = load_model(tmp_path / "straight" / "model.pt")
-    b, _ = load_model(tmp_path / "resumed" / "model.pt")
-    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
-        assert (x == y).all(), name
+    # The last epoch's whole state (both players, optimisers, the game's own, every RNG),
+    # not only the kept model.pt, which may be the first epoch's in both runs.
+    a, b = (torch.load(tmp_path / run / "checkpoints" / "last.pt", weights_only=True)
+            for run in ("straight", "resumed"))
+    assert _same(a["step"], b["step"]) and _same(a["step_per_rank"], b["step_per_rank"])
+    assert a["epoch"] == b["epoch"] == 2
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, torch.Tensor):
+        return torch.equal(a, b)
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
 
 
 @pytest.mark.parametrize("kind, condition, match", [
     ("conditional_gan", ("three",), "whole numbers"),
     ("stargan", ("1", "0"), "3 target attributes"),
-    ("cyclegan", ("1",), "nothing to give"),
+    ("cyclegan", ("1",), "give no --condition"),
 ])
 def test_a_bad_condition_is_refused(kind, condition, match, tmp_path, cli):
     code, _, err = _train(cli, kind, tmp_path / kind, 1)
@@ -94,3 +106,27 @@ def test_a_wasserstein_critic_gets_a_gradient_penalty(tmp_path, cli):
     assert code == 0, err
     fit = json.loads((tmp_path / "w" / "metrics.json").read_text())["fit"]
     assert "wasserstein losses, gp 10" in fit
+
+
+def test_puzzle_gan_completes_the_test_splits_images_and_scores_their_masks(tmp_path, cli):
+    code, _, err = cli("train", "--model", "puzzle_gan", "--puzzle-channels", 2, "--patch-size",
+                       4, *COMMON, "--epochs", 1, "--out", tmp_path / "p")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "p" / "metrics.json").read_text())
+    assert 0 <= metrics["mask_iou"] <= 1 and 0 <= metrics["label_accuracy"] <= 1
+
+
+@pytest.mark.parametrize("argv, match", [
+    (("--model", "gan", "--dataset", "digits"), "not images in \\[0, 1\\]"),
+    (("--model", "conditional_gan", "--dataset", "ring"), "ring \\(2-D points\\)"),
+    (("--model", "conditional_gan", "--dataset", "digits", "--num-classes", 5),
+     "--num-classes must be at least 10"),
+    (("--model", "dcgan", "--dataset", "digits", "--gan-loss", "wasserstein", "--gp", 0),
+     "Lipschitz"),
+    (("--model", "cyclegan", "--dataset", "digits", "--gp", 10), "no R1 or WGAN-GP"),
+])
+def test_a_kind_given_data_or_options_it_cannot_use_is_refused_before_training(argv, match,
+                                                                               tmp_path, cli):
+    code, _, err = cli("train", *argv, "--epochs", 1, "--threads", 1, "--out", tmp_path / "r")
+    assert code == 2 and re.search(match, err), err
+    assert not (tmp_path / "r" / "checkpoints" / "last.pt").exists()

@@ -32,7 +32,7 @@ def tiny_data(game: Game, seed: int = 0):
     # {0, 1} values: valid for every kind (images in [0, 1], the AAE's Bernoulli pixels).
     x = torch.rand(N, *_shape(game.model), generator=g).round()
     form = game.batch_form
-    if form == "inputs":
+    if form in ("inputs", "images_to_complete"):
         return x
     if form == "labelled":
         return x, torch.randint(config["num_classes"], (N,), generator=g)
@@ -50,6 +50,8 @@ def condition_for(game: Game, n: int):
     data = tiny_data(game, seed=5)
     if game.batch_form == "inputs":
         return None
+    if game.batch_form == "images_to_complete":
+        return data[:n]
     if game.batch_form == "unpaired_domains":
         return data.a[:n]
     return tuple(t[:n] for t in data) if game.batch_form == "attributed" else data[1][:n]
@@ -103,11 +105,12 @@ def test_two_updates_through_the_trainer_move_both_players(kind):
     assert {"train_d_loss", "train_g_loss"} <= record.keys()
     assert all(torch.isfinite(torch.tensor(v)) for k, v in record.items()
                if k.startswith("train_") and v is not None)
-    moved = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
-    g_keys = {id(p) for p in step.game.generator_parameters()}
-    assert any(id(p) in g_keys for p in model.parameters()
-               if not torch.equal(p.detach(), before[_name(model, p)]))
-    assert moved
+    # Both players moved: some of each one's parameters (a step whose discriminator or
+    # generator update did nothing fails here).
+    for player in (step.game.generator_parameters(), step.game.discriminator_parameters()):
+        ids = {id(p) for p in player}
+        assert any(not torch.equal(p.detach(), before[_name(model, p)])
+                   for p in model.parameters() if id(p) in ids)
 
 
 def _name(model, param):
@@ -181,12 +184,24 @@ def test_sampling_shapes(kind):
     assert torch.isfinite(x).all()
 
 
+def _bad_batches(game):
+    """Batches the game must refuse, each with what its error must say."""
+    batch = _first_batch(game)
+    wrong = torch.rand(4, *(s + 1 for s in _shape(game.model)))  # one more in each dim
+    if isinstance(batch, torch.Tensor):
+        yield wrong, r"shape \(N, "
+        return
+    yield (wrong, *batch[1:]), r"shape \(N, "
+    yield batch[0], r"pair|batches|\(images"  # the conditions left out
+    if game.batch_form == "labelled":
+        yield (batch[0], batch[1] + 100), "out of range"
+    if game.batch_form == "attributed":
+        yield (batch[0], batch[1] * 0.5), "0s and 1s"
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_bad_batch_is_refused_with_a_clear_error(kind):
-    model = _build(kind)
-    step = _step(model)
-    batch = _first_batch(step.game)
-    wrong = torch.rand(4, *(s + 1 for s in _shape(model)))  # one more in every dimension
-    bad = wrong if isinstance(batch, torch.Tensor) else (wrong, *batch[1:])
-    with pytest.raises(ValueError, match=r"must|shape"):
-        step.train_step(bad)
+    step = _step(_build(kind))
+    for bad, match in _bad_batches(step.game):
+        with pytest.raises(ValueError, match=match):
+            step.train_step(bad)

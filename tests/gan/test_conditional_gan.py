@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from inference.games import ConditionalGame
+from inference.objectives.adversarial import gradient_penalty
 from inference.training import AdversarialStep
 from ppl_models import registry
 from ppl_models.gan.conditional import DISCRIMINATORS, ConditionalGAN
@@ -85,10 +86,20 @@ def test_bad_labels_are_refused_clearly(call, match):
         call(_model())
 
 
-def test_the_step_refuses_gradient_penalties_on_tuple_inputs():
-    step = AdversarialStep(_model(), r1=1.0)
-    with pytest.raises(ValueError, match="tensors, not tuple"):
-        step.train_step((torch.rand(4, 1, 8, 8), torch.arange(4)))
+def test_the_penalties_take_their_gradient_in_the_images_at_the_batchs_labels():
+    # A conditional WGAN-GP: the penalty of the critic x -> D(x, y), the labels held fixed.
+    m = _model()
+    game = ConditionalGame(m, loss="wasserstein", gp=10.0)
+    x, y = torch.rand(4, 1, 8, 8), torch.arange(4)
+    torch.manual_seed(0)
+    total, parts = game.discriminator_loss((x, y))
+    torch.manual_seed(0)  # the same fakes, then the same interpolation draw
+    _, real, fake, _ = game.draw((x, y))
+    critic = lambda images: m.discriminate((images, y))  # noqa: E731
+    expected = gradient_penalty(critic, real[0], fake[0].detach())
+    assert parts["gp"] == pytest.approx(expected.item(), rel=1e-5)
+    step = AdversarialStep(m, loss="hinge", r1=1.0)
+    assert "r1" in step.train_step((x, y))
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -16,20 +16,27 @@ batch form          made from a split's images ``x`` (and labels ``y``)
                     attributes (thick, slanted right, inverted;
                     :func:`ppl_models.data.attribute_domains`); the sample condition is
                     the image with another image's attributes as its target
-``unpaired_domains``  two unpaired domains: the split's images (A) and the same split's
-                    images inverted (B), taken from its two halves so that no image meets
-                    its own inversion: ink-on-black to black-on-ink
-                    (:class:`~ppl_models.data.UnpairedDomains`); the condition is an A image
+``unpaired_domains``  two unpaired domains (:class:`~ppl_models.data.UnpairedDomains`): a
+                    translation data set's ``source`` (A) and its own images (B), e.g.
+                    ``digits_to_mnist``; on any other image set, its even-numbered images
+                    (A) and its odd-numbered ones inverted (B), so that no image meets its
+                    own inversion. The condition is an A image; ``labels`` its digit
+``images_to_complete``  ``x``; the condition is the image whose key patches a sample
+                    completes, scored also by the mask IoU of the completion
+                    (:func:`inference.metrics.mask_iou`)
 ==================  ================================================================
 
 Each :class:`SplitData` also carries what the samples are compared with (``reference``,
 images of the domain the samples imitate) and, where the data says it, what each sample
-should show (``labels``: the digit; ``targets``: the attributes).
+should show (``labels``: the digit; ``targets``: the attributes). The FID is always on the
+digits classifier's features, so where the reference domain is inverted (the translators'),
+its train-vs-test floor is another number than the upright kinds': compare a kind's FID with
+its own floor, not with another kind's.
 """
 
 from __future__ import annotations
 
-__all__ = ["SplitData", "batch_form", "game_data", "needs_labels"]
+__all__ = ["SplitData", "batch_form", "conditioned_on_data", "game_data", "needs_labels"]
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,6 +69,8 @@ class SplitData:
     :ivar targets: the attributes each translated sample should have, or ``None``.
     :ivar upright: ``upright(samples)``, the first ``len(samples)`` samples as ink on black
         (what a digit classifier and the attribute measures read); ``None``: as they are.
+    :ivar extra_scores: ``extra_scores(model, n) -> {name: value}``, what the data lets the
+        first ``n`` conditions be scored by beyond the samples (a completion's mask IoU).
     """
 
     train: Any
@@ -70,6 +79,7 @@ class SplitData:
     labels: Tensor | None = None
     targets: Tensor | None = None
     upright: Callable[[Tensor], Tensor] | None = None
+    extra_scores: Callable[[nn.Module, int], dict[str, float]] | None = None
 
     def conditions(self, n: int) -> Any:
         """The first ``n`` conditions (``None`` for an unconditional kind)."""
@@ -85,11 +95,23 @@ def batch_form(model: nn.Module) -> str:
     return game_class(registry.entry(registry.kind_of(model)).game).batch_form
 
 
-def needs_labels(kind: str) -> bool:
-    """Whether ``kind``'s data is made with labels: an implicit kind whose game's batches
-    are anything but plain inputs."""
+_LABELLED = ("labelled", "captioned", "attributed", "unpaired_domains")
+
+
+def _form(kind: str) -> str | None:
     game = registry.entry(kind).game
-    return game is not None and game_class(game).batch_form != "inputs"
+    return None if game is None else game_class(game).batch_form
+
+
+def needs_labels(kind: str) -> bool:
+    """Whether ``kind``'s data is made with labels (conditions, captions, or the digits a
+    translation must keep)."""
+    return _form(kind) in _LABELLED
+
+
+def conditioned_on_data(kind: str) -> bool:
+    """Whether ``kind``'s samples are drawn with conditions taken from a data split."""
+    return _form(kind) not in (None, "inputs")
 
 
 def _inputs(model, splits: DataSplits, split: str) -> Tensor:
@@ -126,8 +148,15 @@ def game_data(model: nn.Module, splits: DataSplits, split: str) -> SplitData:
     if form == "inputs":
         x = _inputs(model, splits, split)
         return SplitData(x, x)
+    if form == "images_to_complete":
+        return _to_complete(model, splits, split)
     x, y = _images(model, splits, split), _labels(model, splits, split)
     if form == "labelled":
+        classes = model.config["num_classes"]
+        if len(y) and int(y.max()) >= classes:
+            raise ValueError(f"{splits.name}'s labels run to {int(y.max())}, beyond the "
+                             f"model's num_classes={classes} (--num-classes must be at least "
+                             f"{int(y.max()) + 1})")
         return SplitData((x, y), x, y, labels=y)
     if form == "captioned":
         thresholds = fit_caption_thresholds(_images(model, splits, "train"))
@@ -136,10 +165,32 @@ def game_data(model: nn.Module, splits: DataSplits, split: str) -> SplitData:
     if form == "attributed":
         return _attributed(model, splits, split, x, y)
     if form == "unpaired_domains":
+        if splits.source is not None:
+            a = _images(model, splits.source, split)
+            return SplitData(UnpairedDomains(a, x), x, a,
+                             labels=_labels(model, splits.source, split))
         a, b = x[0::2], 1 - x[1::2]
         return SplitData(UnpairedDomains(a, b), b, a, labels=y[0::2],
                          upright=lambda samples: 1 - samples)
     raise ValueError(f"no data for the batch form {form!r}")
+
+
+def _to_complete(model, splits: DataSplits, split: str) -> SplitData:
+    from inference.metrics import mask_iou
+    from ppl_models.gan.puzzle_gan import object_mask
+
+    x = _images(model, splits, split)
+
+    def scores(model, n: int) -> dict[str, float]:
+        # Any crop of an image must give its whole mask; the crops are seeded, so the same
+        # model scores the same.
+        images = x[:n]
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            _, mask = model.complete(model.crop(images)[0])
+        return {"mask_iou": mask_iou(mask, object_mask(images, model.mask_threshold))}
+
+    return SplitData(x, x, x, labels=splits.labels(split), extra_scores=scores)
 
 
 def _attributed(model, splits: DataSplits, split: str, x: Tensor, y: Tensor) -> SplitData:

@@ -47,6 +47,7 @@ from inference.cli.number_checks import check_positive_finite, check_positive_in
 from inference.games import game_for
 from inference.objectives.adversarial import LOSSES
 from inference.training import AdversarialStep, Trainer
+from ppl_models import registry
 from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
 from ppl_models.registry import Option, num_parameters
 
@@ -111,8 +112,8 @@ class ImplicitCLI(FamilyCLI):
         kept = ("the last epoch kept (no sample metric for this data)" if selection is None
                 else f"the epoch with the best {selection.description} kept "
                      f"({history.best_epoch})")
-        penalties = "".join(f", {name} {getattr(game, name):g}" for name in ("gp", "r1")
-                            if getattr(game, name) > 0)
+        penalties = "".join(f", {name} {value:g}"
+                            for name, value in (("gp", game.gp), ("r1", game.r1)) if value > 0)
         method = (f"{game.name} game ({game.loss} losses{penalties}, {settings['d_steps']} D "
                   f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999)); {kept}")
         return FitResult(model, history, time.perf_counter() - start, method)
@@ -151,6 +152,7 @@ class ImplicitCLI(FamilyCLI):
             "classes_present": hist["classes_present"],
             "class_kl_to_uniform": hist["kl_to_uniform"],
             **_conditioned_scores(fake, data, n, classifier, splits),
+            **({} if data.extra_scores is None else data.extra_scores(model, n)),
             "extractor": info["name"],
             "extractor_sha256": info["weights_sha256"],
             "extractor_test_accuracy": info["test_accuracy"],
@@ -199,8 +201,8 @@ class ImplicitCLI(FamilyCLI):
                 raise ValueError(f"--condition: give {data.targets.shape[1]} target attributes, "
                                  f"each 0 or 1, got {' '.join(values)}")
             return images[index % len(images)], target.expand(num, -1).clone()
-        raise ValueError(f"--condition: {form.replace('_', ' ')} kinds translate the test "
-                         f"split's images; there is nothing to give")
+        raise ValueError(f"--condition: {registry.kind_of(model)} draws from the test split's "
+                         f"images ({form.replace('_', ' ')}); give no --condition")
 
     def save_samples(self, samples, path, *, dataset, image_shape, title, nrow=8) -> None:
         if dataset in TOY_MIXTURES:
@@ -275,7 +277,9 @@ def _game_options(settings: dict[str, Any]) -> dict[str, Any]:
     for name, key in (("gan_loss", "loss"), ("gp", "gp"), ("r1", "r1")):
         if settings.get(name) is not None:
             options[key] = settings[name]
-    if options.get("loss") == "wasserstein" and not options.get("gp") and not options.get("r1"):
+    # Only where neither penalty was given: an explicit --gp 0 is the user's, and the game
+    # refuses an unconstrained critic by name.
+    if options.get("loss") == "wasserstein" and "gp" not in options and "r1" not in options:
         options["gp"] = 10.0
     return options
 

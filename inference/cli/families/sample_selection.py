@@ -114,6 +114,7 @@ def _fid_selection(model: nn.Module, splits: DataSplits, reference: torch.Tensor
     shape = tuple(splits.image_shape)
     classifier, info = feature_classifier(FEATURE_DATASETS[shape], seed=0)
     real = reference[:n].reshape(-1, *shape)
+    _check_images(model, selection_samples(model, 2, seed, _first(condition, 2)), splits)
 
     def evaluate(step, epoch: int) -> dict[str, float]:
         fake = selection_samples(model, len(real), seed, condition).reshape(-1, *shape)
@@ -122,6 +123,24 @@ def _fid_selection(model: nn.Module, splits: DataSplits, reference: torch.Tensor
     return Selection("fid", "min", evaluate,
                      f"FID of {len(real)} samples against the validation split on "
                      f"{info['name']}'s features")
+
+
+def _first(condition, n: int):
+    if condition is None:
+        return None
+    return tuple(t[:n] for t in condition) if isinstance(condition, tuple) else condition[:n]
+
+
+def _check_images(model: nn.Module, samples: torch.Tensor, splits: DataSplits) -> None:
+    """Refuse, before any training, a sampler whose draws are not images in [0, 1]: the FID
+    on a classifier's features would refuse them after the first epoch."""
+    low, high = float(samples.min()), float(samples.max())
+    if not (0 <= low and high <= 1):
+        from ppl_models import registry
+
+        raise ValueError(f"{registry.kind_of(model)} draws values in [{low:.3g}, {high:.3g}], "
+                         f"not images in [0, 1]: its samples of {splits.name} cannot be "
+                         "scored by FID; train an image kind (e.g. dcgan) on image data")
 
 
 def sample_selection(model: nn.Module, splits: DataSplits, valid: torch.Tensor,
