@@ -30,7 +30,11 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True
     parser.add_argument("--dataset", choices=DATASETS, required=required, default=default,
                         help="digits (8x8) and mnist5k (28x28) are embedded; mnist and "
                              "binarized_mnist are read from --data-path; ring and grid are "
-                             "the toy 2-D mixtures (points, for samplers)")
+                             "the toy 2-D mixtures (points, for samplers); "
+                             f"{', '.join(REAL_DATASETS)} are real-valued, for densities "
+                             "over real vectors such as rnade (digits_dequantized: 8x8 grey "
+                             "levels, uniformly dequantised; the others: standardised "
+                             "tabular rows)")
     parser.add_argument("--data-path", default=None,
                         help="folder of MNIST IDX files (mnist), or binarized_mnist.npz / a "
                              "folder of its .amat files (binarized_mnist)")

@@ -33,6 +33,9 @@ CASES = [
     cli_case("VAE option for an exact model",
              lambda: train("--model", "markov", "--latent-dim", 4, "--out", "x"),
              "--latent-dim", "only to --model", "vae"),
+    cli_case("pseudo-counts for a network fitted by gradients",
+             lambda: train("--model", "nade", "--pseudo-count", 2, "--out", "x"),
+             "--pseudo-count", "only to --model", "markov", "not --model nade"),
     cli_case("zero particles", lambda: train("--model", "vae", "--particles", 0, "--out", "x"),
              "--particles"),
     cli_case("random order for a VAE", lambda: train("--model", "vae", "--order", "random",
@@ -107,3 +110,28 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_command_line(case):
     assert_clear(case)
+
+
+def test_help_pairs_each_default_and_meaning_with_its_kind():
+    """A flag shared by kinds with different defaults or meanings lists each kind's, in the
+    kinds' order (it used to give sorted defaults, and NADE's meaning of --hidden for all)."""
+    import contextlib
+    import io
+
+    from inference.cli.main import main
+    from inference.cli.model_options import cli_kinds
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["train", "--help"]) == 0
+    text = " ".join(out.getvalue().split())
+    start = text.index("--latent-dim LATENT_DIM ") + len("--latent-dim LATENT_DIM ")
+    latent = text[start:text.index(" --vae-hidden")]
+    named = [part.split(":")[0] for part in latent.split("; ")]
+    assert named == [k for k in cli_kinds() if k in named] and len(named) >= 5
+    assert "vae: size of the code z (default 32)" in latent
+    assert "dcgan: size of the generator's noise z (default 100)" in latent
+    assert "vae: hidden units of a NADE decoder (default 500)" in text
+    assert "pixelrnn: hidden units (default 32)" in text
+    assert "[independent, markov, full; default 1.0]" in text  # --pseudo-count
+    assert "digits_dequantized, boston, diabetes, breast_cancer, wine are real-valued" in text
