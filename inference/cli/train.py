@@ -40,6 +40,7 @@ from inference.cli.model_options import (
     refuse_foreign_options,
 )
 from inference.cli.number_checks import check_positive_finite, check_positive_int, check_seed
+from inference.cli.resume_check import check_last_checkpoint
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
 from inference.persistence import save_model
@@ -105,6 +106,8 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _check_resume(out, config, args, family.resumable(model), quiet=not main)
+    if args.resume and family.resumable(model):
+        check_last_checkpoint(out / CHECKPOINTS / "last.pt", model, args.epochs)
     # Every rank has read the old config.json before rank 0 replaces it.
     distributed.barrier()
     if main:

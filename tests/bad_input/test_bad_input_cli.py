@@ -9,6 +9,46 @@ def W(name):
     return workspace() / name
 
 
+def _run_dir(name, last=None, model=None):
+    """A copy of the workspace's nade run whose ``checkpoints/last.pt`` is ``last`` (a file
+    of the workspace) and whose ``model.pt`` is ``model``, either cut to three quarters
+    when named ``"truncated:<file>"``."""
+    import shutil
+
+    run = W(name)
+    if not run.exists():
+        shutil.copytree(W("nade"), run)
+        for target, source in ((run / "checkpoints" / "last.pt", last),
+                               (run / "model.pt", model)):
+            if source is None:
+                continue
+            data = W(source.removeprefix("truncated:")).read_bytes()
+            if source.startswith("truncated:"):
+                data = data[: len(data) * 3 // 4]
+            target.write_bytes(data)
+    return run
+
+
+def _gan_run():
+    """A ring GAN's run (another family's last.pt, selected by mode coverage)."""
+    import contextlib
+    import io
+
+    from inference.cli.main import main
+
+    run = W("gan_ring")
+    if not run.exists():
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            assert main(["train", "--model", "gan", "--dataset", "ring", "--epochs", "1",
+                         "--gan-hidden", "8", "--eval-samples", "100", "--threads", "1",
+                         "--out", str(run)]) == 0
+    return run
+
+
+def _nade_resume(run, epochs=2):
+    return train("--model", "nade", "--hidden", 4, "--epochs", epochs, "--resume", "--out", run)
+
+
 def train(*args):
     return ["train", "--dataset", "digits", "--threads", "1", *args]
 
@@ -64,6 +104,33 @@ CASES = [
     cli_case("resume into another experiment",
              lambda: train("--model", "nade", "--hidden", 5, "--epochs", 1, "--resume",
                            "--out", W("nade")), "--resume", "hidden"),
+    cli_case("resume to no more epochs than done",
+             lambda: _nade_resume(W("nade"), epochs=1), "--resume --epochs 1",
+             "1 epoch(s) done", "more epochs"),
+    cli_case("resume from a model.pt copied over last.pt",
+             lambda: _nade_resume(_run_dir("model_as_last", last="nade/model.pt")),
+             "--resume", "is a model file", "last.pt"),
+    cli_case("resume from another family's last.pt",
+             lambda: _nade_resume(_run_dir(
+                 "gan_last", last=str((_gan_run() / "checkpoints" / "last.pt")
+                                      .relative_to(W("."))))),
+             "--resume", "another model", "--model nade"),
+    cli_case("resume from a truncated last.pt",
+             lambda: _nade_resume(_run_dir("truncated_last",
+                                           last="truncated:nade/checkpoints/last.pt")),
+             "--resume", "last.pt", "truncated"),
+    cli_case("evaluate a truncated model.pt",
+             lambda: ["evaluate", "--checkpoint",
+                      _run_dir("truncated_model", model="truncated:nade/model.pt") / "model.pt"],
+             "model.pt", "truncated"),
+    cli_case("sample a truncated model.pt",
+             lambda: ["sample", "--checkpoint",
+                      _run_dir("truncated_model", model="truncated:nade/model.pt") / "model.pt",
+                      "--out", W("s.png")], "model.pt", "truncated"),
+    cli_case("evaluate a truncated last.pt",
+             lambda: ["evaluate", "--checkpoint", _run_dir(
+                 "truncated_last", last="truncated:nade/checkpoints/last.pt")
+                 / "checkpoints" / "last.pt"], "last.pt", "truncated"),
     cli_case("evaluate a missing file", lambda: ["evaluate", "--checkpoint", W("none.pt")],
              "none.pt"),
     cli_case("evaluate a directory", lambda: ["evaluate", "--checkpoint", W(".")],
