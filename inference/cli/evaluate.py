@@ -65,9 +65,13 @@ def run(args: argparse.Namespace) -> int:
     result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
     nll = result.get("nll_nats")  # a sampler has none
     if nll is not None and not math.isfinite(nll):
+        # A table entry outside [0, 1] is refused when the file is read; what is left here
+        # is a model that gives some image zero probability, e.g. a table fitted without
+        # pseudo-counts, whose entries of exactly 0 or 1 rule out configurations unseen.
         raise ValueError(f"the {args.split} NLL of {args.checkpoint} is {result['nll_nats']}: "
-                         "the model gives probability 0 to some image (e.g. a table entry of "
-                         "exactly 0 or 1; fit it with --pseudo-count > 0)")
+                         "the model gives probability 0 to some image of the split (a table "
+                         "fitted with --pseudo-count 0 does so for what training never "
+                         "showed it; refit with --pseudo-count > 0)")
     print(to_json({
         "checkpoint": str(args.checkpoint),
         "model": config["model"],
