@@ -17,7 +17,7 @@ import math
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
 from inference.cli.families import FAMILY_CLIS, family_of_model
 from inference.cli.json_output import to_json
-from inference.cli.model_check import load_checked_model
+from inference.cli.model_check import check_fits_data, load_checked_model
 from inference.cli.threads import add_threads_argument, apply_threads
 from ppl_models import registry
 from ppl_models.data.splits import SPLIT_NAMES
@@ -58,10 +58,9 @@ def run(args: argparse.Namespace) -> int:
     binarize = args.binarize or config.get("binarize")
     seed = config.get("seed", 0) if args.seed is None else args.seed
     splits = load_binary_splits(dataset, data_path, binarize, seed)
-    dim = math.prod(config["image_shape"])
-    if splits.dim != dim:
-        raise ValueError(f"--dataset {dataset} has {splits.dim} variables per image but the "
-                         f"model has {dim}")
+    check_fits_data(model, splits.image_shape,
+                    f"--dataset {dataset} ({splits.dim} variables per image, shape "
+                    f"{tuple(splits.image_shape)})")
     result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
     nll = result.get("nll_nats")  # a sampler has none
     if nll is not None and not math.isfinite(nll):

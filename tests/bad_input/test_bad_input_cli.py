@@ -45,6 +45,20 @@ def _gan_run():
     return run
 
 
+def _dcgan_with_metadata(name, image_shape):
+    """An untrained 8x8 DCGAN whose file's metadata names the ring (as an edited or copied
+    metadata would)."""
+    from inference.persistence import save_model
+    from ppl_models import registry
+
+    path = W(f"{name}.pt")
+    model = registry.build("dcgan", input_shape=(1, 8, 8), latent_dim=8, channels=4)
+    save_model(path, model, metadata={"model": "dcgan", "family": "implicit", "dataset": "ring",
+                                      "data_path": None, "binarize": None, "seed": 0,
+                                      "image_shape": list(image_shape)})
+    return path
+
+
 def _nade_resume(run, epochs=2):
     return train("--model", "nade", "--hidden", 4, "--epochs", epochs, "--resume", "--out", run)
 
@@ -131,6 +145,24 @@ CASES = [
              lambda: ["evaluate", "--checkpoint", _run_dir(
                  "truncated_last", last="truncated:nade/checkpoints/last.pt")
                  / "checkpoints" / "last.pt"], "last.pt", "truncated"),
+    cli_case("a VAE on the ring's real-valued points",
+             lambda: ["train", "--model", "vae", "--dataset", "ring", "--epochs", 1,
+                      "--threads", 1, "--out", W("vae_ring")],
+             "--model vae", "--dataset ring", "binary"),
+    cli_case("a GAN on tabular rows no sample metric scores",
+             lambda: ["train", "--model", "gan", "--dataset", "wine", "--epochs", 1,
+                      "--threads", 1, "--out", W("gan_wine")],
+             "--model gan", "--dataset wine", "sample metrics"),
+    cli_case("evaluate a DCGAN whose metadata says ring",
+             lambda: ["evaluate", "--checkpoint", _dcgan_with_metadata("dcgan_ring", (2, 1, 1))],
+             "dcgan", "does not fit", "--dataset ring"),
+    cli_case("evaluate a DCGAN whose metadata says ring, its image shape kept",
+             lambda: ["evaluate", "--checkpoint", _dcgan_with_metadata("dcgan_ring_64",
+                                                                       (1, 8, 8))],
+             "dcgan", "does not fit", "--dataset ring"),
+    cli_case("sample a DCGAN whose metadata says ring",
+             lambda: ["sample", "--checkpoint", _dcgan_with_metadata("dcgan_ring_64", (1, 8, 8)),
+                      "--out", W("s.png")], "does not fit", "--dataset ring"),
     cli_case("evaluate a missing file", lambda: ["evaluate", "--checkpoint", W("none.pt")],
              "none.pt"),
     cli_case("evaluate a directory", lambda: ["evaluate", "--checkpoint", W(".")],
@@ -208,3 +240,25 @@ def test_help_pairs_each_default_and_meaning_with_its_kind():
     assert "pixelrnn: hidden units (default 32)" in text
     assert "[independent, markov, full; default 1.0]" in text  # --pseudo-count
     assert "digits_dequantized, boston, diabetes, breast_cancer, wine are real-valued" in text
+
+
+def test_a_mismatch_of_model_and_data_is_found_before_training():
+    """A GAN given tabular rows trained an epoch and wrote last.pt before refusing; an
+    RNADE given binary images wrote config.json (into ./x, from this file's cases)."""
+    import contextlib
+    import io
+
+    from inference.cli.main import main
+
+    run = W("gan_wine_untouched")
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["train", "--model", "gan", "--dataset", "wine", "--epochs", "1",
+                     "--threads", "1", "--out", str(run)])
+    assert code == 2
+    assert not run.exists()
+    run = W("rnade_digits_untouched")
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["train", "--model", "rnade", "--dataset", "digits", "--threads", "1",
+                     "--out", str(run)])
+    assert code == 2
+    assert not run.exists()

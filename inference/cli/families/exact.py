@@ -89,6 +89,9 @@ class ExactCLI(FamilyCLI):
         if not (a >= 0 and math.isfinite(a)):  # NaN would give every table entry 0.5
             raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
 
+    def check_data(self, model, splits) -> None:
+        check_support(model, splits)
+
     def takes(self, kind: str, option: str) -> bool:
         # Pseudo-counts smooth a table fitted from counts; a network fitted by gradients
         # has none, and a --pseudo-count given to it would be silently ignored.
