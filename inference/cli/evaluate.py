@@ -38,8 +38,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     for family in FAMILY_CLIS.values():
         for option in family.evaluate_options:
             p.add_argument(option.cli_flag, dest=option.dest, type=option.type, default=None,
-                           help=f"{family.name} models only: {option.help} (default "
-                                f"{option.default})")
+                           help=f"{family.name} models only: {option.help} (default: the "
+                                f"value the run recorded, else {option.default})")
     add_threads_argument(p, default=None)
     p.set_defaults(run=run)
     return p
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
     model, config = load_checked_model(args.checkpoint)
     family = family_of_model(model)
-    settings = _evaluate_settings(family, args, config["model"])
+    settings = _evaluate_settings(family, args, config["model"], config)
     dataset = args.dataset or config["dataset"]
     # A stored path belongs to the stored dataset; another dataset needs its own.
     data_path = args.data_path
@@ -82,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_settings(family, args, kind: str) -> dict:
-    """The family's evaluate options, defaults filled in; another family's are refused."""
+def _evaluate_settings(family, args, kind: str, config: dict) -> dict:
+    """The family's evaluate options, another family's refused; one not given takes the value
+    the run recorded (``train --eval-samples``, the report's 500 samples), else its
+    default, so that the run's figure comes back."""
     for other in FAMILY_CLIS.values():
         given = [o.cli_flag for o in other.evaluate_options
                  if other is not family and getattr(args, o.dest) is not None]
@@ -91,7 +93,10 @@ def _evaluate_settings(family, args, kind: str) -> dict:
             kinds = ", ".join(registry.kinds(other.name))
             raise ValueError(f"{' and '.join(given)} apply to {other.name} models ({kinds}); "
                              f"--model {kind} {family.scored_as}")
-    settings = {o.name: getattr(args, o.dest) if getattr(args, o.dest) is not None
-                else o.default for o in family.evaluate_options}
+    settings = {}
+    for o in family.evaluate_options:
+        given, recorded = getattr(args, o.dest), config.get(o.name)
+        settings[o.name] = given if given is not None else \
+            recorded if recorded is not None else o.default
     family.check(settings)
     return settings

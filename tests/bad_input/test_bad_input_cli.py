@@ -267,3 +267,21 @@ def test_a_mismatch_of_model_and_data_is_found_before_training():
                      "--out", str(run)])
     assert code == 2
     assert not run.exists()
+
+
+def test_evaluate_scores_as_many_samples_as_the_run_did():
+    """The ring GAN trained with --eval-samples 100 (the report's 500) is evaluated on as
+    many by default, so its figure comes back (evaluate drew PacGAN's 2,500)."""
+    import contextlib
+    import io
+    import json
+
+    from inference.cli.main import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(out):
+        assert main(["evaluate", "--checkpoint", str(_gan_run() / "model.pt")]) == 0
+    scored = json.loads(out.getvalue().strip().splitlines()[-1])
+    trained = json.loads((_gan_run() / "metrics.json").read_text())
+    assert scored["n"] == 100
+    assert scored["high_quality"] == trained["high_quality"]
