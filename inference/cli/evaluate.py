@@ -14,10 +14,18 @@ __all__ = ["add_parser", "run"]
 import argparse
 import math
 
+from inference.cli.ais_evaluation import (
+    AIS_CHAINS,
+    AIS_STEPS,
+    ais_kinds,
+    check_ais_model,
+    evaluate_ais,
+)
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
-from inference.cli.families import FAMILY_CLIS, family_of_model
+from inference.cli.families import FAMILY_CLIS, family_of_model, model_data
 from inference.cli.json_output import to_json
 from inference.cli.model_check import check_fits_data, load_checked_model
+from inference.cli.number_checks import check_positive_int
 from inference.cli.threads import add_threads_argument, apply_threads
 from ppl_models import registry
 from ppl_models.data.splits import SPLIT_NAMES
@@ -40,6 +48,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             p.add_argument(option.cli_flag, dest=option.dest, type=option.type, default=None,
                            help=f"{family.name} models only: {option.help} (default: the "
                                 f"value the run recorded, else {option.default})")
+    p.add_argument("--estimator", choices=("ais",), default=None,
+                   help="ais: annealed importance sampling of log p(x) for a model that "
+                        f"states its decoder and prior ({', '.join(ais_kinds())}); default: "
+                        "the family's own (exact NLL; ELBO and IWAE-K; sample metrics)")
+    p.add_argument("--ais-chains", type=int, default=None,
+                   help=f"--estimator ais: chains per image (default {AIS_CHAINS})")
+    p.add_argument("--ais-steps", type=int, default=None,
+                   help=f"--estimator ais: temperatures from prior to posterior (default "
+                        f"{AIS_STEPS})")
     add_threads_argument(p, default=None)
     p.set_defaults(run=run)
     return p
@@ -49,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
     model, config = load_checked_model(args.checkpoint)
     family = family_of_model(model)
-    settings = _evaluate_settings(family, args, config["model"], config)
+    if args.estimator == "ais":
+        settings = _ais_settings(family, args, model)
+    else:
+        for flag in ("--ais-chains", "--ais-steps"):
+            if getattr(args, flag[2:].replace("-", "_")) is not None:
+                raise ValueError(f"{flag} applies to --estimator ais")
+        settings = _evaluate_settings(family, args, config["model"], config)
     dataset = args.dataset or config["dataset"]
     # A stored path belongs to the stored dataset; another dataset needs its own.
     data_path = args.data_path
@@ -61,7 +84,12 @@ def run(args: argparse.Namespace) -> int:
     check_fits_data(model, splits.image_shape,
                     f"--dataset {dataset} ({splits.dim} variables per image, shape "
                     f"{tuple(splits.image_shape)})")
-    result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
+    if args.estimator == "ais":
+        result = evaluate_ais(model, model_data(model, splits, args.split),
+                              chains=settings["chains"], steps=settings["steps"],
+                              seed=config.get("seed", 0))
+    else:
+        result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
     nll = result.get("nll_nats")  # a sampler has none
     if nll is not None and not math.isfinite(nll):
         # A table entry outside [0, 1] is refused when the file is read; what is left here
@@ -80,6 +108,18 @@ def run(args: argparse.Namespace) -> int:
         **result,
     }))
     return 0
+
+
+def _ais_settings(family, args, model) -> dict:
+    """``--ais-chains`` and ``--ais-steps``, defaults filled in; the family's own estimator's
+    options are refused (they would be ignored)."""
+    check_ais_model(model)
+    given = [o.cli_flag for o in family.evaluate_options if getattr(args, o.dest) is not None]
+    if given:
+        raise ValueError(f"{' and '.join(given)} apply to the {family.name} family's own "
+                         "estimator, not --estimator ais")
+    check_positive_int(args, "ais_chains", "ais_steps", optional=True)
+    return {"chains": args.ais_chains or AIS_CHAINS, "steps": args.ais_steps or AIS_STEPS}
 
 
 def _evaluate_settings(family, args, kind: str, config: dict) -> dict:
