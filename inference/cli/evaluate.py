@@ -3,8 +3,12 @@
 The model's family decides the score and names its estimator: an exact model gets its exact
 NLL; a latent model its ELBO and an IWAE-K estimate of the NLL, both bounds and named so
 (``estimator``, ``elbo_estimator``). A latent model's importance draws are seeded by the
-training run's seed unless ``--iw-seed`` says otherwise, so with the same ``K`` the figure
-``train`` reported comes back.
+training run's seed unless ``--iw-seed`` says otherwise, and a sample count the run recorded
+(``--eval-samples``, ``--iw-samples``) is the default, so the figure ``train`` or the report
+gave comes back.
+
+``--estimator ais`` scores a model that states its decoder and prior (the VAE, the AAE) by
+annealed importance sampling instead (:mod:`inference.cli.ais_evaluation`).
 """
 
 from __future__ import annotations
