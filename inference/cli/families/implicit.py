@@ -287,7 +287,7 @@ def _check_scoreable(model, splits: DataSplits) -> None:
     raise ValueError(f"--model {kind_of(model)} is scored by sample metrics only, and "
                      f"--dataset {splits.name} (shape {shape}) has none: they exist for the "
                      f"toy mixtures ({', '.join(TOY_MIXTURES)}) and {sizes} digit images "
-                     f"({', '.join(sorted(set(FEATURE_DATASETS.values())))} and their kin)")
+                     f"(e.g. {', '.join(FEATURE_DATASETS.values())})")
 
 
 def _integer(word: str) -> int:
