@@ -88,7 +88,7 @@ CASES = [
              lambda: train("--model", "markov", "--latent-dim", 4, "--out", "x"),
              "--latent-dim", "only to --model", "vae"),
     cli_case("pseudo-counts for a network fitted by gradients",
-             lambda: train("--model", "nade", "--pseudo-count", 2, "--out", "x"),
+             lambda: train("--model", "nade", "--pseudo-count", 2, "--out", W("x")),
              "--pseudo-count", "only to --model", "markov", "not --model nade"),
     cli_case("zero particles", lambda: train("--model", "vae", "--particles", 0, "--out", "x"),
              "--particles"),
