@@ -47,6 +47,7 @@ import torch
 from torch import Tensor, nn
 
 from ppl_models.nn.mlp import check_widths
+from ppl_models.observation import DecoderDensity
 from ppl_models.registry import Option, register
 from ppl_models.vae import VAE
 
@@ -65,7 +66,7 @@ _OPTIONS = (
 
 
 @register("aae", "implicit", game="autoencoder", options=_OPTIONS)
-class AAE(nn.Module):
+class AAE(nn.Module, DecoderDensity):
     """VAE encoder/decoder plus a code discriminator.
 
     :param input_shape: ``(C, H, W)`` or ``(D,)``, as for the VAE.
@@ -136,6 +137,11 @@ class AAE(nn.Module):
         components = dist.Normal(self.mixture_means,
                                  self.mixture_scales.expand_as(self.mixture_means)).to_event(1)
         return dist.MixtureSameFamily(mixing, components)
+
+    def decoder_and_prior(self) -> tuple:
+        """The VAE's decoder and :meth:`prior_distribution`: the Bernoulli (or continuous
+        Bernoulli) decoder is the AAE's stated observation model."""
+        return self.vae.decode, self.prior_distribution()
 
     # -- the Pyro program -----------------------------------------------------------------
 

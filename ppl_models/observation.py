@@ -30,7 +30,7 @@ References
 
 from __future__ import annotations
 
-__all__ = ["BernoulliObservation", "GaussianObservation", "ObservedGenerator"]
+__all__ = ["BernoulliObservation", "DecoderDensity", "GaussianObservation", "ObservedGenerator"]
 
 import math
 
@@ -40,6 +40,22 @@ from pyro.distributions import TorchDistribution
 from torch import Tensor, nn
 
 from ppl_models.distributions.lazy import LazyDistribution
+
+
+class DecoderDensity:
+    r"""Declares that a model states :math:`p(x) = \int p(x \mid z)\, p(z)\, dz`: its
+    decoder and prior are what annealed importance sampling anneals between.
+
+    A kind inherits this to say so (the VAE, the AAE); code that needs the density asks
+    ``isinstance(model, DecoderDensity)``, never probes for the methods. A GAN's generator
+    is one only once an observation model is stated (:class:`ObservedGenerator`).
+    """
+
+    def decoder_and_prior(self):
+        r"""``(decoder, prior)``: ``decoder(z)`` maps codes ``(*batch, L)`` to
+        :math:`p(x \mid z)` of batch shape ``batch``; ``prior`` is :math:`p(z)`, batch shape
+        ``()``, event shape ``(L,)``, on the model's dtype and device."""
+        raise NotImplementedError
 
 
 class GaussianObservation(LazyDistribution):

@@ -66,6 +66,7 @@ from torch import nn
 from ppl_models.distributions.nade import NADE
 from ppl_models.nn.conv import ConvDecoder, ConvEncoder
 from ppl_models.nn.mlp import MLP, check_widths
+from ppl_models.observation import DecoderDensity
 from ppl_models.registry import Option, register
 
 __all__ = ["ARCHITECTURES", "LIKELIHOODS", "VAE"]
@@ -93,7 +94,7 @@ _OPTIONS = (
 
 
 @register("vae", "latent", options=_OPTIONS)
-class VAE(PyroModule):
+class VAE(PyroModule, DecoderDensity):
     """Variational autoencoder with a standard normal prior and a diagonal Gaussian guide.
 
     :param input_shape: ``(C, H, W)`` for images or ``(D,)`` for vectors; data ``x`` has
@@ -211,6 +212,12 @@ class VAE(PyroModule):
         """
         with torch.no_grad():
             return self.encode(x)[0]
+
+    def decoder_and_prior(self) -> tuple:
+        """:meth:`decode` and the standard normal prior of :meth:`model`."""
+        weight = next(self.parameters())
+        zero = torch.zeros(self.latent_dim, dtype=weight.dtype, device=weight.device)
+        return self.decode, dist.Normal(zero, torch.ones_like(zero)).to_event(1)
 
     def decode(self, z: torch.Tensor) -> dist.TorchDistribution:
         """The distribution :math:`p(x \\mid z)`.

@@ -34,8 +34,11 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True
                              "binarized_mnist are read from --data-path; ring and grid are "
                              "the toy 2-D mixtures (points, for samplers); digits_to_mnist "
                              "is two unpaired domains for cyclegan (the digits in MNIST's "
-                             "frame and MNIST-5k); digits_dequantized and the tabular sets "
-                             "are real-valued (for rnade)")
+                             "frame and MNIST-5k); "
+                             f"{', '.join(REAL_DATASETS)} are real-valued, for densities "
+                             "over real vectors such as rnade (digits_dequantized: 8x8 grey "
+                             "levels, uniformly dequantised; the others: standardised "
+                             "tabular rows)")
     parser.add_argument("--data-path", default=None,
                         help="folder of MNIST IDX files (mnist), or binarized_mnist.npz / a "
                              "folder of its .amat files (binarized_mnist); default "

@@ -3,8 +3,12 @@
 The model's family decides the score and names its estimator: an exact model gets its exact
 NLL; a latent model its ELBO and an IWAE-K estimate of the NLL, both bounds and named so
 (``estimator``, ``elbo_estimator``). A latent model's importance draws are seeded by the
-training run's seed unless ``--iw-seed`` says otherwise, so with the same ``K`` the figure
-``train`` reported comes back.
+training run's seed unless ``--iw-seed`` says otherwise, and a sample count the run recorded
+(``--eval-samples``, ``--iw-samples``) is the default, so the figure ``train`` or the report
+gave comes back.
+
+``--estimator ais`` scores a model that states its decoder and prior (the VAE, the AAE) by
+annealed importance sampling instead (:mod:`inference.cli.ais_evaluation`).
 """
 
 from __future__ import annotations
@@ -14,10 +18,18 @@ __all__ = ["add_parser", "run"]
 import argparse
 import math
 
+from inference.cli.ais_evaluation import (
+    AIS_CHAINS,
+    AIS_STEPS,
+    ais_kinds,
+    check_ais_model,
+    evaluate_ais,
+)
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
-from inference.cli.families import FAMILY_CLIS, family_of_model
+from inference.cli.families import FAMILY_CLIS, family_of_model, model_data
 from inference.cli.json_output import to_json
-from inference.cli.model_check import load_checked_model
+from inference.cli.model_check import check_fits_data, load_checked_model
+from inference.cli.number_checks import check_positive_int
 from inference.cli.threads import add_threads_argument, apply_threads
 from ppl_models import registry
 from ppl_models.data.splits import SPLIT_NAMES
@@ -38,8 +50,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     for family in FAMILY_CLIS.values():
         for option in family.evaluate_options:
             p.add_argument(option.cli_flag, dest=option.dest, type=option.type, default=None,
-                           help=f"{family.name} models only: {option.help} (default "
-                                f"{option.default})")
+                           help=f"{family.name} models only: {option.help} (default: the "
+                                f"value the run recorded, else {option.default})")
+    p.add_argument("--estimator", choices=("ais",), default=None,
+                   help="ais: annealed importance sampling of log p(x) for a model that "
+                        f"states its decoder and prior ({', '.join(ais_kinds())}); default: "
+                        "the family's own (exact NLL; ELBO and IWAE-K; sample metrics)")
+    p.add_argument("--ais-chains", type=int, default=None,
+                   help=f"--estimator ais: chains per image (default {AIS_CHAINS})")
+    p.add_argument("--ais-steps", type=int, default=None,
+                   help=f"--estimator ais: temperatures from prior to posterior (default "
+                        f"{AIS_STEPS})")
     add_threads_argument(p, default=None)
     p.set_defaults(run=run)
     return p
@@ -49,7 +70,13 @@ def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
     model, config = load_checked_model(args.checkpoint)
     family = family_of_model(model)
-    settings = _evaluate_settings(family, args, config["model"])
+    if args.estimator == "ais":
+        settings = _ais_settings(family, args, model)
+    else:
+        for flag in ("--ais-chains", "--ais-steps"):
+            if getattr(args, flag[2:].replace("-", "_")) is not None:
+                raise ValueError(f"{flag} applies to --estimator ais")
+        settings = _evaluate_settings(family, args, config["model"], config)
     dataset = args.dataset or config["dataset"]
     # A stored path belongs to the stored dataset; another dataset needs its own.
     data_path = args.data_path
@@ -58,16 +85,24 @@ def run(args: argparse.Namespace) -> int:
     binarize = args.binarize or config.get("binarize")
     seed = config.get("seed", 0) if args.seed is None else args.seed
     splits = load_binary_splits(dataset, data_path, binarize, seed)
-    dim = math.prod(config["image_shape"])
-    if splits.dim != dim:
-        raise ValueError(f"--dataset {dataset} has {splits.dim} variables per image but the "
-                         f"model has {dim}")
-    result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
+    check_fits_data(model, splits.image_shape,
+                    f"--dataset {dataset} ({splits.dim} variables per image, shape "
+                    f"{tuple(splits.image_shape)})")
+    if args.estimator == "ais":
+        result = evaluate_ais(model, model_data(model, splits, args.split),
+                              chains=settings["chains"], steps=settings["steps"],
+                              seed=config.get("seed", 0))
+    else:
+        result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
     nll = result.get("nll_nats")  # a sampler has none
     if nll is not None and not math.isfinite(nll):
+        # A table entry outside [0, 1] is refused when the file is read; what is left here
+        # is a model that gives some image zero probability, e.g. a table fitted without
+        # pseudo-counts, whose entries of exactly 0 or 1 rule out configurations unseen.
         raise ValueError(f"the {args.split} NLL of {args.checkpoint} is {result['nll_nats']}: "
-                         "the model gives probability 0 to some image (e.g. a table entry of "
-                         "exactly 0 or 1; fit it with --pseudo-count > 0)")
+                         "the model gives probability 0 to some image of the split (a table "
+                         "fitted with --pseudo-count 0 does so for what training never "
+                         "showed it; refit with --pseudo-count > 0)")
     print(to_json({
         "checkpoint": str(args.checkpoint),
         "model": config["model"],
@@ -79,8 +114,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_settings(family, args, kind: str) -> dict:
-    """The family's evaluate options, defaults filled in; another family's are refused."""
+def _ais_settings(family, args, model) -> dict:
+    """``--ais-chains`` and ``--ais-steps``, defaults filled in; the family's own estimator's
+    options are refused (they would be ignored)."""
+    check_ais_model(model)
+    given = [o.cli_flag for o in family.evaluate_options if getattr(args, o.dest) is not None]
+    if given:
+        raise ValueError(f"{' and '.join(given)} apply to the {family.name} family's own "
+                         "estimator, not --estimator ais")
+    check_positive_int(args, "ais_chains", "ais_steps", optional=True)
+    return {"chains": args.ais_chains or AIS_CHAINS, "steps": args.ais_steps or AIS_STEPS}
+
+
+def _evaluate_settings(family, args, kind: str, config: dict) -> dict:
+    """The family's evaluate options, another family's refused; one not given takes the value
+    the run recorded (``train --eval-samples``, the report's 500 samples), else its
+    default, so that the run's figure comes back."""
     for other in FAMILY_CLIS.values():
         given = [o.cli_flag for o in other.evaluate_options
                  if other is not family and getattr(args, o.dest) is not None]
@@ -88,7 +137,10 @@ def _evaluate_settings(family, args, kind: str) -> dict:
             kinds = ", ".join(registry.kinds(other.name))
             raise ValueError(f"{' and '.join(given)} apply to {other.name} models ({kinds}); "
                              f"--model {kind} {family.scored_as}")
-    settings = {o.name: getattr(args, o.dest) if getattr(args, o.dest) is not None
-                else o.default for o in family.evaluate_options}
+    settings = {}
+    for o in family.evaluate_options:
+        given, recorded = getattr(args, o.dest), config.get(o.name)
+        settings[o.name] = given if given is not None else \
+            recorded if recorded is not None else o.default
     family.check(settings)
     return settings

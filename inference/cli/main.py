@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = ["main"]
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -59,8 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+# Pyro re-raises an error from inside a traced model with the trace's shapes appended on
+# the lines after this heading (right-aligned, so it may be indented); they describe Pyro's
+# sites, not the argument at fault.
+_PYRO_SHAPES = re.compile(r"\n\s*Trace Shapes:")
+
+
 def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
+    text = " ".join(_PYRO_SHAPES.split(str(error))[0].split())
     if isinstance(error, OSError) and error.filename is not None and error.strerror:
         text = f"{error.filename}: {error.strerror}"
     return text or type(error).__name__

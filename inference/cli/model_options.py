@@ -25,6 +25,8 @@ __all__ = [
 import argparse
 from typing import Any
 
+from torch.distributions import constraints
+
 from inference.cli.families import FAMILY_CLIS, family_cli
 from inference.cli.families.exact import ORDERS, variable_order
 from inference.recipes import Recipe, recipe_names
@@ -56,13 +58,37 @@ def _flags() -> dict[str, list[tuple[str, Option]]]:
 
 
 def _owners(pairs: list[tuple[str, Option]]) -> list[str]:
-    kinds = []
-    for owner, _ in pairs:
+    return [k for k, _ in _kind_pairs(pairs)]
+
+
+def _kind_pairs(pairs: list[tuple[str, Option]]) -> list[tuple[str, Option]]:
+    """``[(kind, option)]`` of the kinds that take a flag, in the registry's order of kinds;
+    a family's option counts for the family's kinds that use it (:meth:`FamilyCLI.takes`)."""
+    found: dict[str, Option] = {}
+    for owner, option in pairs:
         if owner.startswith("family:"):
-            kinds += registry.kinds(owner.split(":", 1)[1])
+            family = owner.split(":", 1)[1]
+            for kind in registry.kinds(family):
+                if FAMILY_CLIS[family].takes(kind, option.name):
+                    found.setdefault(kind, option)
         else:
-            kinds.append(owner)
-    return [k for k in dict.fromkeys(kinds) if k in cli_kinds()]
+            found.setdefault(owner, option)
+    return [(k, found[k]) for k in cli_kinds() if k in found]
+
+
+def _help(pairs: list[tuple[str, Option]]) -> str:
+    """One flag's help: what it is and its default, for each kind that takes it (in the
+    kinds' order) where the kinds differ in either."""
+    kinds = _kind_pairs(pairs)
+    helps = list(dict.fromkeys(o.help for _, o in kinds))
+    defaults = list(dict.fromkeys(str(o.default) for _, o in kinds))
+    names = ", ".join(k for k, _ in kinds)
+    if len(helps) == 1 and len(defaults) == 1:
+        return f"{helps[0]} [{names}; default {defaults[0]}]"
+    if len(helps) == 1:
+        per_kind = ", ".join(f"{k} {o.default}" for k, o in kinds)
+        return f"{helps[0]} [default: {per_kind}]"
+    return "; ".join(f"{k}: {o.help} (default {o.default})" for k, o in kinds)
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, *, model_required: bool = True) -> None:
@@ -79,11 +105,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, model_required: bool
     group = parser.add_argument_group("model options (each applies to the kinds named)")
     for flag, pairs in _flags().items():
         option = pairs[0][1]
-        defaults = {str(o.default) for _, o in pairs}
         group.add_argument(flag, dest=option.dest, type=option.type, nargs=option.nargs,
-                           choices=option.choices, default=None,
-                           help=f"{option.help} [{', '.join(_owners(pairs))}; default "
-                                f"{' / '.join(sorted(defaults))}]")
+                           choices=option.choices, default=None, help=_help(pairs))
 
 
 def refuse_foreign_options(kind: str, args: argparse.Namespace) -> None:
@@ -91,16 +114,16 @@ def refuse_foreign_options(kind: str, args: argparse.Namespace) -> None:
 
     :raises ValueError: naming the flags and the kinds they apply to.
     """
-    family = registry.family_of(kind)
     foreign = {}
     for flag, pairs in _flags().items():
         if getattr(args, pairs[0][1].dest, None) is None:
             continue
-        if not any(owner in (kind, f"family:{family}") for owner, _ in pairs):
+        if kind not in _owners(pairs):
             foreign[flag] = _owners(pairs)
     if foreign:
         flags = ", ".join(foreign)
-        targets = sorted({k for ks in foreign.values() for k in ks})
+        given = {k for ks in foreign.values() for k in ks}
+        targets = [k for k in cli_kinds() if k in given]
         verb = "applies" if len(foreign) == 1 else "apply"
         raise ValueError(f"{flags} {verb} only to --model {', '.join(targets)}, not "
                          f"--model {kind}")
@@ -152,11 +175,11 @@ def option_dests(kind: str) -> dict[str, str]:
 
 
 def _described(splits: DataSplits) -> str:
-    shape = tuple(splits.image_shape)
+    """What the data is, in a refusal: binary variables, 2-D points or real values."""
     if splits.name in ("ring", "grid"):
         return f"{splits.dim}-D points"
-    return (f"{splits.dim} values" if len(shape) != 3 or shape[1:] == (1, 1)
-            else f"{'x'.join(map(str, shape[1:]))} images")
+    binary = splits.support is constraints.boolean
+    return f"{splits.dim} {'binary variables' if binary else 'real values'}"
 
 
 def build_for_data(kind: str, splits: DataSplits, args: argparse.Namespace,

@@ -41,6 +41,7 @@ from inference.cli.model_options import (
 )
 from inference.cli.number_checks import check_positive_finite, check_positive_int, check_seed
 from inference.cli.recipe_options import add_recipe_argument, apply_recipe, resolved_recipe
+from inference.cli.resume_check import check_last_checkpoint
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
 from inference.persistence import save_model
@@ -107,10 +108,13 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     apply_threads(args.threads)
     splits = load_binary_splits(args.dataset, args.data_path, args.binarize, args.seed)
     model = build_for_data(kind, splits, args, settings, args.seed)
+    family.check_data(model, splits)  # before the run directory is written
     config = _config(args, splits, model, family, settings)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _check_resume(out, config, args, family.resumable(model), quiet=not main)
+    if args.resume and family.resumable(model):
+        check_last_checkpoint(out / CHECKPOINTS / "last.pt", model, args.epochs)
     # Every rank has read the old config.json before rank 0 replaces it.
     distributed.barrier()
     if main:

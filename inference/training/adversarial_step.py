@@ -46,6 +46,7 @@ from torch import Tensor, nn
 
 from inference.games import Game, game_for
 from inference.training.distributed import Shard, broadcast_buffers, data_parallel
+from inference.training.divergence import TrainingDiverged, first_non_finite
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
 
@@ -214,7 +215,7 @@ class AdversarialStep:
             self.model.train()
         self._schedule()
         d_loss = self.game.discriminator_loss if self._d_ddp is None else self._d_ddp
-        total, out = d_loss(batch)
+        total, out = self._losses(d_loss, batch)
         out = dict(out)
         self.discriminator_update.zero_grad()
         _backward(total, weight)
@@ -222,7 +223,7 @@ class AdversarialStep:
         self.updates += 1
         if self.updates % self.d_steps == 0:
             g_loss = self.game.generator_loss if self._g_ddp is None else self._g_ddp
-            total, g_out = g_loss(batch)
+            total, g_out = self._losses(g_loss, batch)
             self.generator_update.zero_grad()
             # The discriminator's gradients from this backward are discarded at its next
             # zero_grad; only the generator's optimiser steps here.
@@ -233,6 +234,22 @@ class AdversarialStep:
             broadcast_buffers(self.model)  # see distribute(): BatchNorm statistics
         out["loss"] = out["d_loss"]
         return out
+
+    def _losses(self, loss: Callable, batch: Batch):
+        """``loss(batch)``; a ValueError raised while the players' state already holds a NaN
+        or infinity is divergence, reported as the Trainer reports any.
+
+        An earlier update can leave a non-finite BatchNorm statistic with finite gradients
+        (InfoGAN at lr 1e9); the next forward pass then meets a distribution's argument
+        check ("Expected parameter loc ... nan") before any loss is seen to be non-finite.
+        """
+        try:
+            return loss(batch)
+        except ValueError as e:
+            bad = first_non_finite(self.model.state_dict())
+            if bad is None or isinstance(e, TrainingDiverged):
+                raise
+            raise TrainingDiverged(f"non-finite values in {bad}") from e
 
     def eval_step(self, batch: Batch) -> dict[str, float]:
         """Both players' adversarial losses on ``batch`` in eval mode, the generator's EMA in

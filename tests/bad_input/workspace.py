@@ -30,7 +30,8 @@ def workspace() -> Path:
     markov, metadata = load_model(root / "markov" / "model.pt")
     for name, change in (("nan", lambda t: t.fill_(math.nan)),
                          ("inf", lambda t: t.__setitem__(0, math.inf)),
-                         ("zero_one", lambda t: t.copy_((t > 0.5).float()))):
+                         ("zero_one", lambda t: t.copy_((t > 0.5).float())),
+                         ("one_and_a_half", lambda t: t.__setitem__(3, 1.5))):
         broken = load_model(root / "markov" / "model.pt")[0]
         with torch.no_grad():
             change(broken.table)

@@ -59,3 +59,25 @@ def test_observation_and_generator_types_are_checked():
         ObservedGenerator(lambda z: z, BernoulliObservation())
     with pytest.raises(ValueError, match="eps must be"):
         BernoulliObservation(eps=0.5)
+
+
+@pytest.mark.parametrize("kind,config", [("vae", {"latent_dim": 3}),
+                                         ("aae", {"latent_dim": 3, "prior": "mixture"})])
+def test_decoder_and_prior_are_the_models_program(kind, config):
+    """What AIS anneals between (DecoderDensity) is the model's own p(z) p(x | z): the log
+    joint at the model trace's z equals the prior's plus the decoder's."""
+    from pyro import poutine
+
+    from ppl_models import registry
+    from ppl_models.observation import DecoderDensity
+
+    torch.manual_seed(0)
+    model = registry.build(kind, input_shape=(1, 4, 4), **config)
+    assert isinstance(model, DecoderDensity)
+    x = (torch.rand(5, 1, 4, 4) > 0.5).float()
+    trace = poutine.trace(model.model).get_trace(x)
+    trace.compute_log_prob()
+    z = trace.nodes["z"]["value"]
+    decoder, prior = model.decoder_and_prior()
+    expected = trace.nodes["z"]["log_prob"] + trace.nodes["x"]["log_prob"]
+    torch.testing.assert_close(prior.log_prob(z) + decoder(z).log_prob(x), expected)

@@ -64,9 +64,9 @@ def check_support(model: nn.Module, splits: DataSplits) -> None:
                          "log-likelihood would not be one of this data")
 
 
-def _closed_form(model: nn.Module) -> bool:
-    # A kind fitted from counts says so (ChainRuleBernoulli.closed_form); the rest take
-    # gradients.
+def _closed_form(model: nn.Module | type) -> bool:
+    # A kind fitted from counts says so (ChainRuleBernoulli.closed_form, a class attribute,
+    # so a kind's class answers before anything is built); the rest take gradients.
     return bool(getattr(model, "closed_form", False))
 
 
@@ -88,6 +88,16 @@ class ExactCLI(FamilyCLI):
         a = settings.get("pseudo_count", 0.0)
         if not (a >= 0 and math.isfinite(a)):  # NaN would give every table entry 0.5
             raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
+
+    def check_data(self, model, splits) -> None:
+        check_support(model, splits)
+
+    def takes(self, kind: str, option: str) -> bool:
+        # Pseudo-counts smooth a table fitted from counts; a network fitted by gradients
+        # has none, and a --pseudo-count given to it would be silently ignored.
+        if option == "pseudo_count":
+            return _closed_form(registry.entry(kind).cls)
+        return True
 
     def constructor_arguments(self, kind, settings, splits, seed) -> dict[str, Any]:
         if "order" in inspect.signature(registry.entry(kind).cls).parameters:

@@ -75,6 +75,18 @@ class FamilyCLI:
     def check(self, settings: dict[str, Any]) -> None:
         """Refuse out-of-range option values, naming the flag."""
 
+    def check_data(self, model: nn.Module, splits: DataSplits) -> None:
+        """Refuse data ``model`` cannot be fitted to or scored on, before anything is
+        trained or written (``fit`` and ``evaluate`` check it too).
+
+        :raises ValueError: naming the kind and the data set.
+        """
+
+    def takes(self, kind: str, option: str) -> bool:
+        """Whether ``kind`` uses the family option named ``option``: a flag given to a kind
+        that ignores it is refused, and ``--help`` lists only the kinds that take it."""
+        return True
+
     def constructor_arguments(self, kind: str, settings: dict[str, Any], splits: DataSplits,
                               seed: int) -> dict[str, Any]:
         """Constructor keywords the family derives from its options (e.g. a variable order)."""

@@ -49,7 +49,7 @@ from inference.objectives.adversarial import LOSSES
 from inference.training import AdversarialStep, Trainer
 from ppl_models import registry
 from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
-from ppl_models.registry import Option, num_parameters
+from ppl_models.registry import Option, kind_of, num_parameters
 
 ESTIMATOR = "sample metrics (no likelihood)"
 
@@ -88,7 +88,12 @@ class ImplicitCLI(FamilyCLI):
             raise ValueError(f"--eval-samples must be at least 10, got "
                              f"{settings['eval_samples']}")
 
+    def check_data(self, model, splits) -> None:
+        _check_scoreable(model, splits)
+
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
+        # Before the first update: a run that cannot be scored must not train and checkpoint.
+        _check_scoreable(model, splits)
         # Radford et al. (2016): Adam with beta1 = 0.5.
         lr = settings.get("gan_lr") or run.lr
         game = game_for(model, **_game_options(settings))
@@ -127,6 +132,7 @@ class ImplicitCLI(FamilyCLI):
             precision_recall,
         )
 
+        _check_scoreable(model, splits)
         if splits.name in TOY_MIXTURES:
             return self._mode_coverage(model, splits, settings, seed)
         shape = tuple(splits.image_shape)
@@ -209,6 +215,13 @@ class ImplicitCLI(FamilyCLI):
             from inference.plots import save_mode_scatter
 
             means, _ = toy_mixture(dataset)
+            if samples[0].numel() != means.shape[1]:
+                # Metadata naming a toy mixture for an image model: say so, not the plot's
+                # shape error.
+                raise ValueError(f"the model draws samples of shape {tuple(samples.shape[1:])}"
+                                 f" and --dataset {dataset} holds points of {means.shape[1]} "
+                                 "values: the file's model does not fit the data its "
+                                 "metadata names")
             save_mode_scatter({title: samples.reshape(len(samples), -1)}, means, path)
             return
         super().save_samples(samples, path, dataset=dataset, image_shape=image_shape,
@@ -261,6 +274,22 @@ class ImplicitCLI(FamilyCLI):
             written.append((name, f"{kind}: both players' training losses and mean D outputs "
                                   "per epoch"))
         return written
+
+
+def _check_scoreable(model, splits: DataSplits) -> None:
+    """Refuse data without a sample metric: an implicit model is scored by samples only,
+    on a toy mixture's modes or a digit classifier's features.
+
+    :raises ValueError: naming the kind, the data set and the data sets that can score it.
+    """
+    shape = tuple(splits.image_shape)
+    if splits.name in TOY_MIXTURES or shape in FEATURE_DATASETS:
+        return
+    sizes = " and ".join("x".join(map(str, s[1:])) for s in FEATURE_DATASETS)
+    raise ValueError(f"--model {kind_of(model)} is scored by sample metrics only, and "
+                     f"--dataset {splits.name} (shape {shape}) has none: they exist for the "
+                     f"toy mixtures ({', '.join(TOY_MIXTURES)}) and {sizes} digit images "
+                     f"(e.g. {', '.join(FEATURE_DATASETS.values())})")
 
 
 def _integer(word: str) -> int:

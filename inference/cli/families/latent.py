@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from pyro import poutine
 
 from inference.cli.families.family import FamilyCLI, RunSettings, model_data
 from inference.cli.fitting import FitResult, fit_vae
 from inference.cli.number_checks import check_positive_int
 from inference.training import OBJECTIVES
 from ppl_models.data import DataSplits
-from ppl_models.registry import Option, num_parameters
+from ppl_models.registry import Option, kind_of, num_parameters
 
 _ENTRY_KEYS = ("estimator", "nll_nats", "stderr_nats", "bits_per_dim", "elbo_estimator",
                "neg_elbo_nats", "neg_elbo_stderr_nats", "neg_elbo_bits_per_dim", "rate_nats",
@@ -51,7 +52,11 @@ class LatentCLI(FamilyCLI):
         if settings.get("iw_seed") is not None and settings["iw_seed"] < 0:
             raise ValueError(f"--iw-seed must be >= 0, got {settings['iw_seed']}")
 
+    def check_data(self, model, splits) -> None:
+        _check_data(model, splits)
+
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
+        _check_data(model, splits)
         return fit_vae(model, model_data(model, splits, "train"),
                        model_data(model, splits, "valid"), epochs=run.epochs,
                        objective=settings["objective"], particles=settings["particles"],
@@ -118,6 +123,25 @@ class LatentCLI(FamilyCLI):
             written.append((name, f"{kind}: validation rate and distortion per epoch, its "
                                   "test point, and lines of equal R + D (= -ELBO)"))
         return written
+
+
+def _check_data(model, splits: DataSplits) -> None:
+    """Run the model program on two training rows before the first update, so that data the
+    model cannot score (real values for Bernoulli pixels) is refused in the command line's
+    terms; its RNG draws are forked off and leave the run's streams as they were.
+
+    :raises ValueError: naming the kind, the data set and the model's own objection.
+    """
+    x = model_data(model, splits, "train")[:2]
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        try:
+            poutine.trace(model.model).get_trace(x)
+        except ValueError as e:
+            # Pyro re-raises from inside the trace with its sites' shapes appended; the
+            # model's own message is the cause.
+            reason = " ".join(str(e.__cause__ or e).split())
+            raise ValueError(f"--model {kind_of(model)} cannot be fitted to --dataset "
+                             f"{splits.name}: {reason}") from e
 
 
 def _log_epoch(record: dict[str, Any]) -> None:
