@@ -130,3 +130,15 @@ def test_a_kind_given_data_or_options_it_cannot_use_is_refused_before_training(a
     code, _, err = cli("train", *argv, "--epochs", 1, "--threads", 1, "--out", tmp_path / "r")
     assert code == 2 and re.search(match, err), err
     assert not (tmp_path / "r" / "checkpoints" / "last.pt").exists()
+
+
+def test_cyclegan_translates_the_digits_into_mnist(tmp_path, cli):
+    # The two domains differ in size (180 test digits, 500 MNIST-5k test images): as many
+    # samples are scored as there are inputs to translate, whatever --eval-samples asks.
+    code, _, err = cli("train", "--model", "cyclegan", *KINDS["cyclegan"], "--dataset",
+                       "digits_to_mnist", "--batch-size", 64, "--epochs", 1,
+                       "--eval-samples", 300, "--threads", 1, "--out", tmp_path / "c")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "c" / "metrics.json").read_text())
+    assert metrics["n"] == 180 and 0 <= metrics["label_accuracy"] <= 1
+    assert metrics["extractor"].startswith("FeatureClassifier(mnist5k")

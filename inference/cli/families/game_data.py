@@ -81,6 +81,15 @@ class SplitData:
     upright: Callable[[Tensor], Tensor] | None = None
     extra_scores: Callable[[nn.Module, int], dict[str, float]] | None = None
 
+    @property
+    def size(self) -> int:
+        """How many samples can be scored: references with a condition each (a translation
+        set's two domains may differ in size)."""
+        if self.condition is None:
+            return len(self.reference)
+        first = self.condition[0] if isinstance(self.condition, tuple) else self.condition
+        return min(len(self.reference), len(first))
+
     def conditions(self, n: int) -> Any:
         """The first ``n`` conditions (``None`` for an unconditional kind)."""
         if self.condition is None:

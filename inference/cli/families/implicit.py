@@ -101,7 +101,7 @@ class ImplicitCLI(FamilyCLI):
         # The discriminator's loss is not a score, so no validation loss selects the epoch:
         # a sample metric measured after each epoch does (see sample_selection).
         valid = game_data(model, splits, "valid")
-        selection = sample_selection(model, splits, valid.reference,
+        selection = sample_selection(model, splits, valid.reference[:valid.size],
                                      settings.get("eval_samples"), run.seed, valid.conditions)
         monitored = {} if selection is None else {
             "evaluate": selection.evaluate, "monitor": selection.monitor,
@@ -141,7 +141,7 @@ class ImplicitCLI(FamilyCLI):
                              f"metrics need one of {sorted(FEATURE_DATASETS)}")
         classifier, info = feature_classifier(FEATURE_DATASETS[shape], seed=0)
         data = game_data(model, splits, split)
-        reference = data.reference.reshape(-1, *shape)
+        reference = data.reference[:data.size].reshape(-1, *shape)
         n = min(settings.get("eval_samples") or IMAGE_SAMPLES, len(reference))
         fake = selection_samples(model, n, seed, data.conditions(n)).reshape(-1, *shape)
         real = reference[:n]
