@@ -1,5 +1,7 @@
 """SVIStep: Pyro's ELBOs as the loss, rate/distortion bookkeeping, KL warm-up, exact resume."""
 
+import math
+
 import pyro
 import pytest
 import torch
@@ -8,6 +10,7 @@ from torch import nn
 from torch.distributions import Normal, kl_divergence
 
 from inference.training import Step, Trainer
+from inference.training.divergence import TrainingDiverged
 from inference.training.svi_step import SVIStep
 from ppl_models.data import load_dataset
 from ppl_models.vae import VAE
@@ -278,3 +281,23 @@ def test_train_terms_are_unscaled_log_densities_of_the_losss_draw(digits, object
     distortion = -model_trace.nodes["x"]["fn"].log_prob(x)
     assert out["rate"] == pytest.approx(rate.mean().item(), rel=1e-5)
     assert out["distortion"] == pytest.approx(distortion.mean().item(), rel=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Encountered NaN:UserWarning")
+def test_a_nan_loss_stops_training_before_any_update():
+    # One process: the step checks its loss (a float already), not every gradient. Pyro's
+    # validation, which would refuse NaN logits, runs on the first update only; off here,
+    # as on every later update.
+    torch.manual_seed(0)
+    vae = VAE((4,), 2, hidden=(3,))
+    with torch.no_grad():
+        vae.decoder[0][-1].bias[0] = math.nan
+    before = [p.detach().clone() for p in vae.parameters()]
+    data = torch.bernoulli(torch.full((6, 4), 0.5))
+    trainer = Trainer(SVIStep(vae, objective="meanfield"), data, data, batch_size=3,
+                      max_epochs=1, progress=False)
+    with pyro.validation_enabled(False), pytest.raises(
+            TrainingDiverged, match=r"non-finite loss \(nan\).* epoch 1, batch 1"):
+        trainer.fit()
+    for p, b in zip(vae.parameters(), before, strict=True):
+        assert torch.allclose(p.detach(), b, equal_nan=True)
