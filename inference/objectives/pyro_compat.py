@@ -22,6 +22,7 @@ __all__ = [
     "TraceELBOKeepingTraces",
     "TraceMeanFieldELBOKeepingTraces",
     "declare_params",
+    "set_log_prob",
     "unscaled_log_prob",
 ]
 
@@ -42,6 +43,23 @@ def unscaled_log_prob(site: dict[str, Any]) -> Tensor:
     if log_prob is None:
         log_prob = site["fn"].log_prob(site["value"])
     return scale_and_mask(log_prob, mask=site["mask"])
+
+
+def set_log_prob(site: dict[str, Any], log_prob: Tensor) -> None:
+    """Store a site's log-density where :meth:`pyro.poutine.Trace.compute_log_prob` would.
+
+    Why: that method memoises on the site keys ``"unscaled_log_prob"``, ``"log_prob"`` and
+    ``"log_prob_sum"`` and skips a site that has ``"log_prob"``; a caller that evaluates a
+    site's density faster than ``fn.log_prob`` (the same value up to round-off) fills them
+    in first, and everything downstream reads them as if Pyro had.
+
+    :param dict site: a sample site of a Pyro trace.
+    :param Tensor log_prob: its unscaled, unmasked log-density, shape ``batch_shape``.
+    """
+    site["unscaled_log_prob"] = log_prob
+    scaled = scale_and_mask(log_prob, site["scale"], site["mask"])
+    site["log_prob"] = scaled
+    site["log_prob_sum"] = scaled.sum()
 
 
 def declare_params(fn: Callable, module: nn.Module) -> Callable:
