@@ -25,6 +25,7 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -186,7 +187,8 @@ class PairedTrace:
 
 
 def trace_pair(model: Callable, guide: Callable, x: Tensor, roles: SiteRoles, *,
-               num_particles: int | None = None, fast_likelihood: bool = False) -> PairedTrace:
+               num_particles: int | None = None, fast_likelihood: bool = False,
+               autocast: torch.dtype | None = None) -> PairedTrace:
     """Draw from the guide and replay the model on the draw, without gradients.
 
     :param callable model: ``model(x)``.
@@ -198,9 +200,14 @@ def trace_pair(model: Callable, guide: Callable, x: Tensor, roles: SiteRoles, *,
     :param bool fast_likelihood: score observed sites that are independent Bernoulli pixels
         given by logits with :func:`bernoulli_logits_log_prob` instead of the distribution's
         ``log_prob`` (the same value up to float round-off, in about half the time).
+    :param autocast: run the guide's and the model's passes under
+        ``torch.autocast(x.device.type, autocast)``: their networks' matrix products in that
+        type (e.g. ``torch.bfloat16``); the log-densities are computed afterwards, outside
+        it, from whatever the programs put in their sites (the VAE keeps its distributions'
+        parameters in the data's float type). ``None``: no autocast.
     """
     model_trace, guide_trace = _traces(model, guide, x, num_particles, roles.max_plate_nesting,
-                                       fast_likelihood)
+                                       fast_likelihood, autocast)
     return PairedTrace(model_trace, guide_trace, roles, num_particles or 1)
 
 
@@ -281,7 +288,7 @@ def _score_fast(trace: Trace) -> None:
 
 
 def _traces(model, guide, x, num_particles, max_plate_nesting,
-            fast_likelihood=False) -> tuple[Trace, Trace]:
+            fast_likelihood=False, autocast=None) -> tuple[Trace, Trace]:
     if num_particles is not None:
         check_count(num_particles, "num_particles")
         plate = dict(name=PARTICLE_PLATE, size=num_particles, dim=-(max_plate_nesting + 1),
@@ -290,9 +297,12 @@ def _traces(model, guide, x, num_particles, max_plate_nesting,
     # block() keeps the pass invisible to handlers the caller may have installed around us.
     # Diagnostics never differentiate: scoring under no_grad keeps a NADE decoder from
     # saving its (particles x N x D x H) hidden units for a backward that never comes.
+    lower = (torch.autocast(x.device.type, dtype=autocast) if autocast is not None
+             else contextlib.nullcontext())
     with torch.no_grad(), poutine.block():
-        guide_trace = poutine.trace(guide).get_trace(x)
-        model_trace = poutine.trace(poutine.replay(model, trace=guide_trace)).get_trace(x)
+        with lower:
+            guide_trace = poutine.trace(guide).get_trace(x)
+            model_trace = poutine.trace(poutine.replay(model, trace=guide_trace)).get_trace(x)
         guide_trace = prune_subsample_sites(guide_trace)
         model_trace = prune_subsample_sites(model_trace)
         guide_trace.compute_log_prob()

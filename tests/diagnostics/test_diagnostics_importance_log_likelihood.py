@@ -135,6 +135,7 @@ def test_pareto_k_edge_cases():
     (dict(return_log_weights=1), "return_log_weights"),
     (dict(compute_pareto_k=None), "compute_pareto_k"),
     (dict(fast_likelihood=1), "fast_likelihood"),
+    (dict(autocast=torch.int8), "autocast"),
     (dict(x=torch.tensor(1.0)), "x must be"),
     (dict(observed_site="y"), "observed_site"),
 ])
@@ -173,3 +174,20 @@ def test_the_fast_bernoulli_likelihood_equals_the_reference(chunk_size, batch_si
     torch.testing.assert_close(out[True].log_weights, out[False].log_weights,
                                atol=1e-4, rtol=0)
     torch.testing.assert_close(out[True].pareto_k, out[False].pareto_k, atol=1e-3, rtol=0)
+
+
+def test_bf16_autocast_changes_the_estimate_only_by_its_precision():
+    # The networks' products in bf16 (three significant digits), the log-densities in
+    # float32 from float32 parameters: the same draws, scored a little differently.
+    from ppl_models.vae import VAE
+
+    torch.manual_seed(0)
+    vae = VAE((1, 4, 4), 3, hidden=(8,))
+    x = torch.bernoulli(torch.full((5, 1, 4, 4), 0.3))
+    out = {dtype: importance_log_likelihood(vae.model, vae.guide, x, 200, 100, seed=1,
+                                            batch_size=1, autocast=dtype)
+           for dtype in (None, torch.bfloat16)}
+    assert out[torch.bfloat16].log_likelihood.dtype == torch.float64
+    torch.testing.assert_close(out[torch.bfloat16].log_likelihood, out[None].log_likelihood,
+                               atol=0.05, rtol=0)
+    assert not torch.equal(out[torch.bfloat16].log_likelihood, out[None].log_likelihood)
