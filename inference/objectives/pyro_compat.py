@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyro.ops.jit
+import torch
 from pyro.distributions.util import scale_and_mask
 from pyro.infer import RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
 from pyro.poutine.runtime import effectful
@@ -154,13 +155,17 @@ class CompiledLossAndTerms:
         """``(loss, terms)``: the loss with its graph for ``backward()``, the terms detached."""
         key = (id(model), id(guide), tuple((a.shape, a.dtype, a.device) for a in args))
         compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._compiled[key] = self._compile(model, guide)
-            with warnings.catch_warnings():  # said once per shape; see the class docstring
-                warnings.filterwarnings("ignore", "`torch.jit.trace` is deprecated",
-                                        DeprecationWarning)
-                return compiled(*args)  # the first call traces
-        return compiled(*args)
+        # The graph executor's optimising mode (profiling runs, TensorExpr fusion) was no
+        # faster on one thread and up to 1.3x slower on two (VAE of benchmarks/
+        # vae_svi_speed.py): the graph is a few GEMMs and small ops, nothing to fuse.
+        with torch.jit.optimized_execution(False):
+            if compiled is None:
+                compiled = self._compiled[key] = self._compile(model, guide)
+                with warnings.catch_warnings():  # said once per shape; see the docstring
+                    warnings.filterwarnings("ignore", "`torch.jit.trace` is deprecated",
+                                            DeprecationWarning)
+                    return compiled(*args)  # the first call traces
+            return compiled(*args)
 
     def _compile(self, model: Callable, guide: Callable) -> Callable:
         weak = weakref.ref(self)
