@@ -200,7 +200,10 @@ class VAE(PyroModule, DecoderDensity):
 
         :param x: ``(N, *input_shape)`` data.
         """
-        h = self.encoder(self._check_x(x))
+        x = self._check_x(x)
+        # Under torch.autocast the networks' products run in lower precision; the
+        # posterior's parameters (and so every log-density) stay in the data's float type.
+        h = self.encoder(x).to(x.dtype)
         loc, raw = h.chunk(2, dim=-1)
         return loc, F.softplus(raw) + _MIN_SCALE
 
@@ -233,7 +236,7 @@ class VAE(PyroModule, DecoderDensity):
             raise ValueError(f"z must have shape (*batch, {self.latent_dim}), got {shape}")
         if self.likelihood == "nade":
             return self.decoder(z)
-        flat = self.decoder(z.reshape(-1, self.latent_dim))
+        flat = self.decoder(z.reshape(-1, self.latent_dim)).to(z.dtype)  # (see encode)
         logits = flat.reshape(z.shape[:-1] + self.input_shape)
         if self.likelihood == "bernoulli":
             pixels = dist.Bernoulli(logits=logits)

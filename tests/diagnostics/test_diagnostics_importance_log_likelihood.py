@@ -134,6 +134,8 @@ def test_pareto_k_edge_cases():
     (dict(seed=1.0), "seed"),
     (dict(return_log_weights=1), "return_log_weights"),
     (dict(compute_pareto_k=None), "compute_pareto_k"),
+    (dict(fast_likelihood=1), "fast_likelihood"),
+    (dict(autocast=torch.int8), "autocast"),
     (dict(x=torch.tensor(1.0)), "x must be"),
     (dict(observed_site="y"), "observed_site"),
 ])
@@ -150,3 +152,42 @@ def test_an_exact_guide_is_reliable_at_small_k(lg, data):
     assert torch.all(out.pareto_k == -math.inf) and torch.all(out.reliable)
     # A genuine spread far above round-off is still fitted.
     assert torch.all(torch.isfinite(pareto_k(torch.randn(3, 200, dtype=torch.float64))))
+
+
+@pytest.mark.parametrize("chunk_size, batch_size", [(40, None), (120, 1), (7, 2)])
+def test_the_fast_bernoulli_likelihood_equals_the_reference(chunk_size, batch_size):
+    # Same seed, same chunks, same draws: x . logits - sum softplus(logits) in place of
+    # Bernoulli.log_prob changes the estimate by float round-off only.
+    from ppl_models.vae import VAE
+
+    torch.manual_seed(0)
+    vae = VAE((1, 4, 4), 3, hidden=(8,))
+    with torch.no_grad():  # logits of a few units, as a trained decoder gives
+        for p in vae.parameters():
+            p.mul_(3)
+    x = torch.bernoulli(torch.full((5, 1, 4, 4), 0.3))
+    out = {fast: importance_log_likelihood(
+        vae.model, vae.guide, x, 120, chunk_size, seed=1, batch_size=batch_size,
+        return_log_weights=True, fast_likelihood=fast) for fast in (False, True)}
+    torch.testing.assert_close(out[True].log_likelihood, out[False].log_likelihood,
+                               atol=1e-4, rtol=0)
+    torch.testing.assert_close(out[True].log_weights, out[False].log_weights,
+                               atol=1e-4, rtol=0)
+    torch.testing.assert_close(out[True].pareto_k, out[False].pareto_k, atol=1e-3, rtol=0)
+
+
+def test_bf16_autocast_changes_the_estimate_only_by_its_precision():
+    # The networks' products in bf16 (three significant digits), the log-densities in
+    # float32 from float32 parameters: the same draws, scored a little differently.
+    from ppl_models.vae import VAE
+
+    torch.manual_seed(0)
+    vae = VAE((1, 4, 4), 3, hidden=(8,))
+    x = torch.bernoulli(torch.full((5, 1, 4, 4), 0.3))
+    out = {dtype: importance_log_likelihood(vae.model, vae.guide, x, 200, 100, seed=1,
+                                            batch_size=1, autocast=dtype)
+           for dtype in (None, torch.bfloat16)}
+    assert out[torch.bfloat16].log_likelihood.dtype == torch.float64
+    torch.testing.assert_close(out[torch.bfloat16].log_likelihood, out[None].log_likelihood,
+                               atol=0.05, rtol=0)
+    assert not torch.equal(out[torch.bfloat16].log_likelihood, out[None].log_likelihood)

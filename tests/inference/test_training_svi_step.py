@@ -1,5 +1,7 @@
 """SVIStep: Pyro's ELBOs as the loss, rate/distortion bookkeeping, KL warm-up, exact resume."""
 
+import math
+
 import pyro
 import pytest
 import torch
@@ -8,6 +10,7 @@ from torch import nn
 from torch.distributions import Normal, kl_divergence
 
 from inference.training import Step, Trainer
+from inference.training.divergence import TrainingDiverged
 from inference.training.svi_step import SVIStep
 from ppl_models.data import load_dataset
 from ppl_models.vae import VAE
@@ -278,3 +281,67 @@ def test_train_terms_are_unscaled_log_densities_of_the_losss_draw(digits, object
     distortion = -model_trace.nodes["x"]["fn"].log_prob(x)
     assert out["rate"] == pytest.approx(rate.mean().item(), rel=1e-5)
     assert out["distortion"] == pytest.approx(distortion.mean().item(), rel=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:Encountered NaN:UserWarning")
+@pytest.mark.parametrize("jit", [False, True])
+def test_a_nan_loss_stops_training_before_any_update(jit):
+    # One process: the step checks its loss (a float already), not every gradient. Pyro's
+    # validation, which would refuse NaN logits, runs on the first update only; off here,
+    # as on every later update.
+    torch.manual_seed(0)
+    vae = VAE((4,), 2, hidden=(3,))
+    with torch.no_grad():
+        vae.decoder[0][-1].bias[0] = math.nan
+    before = [p.detach().clone() for p in vae.parameters()]
+    data = torch.bernoulli(torch.full((6, 4), 0.5))
+    trainer = Trainer(SVIStep(vae, objective="meanfield", jit=jit), data, data, batch_size=3,
+                      max_epochs=1, progress=False)
+    with pyro.validation_enabled(False), pytest.raises(
+            TrainingDiverged, match=r"non-finite loss \(nan\).* epoch 1, batch 1"):
+        trainer.fit()
+    for p, b in zip(vae.parameters(), before, strict=True):
+        assert torch.allclose(p.detach(), b, equal_nan=True)
+
+
+@pytest.mark.parametrize("objective", ["trace", "meanfield"])
+def test_a_compiled_step_is_the_eager_loss_terms_and_gradient_on_the_same_draw(digits,
+                                                                                objective):
+    from inference.training.svi_step import _mean_terms
+
+    vae, x = _vae(), digits.train[:20]
+    eager, jit = SVIStep(vae, objective=objective), SVIStep(vae, objective=objective, jit=True)
+    params = list(vae.parameters())
+    jit._compiled(jit.model, jit.guide, x)  # compiling draws more than one pass does
+    pyro.set_rng_seed(3)
+    loss, summed = jit._compiled(jit.model, jit.guide, x)
+    grads = torch.autograd.grad(loss, params)
+    pyro.set_rng_seed(3)
+    with pyro.validation_enabled(False):
+        ref = eager.elbo.differentiable_loss(eager.model, eager.guide, x)
+    ref_terms = _mean_terms(*eager.elbo.last_traces, 1)
+    torch.testing.assert_close(loss, ref)
+    torch.testing.assert_close(summed.tolist(), [ref_terms["rate"], ref_terms["distortion"]])
+    for g, r in zip(grads, torch.autograd.grad(ref, params), strict=True):
+        torch.testing.assert_close(g, r)
+
+
+def test_a_compiled_step_trains_and_compiles_each_batch_shape_once(digits):
+    torch.manual_seed(0)
+    vae = _vae()
+    step = SVIStep(vae, objective="meanfield", jit=True, lr=3e-3)
+    before = step.eval_step(digits.valid)["loss"]
+    # 100 images in batches of 32: three of 32 and a last one of 4.
+    Trainer(step, digits.train[:100], digits.valid, batch_size=32, max_epochs=4,
+            progress=False).fit()
+    assert len(step._compiled._compiled) == 2
+    assert step.eval_step(digits.valid)["loss"] < before
+
+
+def test_jit_is_refused_where_it_cannot_apply():
+    with pytest.raises(ValueError, match="jit=True applies"):
+        SVIStep(_vae(), objective="renyi", jit=True)
+    with pytest.raises(ValueError, match="jit"):
+        SVIStep(_vae(), jit=1)
+    with pytest.raises(ValueError, match="jit=True step cannot be trained on several"):
+        SVIStep(_vae(), jit=True).distribute()
