@@ -17,7 +17,7 @@ import os
 from ppl_models.data import DATASETS, REAL_DATASETS, TOY_DATASETS, DataSplits, load_dataset
 
 # The command trains binary models only, so intensities are always binarised.
-BINARIZE_CHOICES = ("threshold", "stochastic")
+BINARIZE_CHOICES = ("threshold", "stochastic", "none")
 FILE_DATASETS = ("mnist", "binarized_mnist")
 
 
@@ -45,7 +45,9 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True
                              "$PPL_MODELS_DATA/mnist or $PPL_MODELS_DATA/binarized_mnist.npz")
     parser.add_argument("--binarize", choices=BINARIZE_CHOICES, default=None,
                         help="threshold: x > 0.5 (default); stochastic: one Bernoulli(x) draw "
-                             "seeded by --seed. binarized_mnist is binary already")
+                             "seeded by --seed; none: the grey levels in [0, 1], for samplers "
+                             "(binary density models refuse them). binarized_mnist is binary "
+                             "already")
 
 
 def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None,
@@ -54,7 +56,9 @@ def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None
 
     :param str dataset: one of :data:`~ppl_models.data.DATASETS`.
     :param data_path: required for :data:`FILE_DATASETS`, refused for embedded ones.
-    :param binarize: one of :data:`BINARIZE_CHOICES`; None means ``"threshold"``.
+    :param binarize: one of :data:`BINARIZE_CHOICES`; None means ``"threshold"``;
+        ``"none"`` keeps the images' grey levels in [0, 1] (for samplers: a binary density
+        model refuses them by its support).
     :param int seed: seed of the random split and of stochastic binarisation.
     :raises ValueError: naming the option at fault.
     """
@@ -74,6 +78,11 @@ def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None
     if dataset in TOY_DATASETS:
         # Points in the plane: nothing to binarise (binary models refuse them themselves).
         return load_dataset(dataset, seed=seed)
+    if binarize == "none":
+        if dataset == "binarized_mnist":
+            raise ValueError("--binarize none: binarized_mnist is binary already; use mnist for "
+                             "its grey levels")
+        return load_dataset(dataset, path=data_path, binarize=None, seed=seed)
     splits = load_dataset(dataset, path=data_path, binarize=binarize or "threshold", seed=seed)
     if not all(((x == 0) | (x == 1)).all() for x in (splits.train, splits.valid, splits.test)):
         raise ValueError(f"--dataset {dataset}: images are not binary after binarisation")
@@ -95,6 +104,8 @@ def binarize_name(dataset: str, binarize: str | None) -> str:
     """How the data was made binary, for reports."""
     if dataset == "binarized_mnist":
         return "fixed (Larochelle & Murray 2011)"
+    if binarize == "none":
+        return "none (grey levels in [0, 1])"
     if dataset in TOY_DATASETS:
         return "none (2-D points)"
     if dataset in REAL_DATASETS:

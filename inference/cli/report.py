@@ -69,9 +69,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "Model options default to each kind's report setting.")
     p.add_argument("--out", default="report", help="directory to write (default: report)")
     add_data_arguments(p, required=False, default="digits")
-    p.add_argument("--budget-seconds", type=float, default=50.0,
-                   help="training time for all trained models together (default 50; each "
-                        "kind may use its share, the last ones the rest)")
+    p.add_argument("--budget-seconds", type=float, default=140.0,
+                   help="training time for all trained models together (default 140; each "
+                        "kind may use its recipe's share, the last ones the rest)")
     add_model_arguments(p, model_required=False)
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate")
     p.add_argument("--batch-size", type=int, default=100)
@@ -142,12 +142,16 @@ def _training_order(kinds: tuple[str, ...]) -> list[str]:
 
 
 def _kind_data(kind: str, splits: DataSplits, args) -> DataSplits:
-    """The data ``kind`` is fitted on: its report recipe's ``data`` if it names one, else
-    the report's."""
-    name = report_recipe(kind).report.get("data")
-    if name is None or name == splits.name:
+    """The data ``kind`` is fitted on: its report recipe's ``[report] data`` if it names one,
+    else the report's, binarised as its ``[data] binarize`` says (e.g. ``"none"``: the
+    samplers train on the grey levels), else as the report's."""
+    recipe = report_recipe(kind)
+    name = recipe.report.get("data") or splits.name
+    binarize = recipe.settings["data"].get("binarize")
+    if name == splits.name and binarize is None:
         return splits
-    return load_binary_splits(name, None, None, args.seed)
+    path = args.data_path if name == args.dataset else None
+    return load_binary_splits(name, path, binarize or args.binarize, args.seed)
 
 
 def _fit_all(data: dict[str, DataSplits], args):
@@ -164,18 +168,28 @@ def _fit_all(data: dict[str, DataSplits], args):
         share = report_recipe(kind).report.get("share")
         budget = left if share is None else min(left, args.budget_seconds * share)
         splits = data[kind]
+        started = time.perf_counter()
         try:
             model = build_for_data(kind, splits, args, settings[kind], args.seed, report=True)
         except ModelTooLarge as e:
-            entries[kind] = _refusal(kind, e)
+            entries[kind] = {**_refusal(kind, e), "recipe": f"report_{kind}", "seed": args.seed}
             continue
-        run_settings = RunSettings(epochs=args.max_epochs, batch_size=args.batch_size,
-                                   lr=args.lr, patience=args.patience,
+        training = report_recipe(kind).settings["training"]
+        run_settings = RunSettings(epochs=min(args.max_epochs,
+                                              training.get("epochs", args.max_epochs)),
+                                   batch_size=training.get("batch_size", args.batch_size),
+                                   lr=training.get("lr", args.lr), patience=args.patience,
                                    max_seconds=max(budget, 1e-3), seed=args.seed)
         fits[kind] = family.fit(model, splits, settings[kind], run_settings)
         entries[kind] = family.report_entry(fits[kind], splits, settings[kind], args.seed)
         entries[kind]["options"] = kind_options(kind, args, report=True)
         entries[kind]["dataset"] = splits.name
+        entries[kind]["binarize"] = binarize_name(
+            splits.name, report_recipe(kind).settings["data"].get("binarize") or args.binarize)
+        entries[kind]["recipe"] = f"report_{kind}"
+        entries[kind]["seed"] = args.seed
+        # Building, fitting and scoring the kind: what it adds to the report's wall time.
+        entries[kind]["wall_seconds"] = time.perf_counter() - started
         if fits[kind].history is not None:
             entries[kind]["stopped_by"] = _stopped_by(fits[kind].history, args)
         _log(family.summary(kind, entries[kind]))
@@ -202,9 +216,12 @@ def _model_config(config: dict[str, Any], kind: str, fit: FitResult,
     family = family_cli(registry.family_of(kind))
     dests = option_dests(kind)
     options = {dests[k]: v for k, v in kind_options(kind, args, report=True).items()}
+    binarize = report_recipe(kind).settings["data"].get("binarize")
     if splits.name != config["dataset"]:
-        config = dict(config, dataset=splits.name, data_path=None, binarize="threshold",
-                      image_shape=list(splits.image_shape))
+        config = dict(config, dataset=splits.name, data_path=None,
+                      binarize=binarize or "threshold", image_shape=list(splits.image_shape))
+    elif binarize is not None:
+        config = dict(config, binarize=binarize)
     return dict(config, model=kind, family=family.name, **options,
                 **family.run_config(fit.model, settings))
 

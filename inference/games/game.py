@@ -246,6 +246,11 @@ class Game:
                 "d_real": torch.sigmoid(real_logits).mean().item(),
                 "d_fake": torch.sigmoid(fake_logits).mean().item()}
 
+    def scores(self, images: Tensor, labels: Tensor) -> dict[str, float]:
+        """What the game's own parts measure on labelled real images (none here; InfoGAN's
+        game reads its code as a classifier)."""
+        return {}
+
     def fake_loss(self, logits: Tensor) -> Tensor:
         """The discriminator's loss for ``logits`` of inputs it must call fake, under this
         game's loss (:func:`~inference.objectives.adversarial.discriminator_fake_loss`)."""

@@ -26,6 +26,16 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     # The conditional GAN needs labels, which the digits carry: the report fits it on them.
     assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "pixelrnn",
                             "vae", "conditional_gan", "dcgan", "infogan", "gan"]
+    # Every row says which recipe made it, from which seed, and what it cost.
+    for kind, row in models.items():
+        assert row["recipe"] == f"report_{kind}" and row["seed"] == 0, kind
+        assert row["status"] == "refused" or row["wall_seconds"] > 0, kind
+    # The samplers train on the grey levels (their recipes' binarize = "none"); the density
+    # models keep the binarised digits.
+    for kind in ("dcgan", "conditional_gan", "infogan"):
+        assert models[kind]["binarize"] == "none (grey levels in [0, 1])", kind
+    assert models["nade"]["binarize"] == "threshold"
+    assert 0 <= models["infogan"]["code_accuracy"] <= 1
     # The sampler is scored by sample metrics only, never by a likelihood.
     dcgan = models["dcgan"]
     assert dcgan["estimator"] == "sample metrics (no likelihood)" and "nll_nats" not in dcgan

@@ -159,6 +159,7 @@ class ImplicitCLI(FamilyCLI):
             "class_kl_to_uniform": hist["kl_to_uniform"],
             **_conditioned_scores(fake, data, n, classifier, splits),
             **({} if data.extra_scores is None else data.extra_scores(model, n)),
+            **_game_scores(model, splits, split, shape),
             "extractor": info["name"],
             "extractor_sha256": info["weights_sha256"],
             "extractor_test_accuracy": info["test_accuracy"],
@@ -290,6 +291,15 @@ def _check_scoreable(model, splits: DataSplits) -> None:
                      f"--dataset {splits.name} (shape {shape}) has none: they exist for the "
                      f"toy mixtures ({', '.join(TOY_MIXTURES)}) and {sizes} digit images "
                      f"(e.g. {', '.join(FEATURE_DATASETS.values())})")
+
+
+def _game_scores(model, splits, split: str, shape) -> dict[str, Any]:
+    """What the kind's game measures on the split's labelled real images (InfoGAN's code
+    accuracy), where the split has labels."""
+    labels = splits.labels(split)
+    if labels is None:
+        return {}
+    return game_for(model).scores(splits.images(split).reshape(-1, *shape), labels)
 
 
 def _integer(word: str) -> int:
