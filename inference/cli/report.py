@@ -69,8 +69,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "Model options default to each kind's report setting.")
     p.add_argument("--out", default="report", help="directory to write (default: report)")
     add_data_arguments(p, required=False, default="digits")
-    p.add_argument("--budget-seconds", type=float, default=140.0,
-                   help="training time for all trained models together (default 140; each "
+    p.add_argument("--budget-seconds", type=float, default=165.0,
+                   help="training time for all trained models together (default 165; each "
                         "kind may use its recipe's share, the last ones the rest)")
     add_model_arguments(p, model_required=False)
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate")

@@ -9,6 +9,7 @@ import re
 
 import pytest
 import torch
+from nested_equal import nested_equal
 
 COMMON = ("--dataset", "digits", "--batch-size", 64, "--gan-lr", 1e-3, "--eval-samples", 100,
           "--threads", 1)
@@ -72,18 +73,9 @@ def test_resume_matches_an_uninterrupted_run(kind, tmp_path, cli):
     # not only the kept model.pt, which may be the first epoch's in both runs.
     a, b = (torch.load(tmp_path / run / "checkpoints" / "last.pt", weights_only=True)
             for run in ("straight", "resumed"))
-    assert _same(a["step"], b["step"]) and _same(a["step_per_rank"], b["step_per_rank"])
+    assert nested_equal(a["step"], b["step"])
+    assert nested_equal(a["step_per_rank"], b["step_per_rank"])
     assert a["epoch"] == b["epoch"] == 2
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, torch.Tensor):
-        return torch.equal(a, b)
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
 
 
 @pytest.mark.parametrize("kind, condition, match", [

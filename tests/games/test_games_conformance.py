@@ -6,6 +6,7 @@ it (and adding its small configuration to ``model_configs.SMALL``)."""
 import pytest
 import torch
 from model_configs import SMALL
+from nested_equal import nested_equal
 
 from inference.games import Game, game_for
 from inference.games.cycle import CycleGame
@@ -74,16 +75,6 @@ def _fit(kind, ckpt, epochs, resume=False, init_seed=0, game_cls=None):
     return step, trainer.fit(resume=resume)
 
 
-def _same_tensors(a, b) -> bool:
-    if isinstance(a, torch.Tensor):
-        return torch.equal(a, b)
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same_tensors(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same_tensors(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_declares_a_game_and_meets_the_networks_contract(kind):
     model = _build(kind)
@@ -146,7 +137,7 @@ def test_a_resume_continues_bit_identically(kind, tmp_path):
     resumed_step, resumed = _fit(kind, tmp_path / "b", 3, resume=True, init_seed=9)
     strip = [{k: v for k, v in e.items() if k != "seconds"} for e in full.epochs]
     assert [{k: v for k, v in e.items() if k != "seconds"} for e in resumed.epochs] == strip
-    assert _same_tensors(full_step.state_dict(), resumed_step.state_dict())
+    assert nested_equal(full_step.state_dict(), resumed_step.state_dict())
 
 
 class _ForgetfulCycleGame(CycleGame):
@@ -171,7 +162,7 @@ def test_a_game_keeping_state_outside_its_state_dict_fails_the_resume_case(game_
     _fit("cyclegan", tmp_path / "b", 1, game_cls=small_buffers)
     resumed_step, _ = _fit("cyclegan", tmp_path / "b", 3, resume=True, init_seed=9,
                            game_cls=small_buffers)
-    same = _same_tensors(full_step.model.state_dict(), resumed_step.model.state_dict())
+    same = nested_equal(full_step.model.state_dict(), resumed_step.model.state_dict())
     assert same is exact
 
 
