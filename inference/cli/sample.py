@@ -33,9 +33,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--condition", nargs="+", default=None,
                    help="what a conditional kind draws with: labels (conditional_gan), "
                         "one caption per word group in quotes "
-                        "(text_to_image), 0/1 target attributes (stargan); cycled over "
-                        "--num. Default: the test split's own. A translator's input images "
-                        "are the test split's")
+                        "(text_to_image), 0/1 target attributes (stargan), or a .pt "
+                        "(N, C, H, W) / .png file of input images (cyclegan, puzzle_gan); "
+                        "cycled over --num. Default: the test split's own")
     add_threads_argument(p, default=None)
     p.set_defaults(run=run)
     return p

@@ -81,7 +81,7 @@ def test_resume_matches_an_uninterrupted_run(kind, tmp_path, cli):
 @pytest.mark.parametrize("kind, condition, match", [
     ("conditional_gan", ("three",), "whole numbers"),
     ("stargan", ("1", "0"), "3 target attributes"),
-    ("cyclegan", ("1",), "give no --condition"),
+    ("cyclegan", ("1",), "one .pt or .png file"),
 ])
 def test_a_bad_condition_is_refused(kind, condition, match, tmp_path, cli):
     code, _, err = _train(cli, kind, tmp_path / kind, 1)
@@ -134,3 +134,20 @@ def test_cyclegan_translates_the_digits_into_mnist(tmp_path, cli):
     metrics = json.loads((tmp_path / "c" / "metrics.json").read_text())
     assert metrics["n"] == 180 and 0 <= metrics["label_accuracy"] <= 1
     assert metrics["extractor"].startswith("FeatureClassifier(mnist5k")
+
+
+def test_a_translator_samples_the_images_of_a_file(tmp_path, cli):
+    code, _, err = _train(cli, "cyclegan", tmp_path / "c", 1)
+    assert code == 0, err
+    torch.save(torch.rand(3, 1, 8, 8), tmp_path / "inputs.pt")
+    argv = ("sample", "--checkpoint", tmp_path / "c" / "model.pt", "--num", 6)
+    code, _, err = cli(*argv, "--condition", tmp_path / "inputs.pt", "--out", tmp_path / "s")
+    assert code == 0, err and (tmp_path / "s.png").is_file()
+    import matplotlib.pyplot as plt
+
+    plt.imsave(tmp_path / "one.png", torch.rand(8, 8).numpy(), cmap="gray")
+    code, _, err = cli(*argv, "--condition", tmp_path / "one.png", "--out", tmp_path / "t")
+    assert code == 0, err
+    torch.save(torch.rand(3, 1, 28, 28), tmp_path / "big.pt")
+    code, _, err = cli(*argv, "--condition", tmp_path / "big.pt", "--out", tmp_path / "u")
+    assert code == 2 and "the model takes (1, 8, 8)" in err

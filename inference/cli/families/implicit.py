@@ -179,7 +179,8 @@ class ImplicitCLI(FamilyCLI):
     def sample_condition(self, model, splits, num: int, values=None):
         """The test split's own conditions, cycled over ``num`` (a translator's inputs are
         its images), or the ``--condition`` words: labels, captions or 0/1 target
-        attributes.
+        attributes, or a ``.pt`` / ``.png`` file of input images for a kind that translates
+        or completes them (:mod:`inference.cli.condition_images`).
 
         :raises ValueError: for words the kind cannot be conditioned on.
         """
@@ -208,8 +209,13 @@ class ImplicitCLI(FamilyCLI):
                 raise ValueError(f"--condition: give {data.targets.shape[1]} target attributes, "
                                  f"each 0 or 1, got {' '.join(values)}")
             return images[index % len(images)], target.expand(num, -1).clone()
-        raise ValueError(f"--condition: {registry.kind_of(model)} draws from the test split's "
-                         f"images ({form.replace('_', ' ')}); give no --condition")
+        if len(values) != 1 or not values[0].endswith((".pt", ".png")):
+            raise ValueError(f"--condition: {registry.kind_of(model)} takes input images: give "
+                             f"one .pt or .png file (default: the test split's images)")
+        from inference.cli.condition_images import read_condition_images
+
+        images = read_condition_images(values[0], tuple(splits.image_shape))
+        return images[index % len(images)]
 
     def save_samples(self, samples, path, *, dataset, image_shape, title, nrow=8) -> None:
         if dataset in TOY_MIXTURES:
