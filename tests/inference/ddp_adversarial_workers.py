@@ -16,12 +16,15 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from inference.games import CycleGame
 from inference.metrics.frechet import frechet_distance
 from inference.training import AdversarialStep, Trainer
 from inference.training import trainer as trainer_module
 from inference.training.divergence import TrainingDiverged
 from ppl_models.aae import AAE
+from ppl_models.data import UnpairedDomains
 from ppl_models.gan import DCGAN, GAN
+from ppl_models.gan.cyclegan import CycleGAN
 
 SEED = 5  # the Trainer's seed in every scenario
 LR = 0.01
@@ -115,6 +118,20 @@ class NaNGradientOnRankOne(AdversarialStep):
         update.step = poisoned
 
 
+def _cycle(epochs: int, ckpt: Path, resume: bool = False) -> dict:
+    """CycleGAN on 2 ranks with 2-image replay buffers (full after a round): each rank's
+    buffer holds its own share's fakes, so a resume must give each rank its own back."""
+    torch.manual_seed(0)
+    game = CycleGame(CycleGAN((1, 8, 8), channels=2, residual_blocks=1), buffer_size=2)
+    g = torch.Generator().manual_seed(3)
+    data = UnpairedDomains(torch.rand(8, 1, 8, 8, generator=g), torch.rand(6, 1, 8, 8, generator=g))
+    step = AdversarialStep(game, lr=LR)
+    Trainer(step, data, None, batch_size=4, max_epochs=epochs, seed=SEED, progress=False,
+            restore_best=False, checkpoint_dir=ckpt).fit(resume=resume)
+    return {"params": [p.detach().clone() for p in step.model.parameters()],
+            "buffers": [i.clone() for b in game.buffers.values() for i in b.images]}
+
+
 def _diverge(step_class, ckpt: Path) -> dict:
     started = time.perf_counter()
     try:
@@ -186,6 +203,10 @@ def worker(rank: int, world_size: int, port: int, out: str) -> None:
     fit(build_dcgan, dcgan_data, 6, 4, 1, ckpt=out / "resumed")
     results["dcgan_resumed"] = fit(build_dcgan, dcgan_data, 6, 4, 3, ckpt=out / "resumed",
                                    resume=True)
+
+    results["cycle_uninterrupted"] = _cycle(3, out / "cycle_uninterrupted")
+    _cycle(1, out / "cycle_resumed")
+    results["cycle_resumed"] = _cycle(3, out / "cycle_resumed", resume=True)
 
     # Last: without agreement the ranks would part here and the group would be unusable.
     results["nan_loss"] = _diverge(NaNLossOnRankOne, out / "nan_loss")

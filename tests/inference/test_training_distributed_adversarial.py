@@ -178,6 +178,23 @@ def test_a_nan_on_one_rank_stops_every_rank_with_the_message(run, scenario, what
 
 
 @pytest.mark.distributed
+def test_a_game_keeping_state_per_rank_resumes_exactly_on_two_processes(run):
+    """CycleGAN's replay buffers hold each rank's own fakes: the Trainer saves every rank's
+    and gives each its own back (saving rank 0's alone broke this resume)."""
+    results, _ = run
+    for r in range(WORLD):
+        full, resumed = results[r]["cycle_uninterrupted"], results[r]["cycle_resumed"]
+        assert all(torch.equal(a, b) for a, b in zip(full["params"], resumed["params"],
+                                                       strict=True))
+        assert len(full["buffers"]) == 4 and all(
+            torch.equal(a, b) for a, b in zip(full["buffers"], resumed["buffers"], strict=True))
+    # The ranks' buffers differ: each saw its own share's fakes.
+    assert not all(torch.equal(a, b) for a, b in zip(results[0]["cycle_uninterrupted"]["buffers"],
+                                                      results[1]["cycle_uninterrupted"]["buffers"],
+                                                      strict=True))
+
+
+@pytest.mark.distributed
 def test_rank_zero_scores_samples_alone(run):
     """torchmetrics gathers its states from every rank by default; after training only rank
     0 scores, so FID must be computed on that rank's sets alone."""
