@@ -93,3 +93,15 @@ def test_the_aae_trains_from_the_command_line(tmp_path, cli, last_json_line):
     assert metrics["estimator"] == "sample metrics (no likelihood)" and metrics["fid"] > 0
     history = json.loads((tmp_path / "aae" / "history.json").read_text())
     assert "train_reconstruction" in history["epochs"][0]  # the reconstruction NLL, recorded
+
+
+def test_the_generators_moving_average_is_selected_scored_and_saved(tmp_path, cli):
+    code, _, err = cli("train", "--model", "gan", "--dataset", "ring", "--gan-hidden", 8,
+                       "--epochs", 2, "--ema-decay", 0.9, "--eval-samples", 100,
+                       "--threads", 1, "--out", tmp_path / "e")
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "e" / "metrics.json").read_text())
+    assert "generator EMA 0.9" in metrics["fit"]
+    code, _, err = cli("train", "--model", "gan", "--dataset", "ring", "--ema-decay", 1.5,
+                       "--out", tmp_path / "f")
+    assert code == 2 and "--ema-decay must lie in (0, 1)" in err

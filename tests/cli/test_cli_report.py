@@ -25,7 +25,10 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
     # Kinds come in the registry's canonical order: by family, then module.
     # The conditional GAN needs labels, which the digits carry: the report fits it on them.
     assert list(models) == ["independent", "markov", "full", "fvsbn", "nade", "pixelrnn",
-                            "vae", "conditional_gan", "dcgan", "infogan", "gan"]
+                            "vae", "aae", "conditional_gan", "dcgan", "infogan", "gan"]
+    # The AAE is scored as a sampler (its KL replaced, it has no bound on log p(x)).
+    assert models["aae"]["estimator"] == "sample metrics (no likelihood)"
+    assert models["aae"]["fid"] > 0 and "nll_nats" not in models["aae"]
     # Every row says which recipe made it, from which seed, and what it cost.
     for kind, row in models.items():
         assert row["recipe"] == f"report_{kind}" and row["seed"] == 0, kind

@@ -68,6 +68,9 @@ class ImplicitCLI(FamilyCLI):
         Option("gp", None, "WGAN-GP penalty weight (default 0; 10 with --gan-loss "
                "wasserstein, as Gulrajani et al. 2017)", type=float),
         Option("r1", None, "R1 penalty weight gamma/2 on real data (default 0)", type=float),
+        Option("ema_decay", None, "keep an exponential moving average of the generator's "
+               "weights, which are then selected, scored and saved (Yazici et al. 2019; "
+               "default none)", type=float),
         Option("eval_samples", None, "samples drawn to score the model (default 2,500 on a "
                "toy mixture, as PacGAN; 1,000 images, at most the split's size)"),
     )
@@ -84,6 +87,9 @@ class ImplicitCLI(FamilyCLI):
             value = settings.get(name)
             if value is not None and not (0 <= value < float("inf")):
                 raise ValueError(f"--{name} must be a finite number >= 0, got {value}")
+        ema = settings.get("ema_decay")
+        if ema is not None and not 0 < ema < 1:
+            raise ValueError(f"--ema-decay must lie in (0, 1), got {ema}")
         if settings.get("eval_samples") is not None and settings["eval_samples"] < 10:
             raise ValueError(f"--eval-samples must be at least 10, got "
                              f"{settings['eval_samples']}")
@@ -97,14 +103,17 @@ class ImplicitCLI(FamilyCLI):
         # Radford et al. (2016): Adam with beta1 = 0.5.
         lr = settings.get("gan_lr") or run.lr
         game = game_for(model, **_game_options(settings))
-        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, betas=(0.5, 0.999))
+        ema = settings.get("ema_decay")
+        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, betas=(0.5, 0.999),
+                               ema_decay=ema)
         # The discriminator's loss is not a score, so no validation loss selects the epoch:
         # a sample metric measured after each epoch does (see sample_selection).
         valid = game_data(model, splits, "valid")
         selection = sample_selection(model, splits, valid.reference[:valid.size],
                                      settings.get("eval_samples"), run.seed, valid.conditions)
         monitored = {} if selection is None else {
-            "evaluate": selection.evaluate, "monitor": selection.monitor,
+            "evaluate": selection.evaluate if ema is None else _averaged(selection.evaluate),
+            "monitor": selection.monitor,
             "mode": selection.mode, "patience": run.patience}
         # The batches the kind's game takes (labels, captions, domains: see game_data).
         trainer = Trainer(step, game_data(model, splits, "train").train, None,
@@ -114,13 +123,17 @@ class ImplicitCLI(FamilyCLI):
                           log_fn=_log_epoch if log else None, **monitored)
         start = time.perf_counter()
         history = trainer.fit(resume=run.resume)
+        if ema is not None:
+            with torch.no_grad():  # the averaged generator is the one kept and scored
+                step.generator_update.load_average()
         kept = ("the last epoch kept (no sample metric for this data)" if selection is None
                 else f"the epoch with the best {selection.description} kept "
                      f"({history.best_epoch})")
         penalties = "".join(f", {name} {value:g}"
                             for name, value in (("gp", game.gp), ("r1", game.r1)) if value > 0)
         method = (f"{game.name} game ({game.loss} losses{penalties}, {settings['d_steps']} D "
-                  f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999)); {kept}")
+                  f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999)"
+                  f"{'' if ema is None else f', generator EMA {ema:g}'}); {kept}")
         return FitResult(model, history, time.perf_counter() - start, method)
 
     def evaluate(self, model, splits: DataSplits, split: str, settings, seed) -> dict[str, Any]:
@@ -313,6 +326,14 @@ def _integer(word: str) -> int:
         return int(word)
     except ValueError:
         raise ValueError(f"--condition: expected whole numbers, got {word!r}") from None
+
+
+def _averaged(evaluate):
+    """``evaluate(step, epoch)`` with the generator's moving average in place."""
+    def averaged(step, epoch):
+        with step.averaged():
+            return evaluate(step, epoch)
+    return averaged
 
 
 def _game_options(settings: dict[str, Any]) -> dict[str, Any]:
