@@ -46,6 +46,7 @@ import pyro.distributions as dist
 import torch
 from torch import Tensor, nn
 
+from ppl_models.gan.networks import check_count
 from ppl_models.nn.mlp import check_widths
 from ppl_models.observation import DecoderDensity
 from ppl_models.registry import Option, register
@@ -192,6 +193,6 @@ class AAE(nn.Module, DecoderDensity):
         """``n`` images: ``z ~ p(z)``, ``x ~ p(x | z)``; ``(n, *input_shape)``."""
         if condition is not None:
             raise ValueError("condition must be None: the AAE is unconditional")
-        (n,) = check_widths((n,), "n")
+        n = check_count(n)
         z = self.prior_distribution().sample((n,))
         return self.vae.decode(z).sample().reshape(n, *self.vae.input_shape)

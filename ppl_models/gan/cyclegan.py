@@ -55,6 +55,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ppl_models.gan.networks import check_count, check_unit_images
 from ppl_models.registry import Option, register
 
 #: Translation directions of :meth:`CycleGAN.translate`.
@@ -194,12 +195,12 @@ class CycleGAN(nn.Module):
         :param Tensor condition: ``(n, C, H, W)`` images of domain A (required: translation
             has nothing to draw from without an input).
         """
-        _positive_int(n, "n")
+        n = check_count(n)
         if condition is None:
             raise ValueError("condition must be n images of domain A: CycleGAN translates")
         if len(self._check(condition, "condition")) != n:
             raise ValueError(f"condition must hold n = {n} images, got {len(condition)}")
-        return self.translate(condition, "a_to_b")
+        return self.translate(check_unit_images(condition, "condition"), "a_to_b")
 
     def example_condition(self, n: int) -> Tensor:
         """``n`` uniform-noise images: a valid ``condition`` for smoke checks."""

@@ -8,11 +8,12 @@ networks through their documented calls.
 
 from __future__ import annotations
 
-__all__ = ["Networks", "check_count"]
+__all__ = ["Networks", "check_count", "check_unit_images"]
 
 import operator
 from typing import Any, Protocol, runtime_checkable
 
+import torch
 from torch import Tensor, nn
 
 
@@ -31,6 +32,19 @@ class Networks(Protocol):
         """``n`` draws without gradients, in eval mode; ``condition`` what the kind is
         conditioned on (a label, a caption, an input image), ``None`` where it takes none."""
         ...
+
+
+def check_unit_images(x: Tensor, name: str) -> Tensor:
+    """``x`` if its values are finite and in [0, 1] (the images every model here takes),
+    else a ValueError naming ``name``: a translation of NaN images is NaN images, and images
+    in 0..255 are not these models' inputs."""
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} holds NaN or infinite values")
+    if len(x) and (float(x.min()) < 0 or float(x.max()) > 1):
+        raise ValueError(f"{name} must hold images in [0, 1], got values in "
+                         f"[{float(x.min()):.3g}, {float(x.max()):.3g}] (divide 0..255 "
+                         "images by 255)")
+    return x
 
 
 def check_count(n, name: str = "n") -> int:

@@ -54,6 +54,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ppl_models.gan.networks import check_count, check_unit_images
 from ppl_models.registry import Option, register
 
 
@@ -262,8 +263,9 @@ class PuzzleGAN(nn.Module):
     def sample(self, n: int, condition: Tensor | None = None) -> Tensor:
         """Completions of ``n`` images' random patches, ``condition`` the images
         ``(n, C, H, W)``; uniform noise images if omitted."""
-        _positive_int(n, "n")
-        x = torch.rand(n, *self.image_shape) if condition is None else self._images(condition)
+        n = check_count(n)
+        x = (torch.rand(n, *self.image_shape) if condition is None
+             else check_unit_images(self._images(condition), "condition"))
         if len(x) != n:
             raise ValueError(f"condition must hold n = {n} images, got {len(x)}")
         return self(self.crop(x)[0])[0]

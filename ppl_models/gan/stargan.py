@@ -79,6 +79,7 @@ import torch
 from torch import Tensor, nn
 
 from ppl_models.gan.cyclegan import image_shape_of, init_weights, resnet_generator
+from ppl_models.gan.networks import check_count, check_unit_images
 from ppl_models.registry import Option, register
 
 
@@ -201,12 +202,13 @@ class StarGAN(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, condition: tuple[Tensor, Tensor] | None = None) -> Tensor:
         """Translations of ``n`` images to their targets, ``condition = (x, target)``."""
-        _positive_int(n, "n")
+        n = check_count(n)
         if not isinstance(condition, (tuple, list)) or len(condition) != 2:
             raise ValueError("condition must be (images, target): StarGAN translates")
-        if len(condition[0]) != n:
-            raise ValueError(f"condition must hold n = {n} images, got {len(condition[0])}")
-        return self.translate(*condition)
+        images, target = condition
+        if len(self._check(images, "condition's images")) != n:
+            raise ValueError(f"condition must hold n = {n} images, got {len(images)}")
+        return self.translate(check_unit_images(images, "condition's images"), target)
 
     def example_condition(self, n: int) -> tuple[Tensor, Tensor]:
         """Uniform-noise images and random targets: a valid ``condition`` for smoke checks."""

@@ -3,6 +3,7 @@ the registry, trained two updates on tiny data, saved and reloaded, resumed bit 
 sampled, and refusing a bad batch with a clear error. A new kind is covered by registering
 it (and adding its small configuration to ``model_configs.SMALL``)."""
 
+import numpy as np
 import pytest
 import torch
 from model_configs import SMALL
@@ -170,7 +171,8 @@ def test_a_game_keeping_state_outside_its_state_dict_fails_the_resume_case(game_
 def test_sampling_shapes(kind):
     model = _build(kind)
     game = game_for(model)
-    x = model.sample(3, condition_for(game, 3))
+    # Any integral count (a numpy integer, as a loop over an array gives) is a count.
+    x = model.sample(np.int64(3), condition_for(game, 3))
     assert x.shape == (3, *_shape(model)) and not x.requires_grad
     assert torch.isfinite(x).all()
 
