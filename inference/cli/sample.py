@@ -32,6 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--condition", nargs="+", default=None,
                    help="what a conditional kind draws with: labels (conditional_gan), "
+                        "categorical codes (infogan), "
                         "one caption per word group in quotes "
                         "(text_to_image), 0/1 target attributes (stargan), or a .pt "
                         "(N, C, H, W) / .png file of input images (cyclegan, puzzle_gan); "

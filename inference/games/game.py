@@ -136,6 +136,9 @@ class Game:
     #: Whether R1 and WGAN-GP are defined for the game's inputs (a penalty needs one input
     #: per logit to take the gradient in).
     penalties: bool = True
+    #: For a game on plain inputs whose sampler still takes integer conditions (InfoGAN's
+    #: categorical code): what they are, for ``sample --condition``; ``None``: none.
+    integer_condition: str | None = None
 
     def __init__(self, model: nn.Module, *, loss: str = "non_saturating", r1: float = 0.0,
                  gp: float = 0.0, adversarial_weight: float = 1.0) -> None:

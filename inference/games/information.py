@@ -36,6 +36,8 @@ class InformationGame(StandardGame):
     :param kwargs: the :class:`~inference.games.game.Game` options.
     """
 
+    integer_condition = "categorical code"
+
     def __init__(self, model, *, info_weight: float = 1.0, **kwargs) -> None:
         super().__init__(model, **kwargs)
         self.info_weight = _weight(info_weight, "info_weight")

@@ -151,3 +151,15 @@ def test_a_translator_samples_the_images_of_a_file(tmp_path, cli):
     torch.save(torch.rand(3, 1, 28, 28), tmp_path / "big.pt")
     code, _, err = cli(*argv, "--condition", tmp_path / "big.pt", "--out", tmp_path / "u")
     assert code == 2 and "the model takes (1, 8, 8)" in err
+
+
+def test_infogan_samples_the_categorical_code_given(tmp_path, cli):
+    code, _, err = cli("train", "--model", "infogan", "--latent-dim", 4, "--infogan-channels", 2,
+                       "--infogan-hidden", 8, *COMMON, "--epochs", 1, "--out", tmp_path / "i")
+    assert code == 0, err
+    argv = ("sample", "--checkpoint", tmp_path / "i" / "model.pt", "--num", 4,
+            "--out", tmp_path / "s.png")
+    code, _, err = cli(*argv, "--condition", 3, 7)
+    assert code == 0, err
+    code, _, err = cli(*argv, "--condition", 12)
+    assert code == 2 and "[0, 10)" in err

@@ -44,7 +44,7 @@ from inference.cli.families.sample_selection import (
 )
 from inference.cli.fitting import FitResult
 from inference.cli.number_checks import check_positive_finite, check_positive_int
-from inference.games import game_for
+from inference.games import game_class, game_for
 from inference.objectives.adversarial import LOSSES
 from inference.training import AdversarialStep, Trainer
 from ppl_models import registry
@@ -199,6 +199,10 @@ class ImplicitCLI(FamilyCLI):
         """
         form = batch_form(model)
         if form == "inputs":
+            codes = game_class(registry.entry(registry.kind_of(model)).game).integer_condition
+            if values and codes is not None:  # e.g. InfoGAN's categorical code
+                chosen = torch.tensor([_integer(v) for v in values])
+                return chosen[torch.arange(num) % len(chosen)]
             return super().sample_condition(model, splits, num, values)
         data = game_data(model, splits, "test")
         index = torch.arange(num)
