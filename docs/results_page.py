@@ -96,7 +96,7 @@ def _cell(value: object) -> str:
 
 
 def _cite(reference: str, keys: set[str]) -> str:
-    return f"{{cite:p}}`{reference}`" if reference in keys else _cell(reference)
+    return f"{{footcite:p}}`{reference}`" if reference in keys else _cell(reference)
 
 
 def _provenance(r: dict) -> str:
@@ -160,7 +160,7 @@ def render(records: list[dict], bib: Path = BIB) -> str:
             if r.get("note"):
                 out += [_cell(r["note"]), ""]
             out += [f"*Run:* {_provenance(r)}.", ""]
-    out += ["## References", "", "```{bibliography}", ":filter: docname in docnames", "```", ""]
+    out += ["## References", "", "```{footbibliography}", "```", ""]
     return "\n".join(out)
 
 
