@@ -3,7 +3,7 @@ decoder, code size and prior, on binarised MNIST: FID of their samples on one lo
 classifier's features, and their codes as features for a 100-label linear probe beside raw
 pixels. Prints one JSON line.
 
-    python benchmarks/aae_mnist.py --data /work/shared/data/mnist --epochs 10 --seed 0
+    python benchmarks/aae_mnist.py --data "$PPL_MODELS_DATA/mnist" --epochs 10 --seed 0
 
 Both models are fitted in this run on the first ``--limit`` MNIST training images
 (thresholded at 0.5), without labels, for ``--epochs`` epochs each (the last epoch kept for
@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
+from pathlib import Path
 
 import torch
 
@@ -44,10 +46,14 @@ from ppl_models.aae import AAE, PRIORS
 from ppl_models.data import load_dataset
 from ppl_models.vae import VAE
 
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default="/work/shared/data/mnist", help="folder of MNIST IDX files")
+    p.add_argument("--data", default=str(DATA / "mnist"), help="folder of MNIST IDX files")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=10_000, help="training images used")

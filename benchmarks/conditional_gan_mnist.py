@@ -4,7 +4,7 @@ feature space, beside the real-vs-real floor, the classifier's own accuracy on r
 images (the ceiling) and an untrained generator (chance), all measured in the same run.
 Prints one JSON line.
 
-    python benchmarks/conditional_gan_mnist.py --data /work/shared/data/mnist --epochs 8 \
+    python benchmarks/conditional_gan_mnist.py --data "$PPL_MODELS_DATA/mnist" --epochs 8 \
         --max-seconds 1500
 
 The issue's target is ``label_accuracy >= 0.95``. ``--n-per-class`` samples are drawn for
@@ -32,7 +32,9 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import time
+from pathlib import Path
 
 import torch
 from torch import Tensor
@@ -42,11 +44,15 @@ from inference.training import AdversarialStep, Trainer
 from ppl_models.data import load_dataset
 from ppl_models.gan.conditional import DISCRIMINATORS, ConditionalGAN
 
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=("mnist", "mnist5k"), default="mnist")
-    p.add_argument("--data", default="/work/shared/data/mnist",
+    p.add_argument("--data", default=str(DATA / "mnist"),
                    help="folder of MNIST IDX files (for --dataset mnist)")
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)

@@ -2,7 +2,7 @@
 and MNIST: label kept through translation by a local classifier of the target domain, beside
 the same classifier on the untranslated inputs, and cycle L1. Prints one JSON line.
 
-    python benchmarks/cyclegan_digits.py --data /work/shared/data/mnist --epochs 4 --seed 0
+    python benchmarks/cyclegan_digits.py --data "$PPL_MODELS_DATA/mnist" --epochs 4 --seed 0
 
 digits -> MNIST is read by an MNIST classifier (``feature_classifier("mnist5k")``, 28x28);
 MNIST -> digits by a digits classifier (8x8) after :func:`downsample_to_digits`. Targets
@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from pathlib import Path
 
 import torch
 
@@ -28,10 +30,14 @@ from ppl_models.data import (
 )
 from ppl_models.gan.cyclegan import CycleGAN
 
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default="/work/shared/data/mnist", help="folder of MNIST IDX files")
+    p.add_argument("--data", default=str(DATA / "mnist"), help="folder of MNIST IDX files")
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--channels", type=int, default=8)

@@ -2,7 +2,7 @@
 the train-vs-test floor, precision / recall, the class histogram (all 10 classes present, KL
 to uniform), and wall time. Prints one JSON line.
 
-    python benchmarks/dcgan_mnist.py --data /work/shared/data/mnist --epochs 12 \
+    python benchmarks/dcgan_mnist.py --data "$PPL_MODELS_DATA/mnist" --epochs 12 \
         --channels 32 --ema-decay 0.999 --max-seconds 1500 --seed 0 --threads 1
 
 The feature classifier is trained on the same training images (``--classifier-dataset``,
@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -38,12 +40,16 @@ from inference.training import AdversarialStep, Trainer
 from ppl_models.data import load_dataset
 from ppl_models.gan import DCGAN
 
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=("mnist", "mnist5k"), default="mnist",
                    help="mnist5k is embedded (no files): a quick check, not a result")
-    p.add_argument("--data", default="/work/shared/data/mnist",
+    p.add_argument("--data", default=str(DATA / "mnist"),
                    help="folder of MNIST IDX files (for --dataset mnist)")
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)

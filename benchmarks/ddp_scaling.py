@@ -37,7 +37,10 @@ from ppl_models.distributions import NADE
 from ppl_models.gan import DCGAN
 from ppl_models.vae import VAE
 
-DATA = Path("/work/shared/data/binarized_mnist.npz")
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data")
+            ) / "binarized_mnist.npz"
 
 
 def _images(path: str | None) -> tuple[torch.Tensor, str]:

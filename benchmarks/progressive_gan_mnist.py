@@ -4,7 +4,7 @@ progressive model's FID also at the end of every epoch, with its stage and alpha
 progressive GAN on Stacked MNIST (3 channels, 1000 modes) and its mode count, each channel read by
 the same classifier (App. D). Prints one JSON line.
 
-    python benchmarks/progressive_gan_mnist.py --data /work/shared/data/mnist --epochs 10 --seed 0
+    python benchmarks/progressive_gan_mnist.py --data "$PPL_MODELS_DATA/mnist" --epochs 10 --seed 0
 
 ``--budget-seconds`` caps each model's training time (the DCGAN baseline always gets the time
 the progressive model actually used); ``--limit`` trains on the first N images only (a check of
@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import time
+from pathlib import Path
 
 import torch
 
@@ -27,6 +29,10 @@ from ppl_models.data import load_dataset, load_mnist
 from ppl_models.data.stacked_mnist import stack_digits
 from ppl_models.gan import DCGAN
 from ppl_models.gan.progressive_gan import ProgressiveGAN
+
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def _pgan(shape, epochs, n_train, batch, args):
@@ -48,7 +54,7 @@ def _samples(model, n, seed):
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default="/work/shared/data/mnist", help="folder of MNIST IDX files")
+    p.add_argument("--data", default=str(DATA / "mnist"), help="folder of MNIST IDX files")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--budget-seconds", type=float, default=None)

@@ -6,7 +6,7 @@ untrained model (same seed), the patches pasted on a blank canvas at the centre 
 the pasted ink), and an *oracle* that pastes them at the places they were cut from (the
 positions the model is never given: how much of the digit the patches themselves hold).
 
-    python benchmarks/puzzle_gan_mnist.py --data /work/shared/data/mnist --epochs 8 --lr 1e-3 \
+    python benchmarks/puzzle_gan_mnist.py --data "$PPL_MODELS_DATA/mnist" --epochs 8 --lr 1e-3 \
         --latent-dim 2 --appearance-weight 30 --seed 0    # the README's best run
 
 Default patches are 14 x 14 (three of them): a probe that reads the digit from the summed
@@ -23,7 +23,9 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import time
+from pathlib import Path
 
 import torch
 
@@ -32,10 +34,14 @@ from inference.training import AdversarialStep
 from ppl_models.data import load_mnist
 from ppl_models.gan.puzzle_gan import PuzzleGAN, centre_boxes, object_mask, paste_patches
 
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default="/work/shared/data/mnist", help="folder of MNIST IDX files")
+    p.add_argument("--data", default=str(DATA / "mnist"), help="folder of MNIST IDX files")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--budget-seconds", type=float, default=None, help="stop training after")

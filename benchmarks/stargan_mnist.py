@@ -3,7 +3,7 @@ right, inverted): attribute accuracy of the outputs (each attribute re-measured 
 translated image) and label preservation by a local MNIST classifier, beside the
 untranslated inputs' figures. Prints one JSON line.
 
-    python benchmarks/stargan_mnist.py --data /work/shared/data/mnist --epochs 3 --seed 0
+    python benchmarks/stargan_mnist.py --data "$PPL_MODELS_DATA/mnist" --epochs 3 --seed 0
 
 Each test image gets a random target vector; *inverted* is read from the output's mean grey
 level (> 0.5), thickness and slant from its upright version (``1 - y`` where the target
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from pathlib import Path
 
 import torch
 from torch import Tensor
@@ -28,10 +30,14 @@ from inference.training import AdversarialStep
 from ppl_models.data import ATTRIBUTES, attribute_domains, load_mnist
 from ppl_models.gan.stargan import StarGAN
 
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default="/work/shared/data/mnist", help="folder of MNIST IDX files")
+    p.add_argument("--data", default=str(DATA / "mnist"), help="folder of MNIST IDX files")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--channels", type=int, default=8)

@@ -2,7 +2,7 @@
 *held-out descriptions*: word combinations ``a <thickness> <slant> <digit>`` whose images
 were removed from the training set entirely. Prints one JSON line.
 
-    python benchmarks/text_to_image_mnist.py --data /work/shared/data/mnist --epochs 8 \
+    python benchmarks/text_to_image_mnist.py --data "$PPL_MODELS_DATA/mnist" --epochs 8 \
         --max-seconds 1500
 
 Captions come from :mod:`ppl_models.data.captions`: thresholds fitted on (the first
@@ -49,7 +49,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from pathlib import Path
 
 import torch
 from torch import Tensor
@@ -69,11 +71,15 @@ from ppl_models.gan.text_to_image import TextToImageGAN
 #: A description is (digit, thickness, slant) word indices; its id is ``digit * 6 + t * 3 + s``.
 N_DESCRIPTIONS = len(DIGIT_WORDS) * len(THICKNESS_WORDS) * len(SLANT_WORDS)
 
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+DATA = Path(os.environ.get("PPL_MODELS_DATA",
+                           Path(__file__).resolve().parents[2] / "shared" / "data"))
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=("mnist", "mnist5k"), default="mnist")
-    p.add_argument("--data", default="/work/shared/data/mnist",
+    p.add_argument("--data", default=str(DATA / "mnist"),
                    help="folder of MNIST IDX files (for --dataset mnist)")
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)

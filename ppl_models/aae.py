@@ -22,7 +22,7 @@ Gaussians, means on a circle of radius 4 in the first two code dimensions, stand
 0.5 there and 1 elsewhere; their Fig. 4 uses a 2-D mixture of 10 for MNIST). Only a sample of
 the prior is needed -- a prior without a closed-form KL is the point.
 
-As a Pyro program: :meth:`guide` is the VAE's guide and :meth:`model` draws ``z`` from the
+As a Pyro program: :meth:`~AAE.guide` is the VAE's guide and :meth:`~AAE.model` draws ``z`` from the
 chosen prior, so Pyro's traces and the ELBO (whose KL term this model replaces) remain
 available for comparison; the AAE has no tractable bound once the KL is dropped, so it is
 registered in the ``implicit`` family and scored by sample metrics.

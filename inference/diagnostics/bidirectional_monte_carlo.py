@@ -91,9 +91,9 @@ def bidirectional_monte_carlo(decoder: Decoder, prior: Distribution, n: int, *,
     r"""Simulate ``n`` pairs :math:`(z, x)` from the model and bound each :math:`\log p(x)`
     from both sides.
 
-    The forward run adapts its step sizes (as :func:`~inference.diagnostics.
-    annealed_importance_sampling` with ``step_size="adaptive"``); the reverse run replays
-    them backwards.
+    The forward run adapts its step sizes (as :func:`annealed_importance_sampling
+    <inference.diagnostics.annealed_importance_sampling>` with ``step_size="adaptive"``);
+    the reverse run replays them backwards.
 
     :param callable decoder: codes ``(M, L)`` to :math:`p(x \mid z)` of batch shape ``(M,)``.
     :param prior: :math:`p(z)`, batch shape ``()``, event shape ``(L,)``.

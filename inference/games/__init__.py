@@ -1,18 +1,18 @@
 r"""Adversarial objectives as declared games: one :class:`Game` per objective, not per kind.
 
-=================  ======================================  ================================
-game               kinds                                   terms beside the adversarial loss
-=================  ======================================  ================================
-``standard``       ``gan``, ``dcgan``                      none (R1, WGAN-GP optional)
-``growing``        ``progressive_gan``                     none; advances the growth clock
-``information``    ``infogan``                             :math:`-\lambda (L_I - H(c))`
-``conditional``    ``conditional_gan``                     none; both players see the label
-``matching_aware`` ``text_to_image``                       GAN-CLS wrong captions, GAN-INT
-``cycle``          ``cyclegan``                            cycle, identity; replay buffers
-``star``           ``stargan``                             domain classification, reconstruction
-``parts``          ``puzzle_gan``                          mask, appearance, swapped-part reals
-``autoencoder``    ``aae``                                 reconstruction NLL
-=================  ======================================  ================================
+==================  ===================  =====================================
+game                kinds                terms beside the adversarial loss
+==================  ===================  =====================================
+``standard``        ``gan``, ``dcgan``   none (R1, WGAN-GP optional)
+``growing``         ``progressive_gan``  none; advances the growth clock
+``information``     ``infogan``          :math:`-\lambda (L_I - H(c))`
+``conditional``     ``conditional_gan``  none; both players see the label
+``matching_aware``  ``text_to_image``    GAN-CLS wrong captions, GAN-INT
+``cycle``           ``cyclegan``         cycle, identity; replay buffers
+``star``            ``stargan``          domain classification, reconstruction
+``parts``           ``puzzle_gan``       mask, appearance, swapped-part reals
+``autoencoder``     ``aae``              reconstruction NLL
+==================  ===================  =====================================
 
 A kind names its game where it is registered; :func:`game_for` builds it.
 :class:`~inference.training.AdversarialStep` drives any game.

@@ -175,7 +175,8 @@ class Game:
     # -- what a game defines ----------------------------------------------------------------
 
     def draw(self, batch) -> Round:
-        """The round's real inputs and fakes for ``batch``; see :class:`Round`."""
+        """The round's real inputs and fakes for ``batch``; see
+        :class:`~inference.games.game.Round`."""
         raise NotImplementedError
 
     def discriminate(self, inputs) -> Tensor:

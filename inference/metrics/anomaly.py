@@ -2,16 +2,16 @@ r"""Per-example anomaly scores of a fitted generative model (higher = more anoma
 
 The score is chosen by the model's **family** (:mod:`ppl_models.registry`), never its kind:
 
-=================================  ============================================  ==========
-``method``                         score of :math:`x`                            family
-=================================  ============================================  ==========
-``"nll"``                          :math:`-\log p(x)`, nats                       exact
-``"bits_per_dim"``                 :math:`-\log_2 p(x) / D`                       exact
-``"likelihood_ratio"``             :math:`-[\log p(x) - \log p_{\mathrm{bg}}(x)]`   exact
-``"typicality"``                   :math:`\hat\epsilon` of each batch of ``M``    exact
-``"neg_elbo"``                     :math:`-\mathrm{ELBO}(x)`                      latent
-``"neg_iwae"``                     :math:`-\log \hat p_K(x)` (IWAE-K)             latent
-=================================  ============================================  ==========
+======================  ==============================================  ======
+``method``              score of :math:`x`                              family
+======================  ==============================================  ======
+``"nll"``               :math:`-\log p(x)`, nats                        exact
+``"bits_per_dim"``      :math:`-\log_2 p(x) / D`                        exact
+``"likelihood_ratio"``  :math:`-[\log p(x) - \log p_{\mathrm{bg}}(x)]`  exact
+``"typicality"``        :math:`\hat\epsilon` of each batch of ``M``     exact
+``"neg_elbo"``          :math:`-\mathrm{ELBO}(x)`                       latent
+``"neg_iwae"``          :math:`-\log \hat p_K(x)` (IWAE-K)              latent
+======================  ==============================================  ======
 
 Raw likelihood is a weak detector: deep likelihood models can give *higher* likelihood to
 out-of-distribution inputs than to their training data [1]. Ren et al. [2] divide out the

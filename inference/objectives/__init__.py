@@ -14,8 +14,10 @@ r"""Objectives: pure functions and handlers that turn model traces into losses.
   (Goodfellow et al. 2014); composable with the ELBO in one optimiser step.
 - :mod:`~inference.objectives.mutual_information`: InfoGAN's variational lower bound on
   :math:`I(c; G(z, c))` for categorical and factored-Gaussian continuous codes (Chen et al.
-  2016, eq. 5), in nats, with its parts. Nothing here imports
-:mod:`inference.training`: the steps import their objectives, not the other way round.
+  2016, eq. 5), in nats, with its parts.
+
+Nothing here imports :mod:`inference.training`: the steps import their objectives, not the
+other way round.
 
 References
 

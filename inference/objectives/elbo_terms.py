@@ -23,9 +23,9 @@ the summed ELBO is exactly minus ``Trace_ELBO``'s loss on the same draw.
 
 A ``reduce`` callable decides the shape: the default sums each site to a scalar (what a
 training step averages per batch, cheap enough for every update); the diagnostics pass one
-that keeps a per-datum ``(S, N)`` tensor (:meth:`~inference.diagnostics.paired_trace.
-PairedTrace.per_datum`). Gradients flow if the traces carry them; wrap the call in
-``torch.no_grad()`` to only report.
+that keeps a per-datum ``(S, N)`` tensor (:meth:`PairedTrace.per_datum
+<inference.diagnostics.paired_trace.PairedTrace.per_datum>`). Gradients flow if the traces
+carry them; wrap the call in ``torch.no_grad()`` to only report.
 
 References
 

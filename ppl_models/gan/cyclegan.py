@@ -22,9 +22,9 @@ mean absolute error per pixel, as ``nn.L1Loss``).
 losses, the cycle and identity terms, a replay buffer of 50 past fakes per domain, Sec. 4
 after Shrivastava et al. 2017) through :class:`inference.training.AdversarialStep` with
 ``betas=(0.5, 0.999)``, ``lr=2e-4``, ``lr_lambda=linear_decay(...)``. The model gives the
-game the translations (:meth:`forward`) and :meth:`discriminate`, which scores a pair
-``(images of A, images of B)`` with the matching discriminators and concatenates the patch
-outputs.
+game the translations (:meth:`~CycleGAN.forward`) and :meth:`~CycleGAN.discriminate`, which
+scores a pair ``(images of A, images of B)`` with the matching discriminators and
+concatenates the patch outputs.
 
 **Networks** at digit scale, the reference code's ``resnet`` generator and PatchGAN
 discriminator with fewer layers: ``c7s1-c, d2c, d4c, R4c x blocks, u2c, uc, c7s1-C`` with

@@ -17,7 +17,7 @@ does, ``fix_std``). The game (their eq. 6) is
 updates :math:`G` and :math:`Q` (its head and the body it shares with :math:`D`) and never
 :math:`D`'s real/fake head, whose path it does not pass through; the kind plays the
 information game (:mod:`inference.games.information`), which reads :meth:`sample_codes`,
-:meth:`generate_from` and :meth:`q`.
+:meth:`~InfoGAN.generate_from` and :meth:`~InfoGAN.q`.
 
 Read as a classifier, :meth:`predict_code` (the argmax of :math:`Q(c_\text{cat} \mid x)`)
 groups real digits by class up to a permutation, which Chen et al. report at about 5 % error.

@@ -1,5 +1,6 @@
 """Stacked MNIST builder and its mode counter on stacks whose count is known."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,10 @@ import torch
 from inference.metrics.stacked_modes import stacked_mode_count
 from ppl_models.data.stacked_mnist import stack_digits, stacked_mode
 
-MNIST = Path("/work/shared/data/mnist")
+# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
+MNIST = Path(os.environ.get("PPL_MODELS_DATA",
+                            Path(__file__).resolve().parents[3] / "shared" / "data")) / "mnist"
+ABSENT = f"MNIST IDX files not in {MNIST} (set PPL_MODELS_DATA)"
 
 
 def test_stacked_mode_hand_case():
@@ -47,7 +51,7 @@ def test_mode_count_known():
     assert out["modes"] == 100 and out["kl_to_uniform"] == pytest.approx(2.302585, abs=1e-5)
 
 
-@pytest.mark.skipif(not MNIST.is_dir(), reason="MNIST IDX files not present")
+@pytest.mark.skipif(not MNIST.is_dir(), reason=ABSENT)
 def test_real_stacks_modes_match_labels():
     from ppl_models.data import load_mnist
     images, labels = load_mnist(MNIST, "test")
@@ -58,7 +62,7 @@ def test_real_stacks_modes_match_labels():
     assert stacks.shape == (3000, 3, 28, 28) and 0 <= stacks.min() and stacks.max() <= 1
 
 
-@pytest.mark.skipif(not MNIST.is_dir(), reason="MNIST IDX files not present")
+@pytest.mark.skipif(not MNIST.is_dir(), reason=ABSENT)
 def test_mode_count_on_real_stacks_with_local_classifier():
     from inference.metrics import feature_classifier
     from ppl_models.data import load_mnist

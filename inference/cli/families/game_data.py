@@ -5,26 +5,26 @@ command line makes that form from the data set it was given, so every registered
 kind trains from ``ppl-models train --dataset NAME`` without the command line knowing which
 kind it is:
 
-==================  ================================================================
-batch form          made from a split's images ``x`` (and labels ``y``)
-==================  ================================================================
-``inputs``          ``x``
-``labelled``        ``(x, y)``: the sample condition is a label
-``captioned``       ``(x, codes)``: the captioner's "a thick upright seven" of each image
-                    (:func:`ppl_models.data.caption`, thresholds from the training split)
-``attributed``      ``(x', c)``: every second image inverted, ``c`` its measured
-                    attributes (thick, slanted right, inverted;
-                    :func:`ppl_models.data.attribute_domains`); the sample condition is
-                    the image with another image's attributes as its target
-``unpaired_domains``  two unpaired domains (:class:`~ppl_models.data.UnpairedDomains`): a
-                    translation data set's ``source`` (A) and its own images (B), e.g.
-                    ``digits_to_mnist``; on any other image set, its even-numbered images
-                    (A) and its odd-numbered ones inverted (B), so that no image meets its
-                    own inversion. The condition is an A image; ``labels`` its digit
-``images_to_complete``  ``x``; the condition is the image whose key patches a sample
-                    completes, scored also by the mask IoU of the completion
-                    (:func:`inference.metrics.mask_iou`)
-==================  ================================================================
+========================  ================================================================
+batch form                made from a split's images ``x`` (and labels ``y``)
+========================  ================================================================
+``inputs``                ``x``
+``labelled``              ``(x, y)``: the sample condition is a label
+``captioned``             ``(x, codes)``: the captioner's "a thick upright seven" of each image
+                          (:func:`ppl_models.data.caption`, thresholds from the training split)
+``attributed``            ``(x', c)``: every second image inverted, ``c`` its measured
+                          attributes (thick, slanted right, inverted;
+                          :func:`ppl_models.data.attribute_domains`); the sample condition is
+                          the image with another image's attributes as its target
+``unpaired_domains``      two unpaired domains (:class:`~ppl_models.data.UnpairedDomains`): a
+                          translation data set's ``source`` (A) and its own images (B), e.g.
+                          ``digits_to_mnist``; on any other image set, its even-numbered images
+                          (A) and its odd-numbered ones inverted (B), so that no image meets its
+                          own inversion. The condition is an A image; ``labels`` its digit
+``images_to_complete``    ``x``; the condition is the image whose key patches a sample
+                          completes, scored also by the mask IoU of the completion
+                          (:func:`inference.metrics.mask_iou`)
+========================  ================================================================
 
 Each :class:`SplitData` also carries what the samples are compared with (``reference``,
 images of the domain the samples imitate) and, where the data says it, what each sample
