@@ -207,6 +207,8 @@ result = {call}
 # %%
 # The figures the example wrote, in the order it wrote them:
 out = Path("{out}")
+if out.with_suffix(".png").is_file():  # an example whose --out names its one figure
+    out = out.with_suffix(".png")
 pngs = [out] if out.is_file() else sorted(out.glob("**/*.png"), key=lambda p: p.stat().st_mtime)
 for png in pngs:
     image = plt.imread(png)
