@@ -150,7 +150,9 @@ def render(records: list[dict], bib: Path = BIB) -> str:
     benchmarks: dict[str, list[dict]] = {}
     for r in records:
         benchmarks.setdefault(r["benchmark"], []).append(r)
-    for name in sorted(benchmarks):
+    # benchmarks compared with a published figure first, then the others, each by name
+    for name in sorted(benchmarks, key=lambda b: (not any(r.get("published")
+                                                          for r in benchmarks[b]), b)):
         out += [f"## `{name}`", ""]
         for r in benchmarks[name]:
             columns = list(r["figures"]["columns"])
