@@ -206,7 +206,11 @@ result = {call}
 
 # %%
 # The figures the example wrote, in the order it wrote them:
-for png in sorted(Path("{out}").glob("**/*.png"), key=lambda p: p.stat().st_mtime):
+out = Path("{out}")
+if out.with_suffix(".png").is_file():  # an example whose --out names its one figure
+    out = out.with_suffix(".png")
+pngs = [out] if out.is_file() else sorted(out.glob("**/*.png"), key=lambda p: p.stat().st_mtime)
+for png in pngs:
     image = plt.imread(png)
     fig = plt.figure(figsize=(8, 8 * image.shape[0] / image.shape[1]))
     plt.imshow(image)
@@ -222,6 +226,19 @@ for png in sorted(Path("{out}").glob("**/*.png"), key=lambda p: p.stat().st_mtim
 '''
 
 
+def _opening_clause(text):
+    """``text`` up to its first colon, semicolon or sentence end outside parentheses."""
+    depth = 0
+    for i, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if depth == 0 and c in ":;" and text[i + 1:i + 2] == " ":
+            return text[:i]
+        if (depth == 0 and c == "." and text[i + 1:i + 2] == " "
+                and text[i + 2:i + 3].isupper() and text[i - 1:i] != "."):
+            return text[:i]
+    return text.rstrip(".")
+
+
 def _write_gallery_wrappers():
     GALLERY_SRC.mkdir(exist_ok=True)
     for old in GALLERY_SRC.glob("*.py"):
@@ -235,8 +252,12 @@ def _write_gallery_wrappers():
         name = path.stem
         source = path.read_text(encoding="utf-8")
         doc = (ast.get_docstring(ast.parse(source)) or name).strip()
-        first, _, rest = doc.partition("\n")
-        first = first.rstrip(".")
+        # The title is the first paragraph's opening clause (up to its first colon or full
+        # stop); the whole paragraph stays as the page's lead.
+        paragraph, _, rest = doc.partition("\n\n")
+        paragraph = " ".join(paragraph.split())
+        first = _opening_clause(paragraph)
+        rest = paragraph + "\n\n" + rest
         # The docstring's command lines are for a shell; keep its prose only.
         body = "\n".join(line for line in rest.splitlines()
                          if not line.strip().startswith("python "))

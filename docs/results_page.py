@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -83,20 +84,33 @@ def read_records(folder: Path) -> list[dict]:
     return records
 
 
-def _bib_keys(bib: Path) -> set[str]:
+def _bib_keys(bib: Path) -> dict[str, str]:
+    """``{key: "Author & Author 2011"}`` for every entry of ``bib``."""
     if not bib.is_file():
-        return set()
-    text = bib.read_text(encoding="utf-8")
-    return {part.split("{", 1)[1].split(",", 1)[0].strip()
-            for part in text.split("@")[1:] if "{" in part}
+        return {}
+    keys = {}
+    for part in bib.read_text(encoding="utf-8").split("@")[1:]:
+        if "{" not in part:
+            continue
+        key = part.split("{", 1)[1].split(",", 1)[0].strip()
+        author = re.search(r"author\s*=\s*\{(.*?)\},", part, re.S)
+        year = re.search(r"year\s*=\s*\{(\d+)\}", part)
+        names = [n.split(",")[0].strip("{} ") for n in author.group(1).split(" and ")
+                 ] if author else [key]
+        short = names[0] if len(names) == 1 else (
+            f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al.")
+        keys[key] = f"{short} {year.group(1)}" if year else short
+    return keys
 
 
 def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _cite(reference: str, keys: set[str]) -> str:
-    return f"{{footcite:p}}`{reference}`" if reference in keys else _cell(reference)
+def _cite(reference: str, keys: dict[str, str]) -> str:
+    if reference not in keys:
+        return _cell(reference)
+    return f"({_cell(keys[reference])}{{footcite:p}}`{reference}`)"
 
 
 def _provenance(r: dict) -> str:
@@ -136,7 +150,9 @@ def render(records: list[dict], bib: Path = BIB) -> str:
     benchmarks: dict[str, list[dict]] = {}
     for r in records:
         benchmarks.setdefault(r["benchmark"], []).append(r)
-    for name in sorted(benchmarks):
+    # benchmarks compared with a published figure first, then the others, each by name
+    for name in sorted(benchmarks, key=lambda b: (not any(r.get("published")
+                                                          for r in benchmarks[b]), b)):
         out += [f"## `{name}`", ""]
         for r in benchmarks[name]:
             columns = list(r["figures"]["columns"])

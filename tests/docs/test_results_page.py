@@ -23,7 +23,8 @@ def test_records_render_with_published_figures_beside_ours(tmp_path):
     write(tmp_path, "nade.jsonl", [json.dumps(GOOD)])
     page = results_page.render(results_page.read_records(tmp_path))
     assert "| model | test NLL (nats) | published |" in page
-    assert "| NADE | 88.53 | 88.86 {footcite:p}`larochelle2011nade` |" in page
+    assert ("| NADE | 88.53 | 88.86 (Larochelle & Murray 2011{footcite:p}`larochelle2011nade`) |"
+            in page)
     assert "| FVSBN | 97.85 | — |" in page
     assert "seed 0; 1 thread; 2.0 min; CPU Test CPU; commit `abc1234`; 2026-12-07" in page
 
