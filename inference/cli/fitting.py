@@ -16,8 +16,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from inference.training import History, MLEStep, SVIStep, Trainer
+from inference.training import History, MLEStep, ModelLossStep, SVIStep, Trainer
 from ppl_models.data import perturb_binary
+from ppl_models.distributions.lazy import TrainingLoss
 
 _OBJECTIVE_NAMES = {
     "trace": "Trace_ELBO (Monte Carlo KL)",
@@ -103,11 +104,16 @@ def fit_network(
     """
     if hasattr(model, "init_bias_from_data"):
         model.init_bias_from_data(train)
-    history, seconds = _train(MLEStep(model, lr=lr), train, valid, epochs=epochs,
+    # A model that declares its own training loss (an order-agnostic DeepNADE) trains on it;
+    # validation is the exact NLL either way.
+    own = isinstance(model, TrainingLoss)
+    step = (ModelLossStep if own else MLEStep)(model, lr=lr)
+    history, seconds = _train(step, train, valid, epochs=epochs,
                               batch_size=batch_size, patience=patience,
                               max_seconds=max_seconds, seed=seed,
                               checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn)
-    method = (f"maximum likelihood: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
+    objective = model.loss_name if own else "maximum likelihood"
+    method = (f"{objective}: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
               f"validation epoch ({history.best_epoch})")
     return FitResult(model, history, seconds, method)
 
