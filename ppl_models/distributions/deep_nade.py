@@ -84,9 +84,10 @@ def order_agnostic_nll(logits: Tensor, x: Tensor, observed: Tensor) -> Tensor:
     :return: ``(N,)`` nats.
     """
     dim = x.shape[-1]
-    unobserved = 1 - observed.to(logits.dtype)
+    unobserved = observed == 0
     nll = F.binary_cross_entropy_with_logits(logits, x.to(logits.dtype), reduction="none")
-    return dim / unobserved.sum(-1) * (nll * unobserved).sum(-1)
+    # where, not a product: an observed entry's logit is never read, not even as 0 * inf.
+    return dim / unobserved.sum(-1) * torch.where(unobserved, nll, 0).sum(-1)
 
 
 def observed_first(order: Tensor, observed: Tensor) -> Tensor:
