@@ -232,7 +232,8 @@ class DeepNADE(LazyDistribution, TrainingLoss):
     def masked_logits(self, x: Tensor, observed: Tensor) -> Tensor:
         """Logits of :math:`p(x_i = 1 \\mid x_S)` for every ``i``, one pass.
 
-        :param x: ``(N, D)``; :param observed: ``(N, D)`` float mask of :math:`S`.
+        :param x: ``(N, D)`` binary values (only the observed ones are read).
+        :param observed: ``(N, D)`` float mask of :math:`S`, 1 where observed.
         :return: ``(N, D)``.
         """
         pre = self.network_input(x, observed)
