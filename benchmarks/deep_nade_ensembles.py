@@ -3,7 +3,7 @@
 Scores the runs of ``ppl-models train`` (their ``model.pt`` and ``config.json``), all on the
 test split of the first run's data set and seed: the DeepNADE's default (identity)
 ordering, its ensembles of ``K`` orderings (the uniform mixture of ``K`` joints, Uria, Murray
-& Larochelle 2014, sec. 3.2; the default ordering and ``K - 1`` drawn from ``--order-seed``),
+& Larochelle 2014; the default ordering and ``K - 1`` drawn from ``--order-seed``),
 and each ``--baseline`` run. Prints one JSON line with the CPU seconds of the scoring.
 
     ppl-models train --recipe deep_nade_digits --threads 1 --out runs/deep_nade

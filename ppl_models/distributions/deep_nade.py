@@ -17,7 +17,7 @@ so one pass gives :math:`p(x_i \mid x_m)` for every unobserved :math:`i`. Any or
 
 the mask at step :math:`d` being :math:`o_{<d}`. An ensemble of :math:`K` orders is the
 uniform mixture :math:`\frac1K \sum_k p(x \mid o^{(k)})`, a mixture of normalised densities
-and so normalised itself ([1], sec. 3.2).
+and so normalised itself [1].
 
 **Training** draws, per example, an order :math:`o` and a split :math:`d` uniform on
 :math:`\{0, \dots, D-1\}`; with :math:`o_{<d}` observed, one pass scores every unobserved
@@ -28,7 +28,7 @@ variable, and
     \hat{\mathcal{L}}(x) = \frac{D}{D - d} \sum_{k=d}^{D-1}
         \log p(x_{o_k} \mid x_{o_{<d}})
 
-is an unbiased estimate of :math:`\mathbb{E}_o \log p(x \mid o)` ([1], eq. 7-9): given
+is an unbiased estimate of :math:`\mathbb{E}_o \log p(x \mid o)` [1]: given
 :math:`o_{<d}`, the :math:`d`-th variable is any of the :math:`D - d` unobserved ones with
 equal chance. :meth:`DeepNADE.training_loss` returns :math:`-\hat{\mathcal{L}}`.
 
