@@ -87,6 +87,11 @@ def fit_network(
 ) -> FitResult:
     """Maximum likelihood with Adam; the parameters of the best validation epoch are kept.
 
+    A model that declares a training loss of its own
+    (:class:`~ppl_models.distributions.lazy.TrainingLoss`, e.g. an order-agnostic DeepNADE)
+    minimises that instead (:class:`~inference.training.ModelLossStep`); validation is the
+    exact NLL of ``model()`` either way.
+
     A model with ``init_bias_from_data`` (FVSBN, NADE) starts its output biases at the
     log-odds of the training marginals (the independent model), which saves the first
     epochs. On ``resume`` that start is overwritten by the checkpoint, so a resumed run
