@@ -31,6 +31,9 @@ def parse_args(argv=None):
                    help="run folders of exact models on the same data")
     p.add_argument("--orderings", type=int, nargs="+", default=[1, 2, 8, 32])
     p.add_argument("--order-seed", type=int, default=0)
+    p.add_argument("--single-orderings", type=int, default=8,
+                   help="also score this many single random orderings, one at a time (the "
+                        "identity's prefixes are contiguous masks, rare in training)")
     p.add_argument("--threads", type=int, default=None)
     return p.parse_args(argv)
 
@@ -79,6 +82,12 @@ def main(args):
     ours = {k: per_image(model.ensemble(k, seed=args.order_seed), test) for k in args.orderings}
     for k, nll in ours.items():
         record["deep_nade"][f"orderings_{k}"] = summary(nll, test.shape[1])
+    gen = torch.Generator().manual_seed(args.order_seed + 1)
+    singles = [summary(per_image(model(ordering=torch.randperm(model.dim, generator=gen)),
+                                 test), test.shape[1])["nll_nats"]
+               for _ in range(args.single_orderings)]
+    if singles:
+        record["deep_nade"]["single_random_orderings_nll_nats"] = singles
     for run in args.baseline:
         base, _ = load_model(run / "model.pt")
         base.eval()
