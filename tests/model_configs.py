@@ -15,6 +15,7 @@ SMALL = {
     "full": {"dim": N},
     "fvsbn": {"dim": N, "order": [5, 4, 3, 2, 1, 0]},
     "nade": {"dim": N, "hidden": 5, "context_dim": 0},
+    "deep_nade": {"dim": N, "hidden": [5, 4], "order": [3, 1, 0, 2, 5, 4]},
     "pixelrnn": {"input_shape": list(IMAGE), "variant": "diagonal_bilstm", "hidden": 4,
                  "layers": 1, "levels": 3},
     "rnade": {"dim": N, "hidden": 5, "components": 3, "order": [1, 0, 2, 3, 5, 4]},

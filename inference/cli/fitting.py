@@ -16,8 +16,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from inference.training import History, MLEStep, SVIStep, Trainer
+from inference.training import History, MLEStep, ModelLossStep, SVIStep, Trainer
 from ppl_models.data import perturb_binary
+from ppl_models.distributions.lazy import TrainingLoss
 
 _OBJECTIVE_NAMES = {
     "trace": "Trace_ELBO (Monte Carlo KL)",
@@ -86,6 +87,11 @@ def fit_network(
 ) -> FitResult:
     """Maximum likelihood with Adam; the parameters of the best validation epoch are kept.
 
+    A model that declares a training loss of its own
+    (:class:`~ppl_models.distributions.lazy.TrainingLoss`, e.g. an order-agnostic DeepNADE)
+    minimises that instead (:class:`~inference.training.ModelLossStep`); validation is the
+    exact NLL of ``model()`` either way.
+
     A model with ``init_bias_from_data`` (FVSBN, NADE) starts its output biases at the
     log-odds of the training marginals (the independent model), which saves the first
     epochs. On ``resume`` that start is overwritten by the checkpoint, so a resumed run
@@ -103,11 +109,16 @@ def fit_network(
     """
     if hasattr(model, "init_bias_from_data"):
         model.init_bias_from_data(train)
-    history, seconds = _train(MLEStep(model, lr=lr), train, valid, epochs=epochs,
+    # A model that declares its own training loss (an order-agnostic DeepNADE) trains on it;
+    # validation is the exact NLL either way.
+    own = isinstance(model, TrainingLoss)
+    step = (ModelLossStep if own else MLEStep)(model, lr=lr)
+    history, seconds = _train(step, train, valid, epochs=epochs,
                               batch_size=batch_size, patience=patience,
                               max_seconds=max_seconds, seed=seed,
                               checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn)
-    method = (f"maximum likelihood: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
+    objective = model.loss_name if own else "maximum likelihood"
+    method = (f"{objective}: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
               f"validation epoch ({history.best_epoch})")
     return FitResult(model, history, seconds, method)
 

@@ -4,6 +4,7 @@ from inference.training.adversarial_step import AdversarialStep
 from inference.training.checkpoint import load_checkpoint, save_checkpoint
 from inference.training.history import MODES, History
 from inference.training.mle_step import MLEStep
+from inference.training.model_loss_step import ModelLossStep
 from inference.training.schedules import linear_decay
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
@@ -16,6 +17,7 @@ __all__ = [
     "History",
     "MLEStep",
     "MODES",
+    "ModelLossStep",
     "OBJECTIVES",
     "SVIStep",
     "Step",

@@ -95,7 +95,15 @@ class MLEStep:
         return self.update.scheduler
 
     def loss(self, batch: Batch) -> Tensor:
-        """Mean negative log-likelihood per example, in nats, as a differentiable scalar.
+        """The training objective, as a differentiable scalar: here :meth:`nll`.
+
+        :param batch: a minibatch (see ``context_fn``).
+        """
+        return self.nll(batch)
+
+    def nll(self, batch: Batch) -> Tensor:
+        """Mean negative log-likelihood per example, in nats, as a differentiable scalar:
+        what :meth:`eval_step` reports, whatever the training objective.
 
         :param batch: a minibatch (see ``context_fn``).
         """
@@ -141,7 +149,7 @@ class MLEStep:
         self.model.eval()
         try:
             with torch.no_grad(), self.update.averaged():
-                return {"loss": self.loss(batch).item()}
+                return {"loss": self.nll(batch).item()}
         finally:
             self.model.train(was_training)
 

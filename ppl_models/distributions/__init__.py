@@ -1,9 +1,9 @@
 """Explicit, exactly normalised densities: each model is a module whose call returns a Pyro
 ``TorchDistribution`` (:class:`LazyDistribution`).
 
-``ChainRuleBernoulli`` (and its named structures), ``FVSBN``, ``NADE``, ``PixelRNN`` and
-``RNADE`` (real values) are all called the same way: ``m()`` (or ``m(context)``) is the
-distribution, with exact ``log_prob`` in nats and ancestral ``sample``.
+``ChainRuleBernoulli`` (and its named structures), ``FVSBN``, ``NADE``, ``DeepNADE``,
+``PixelRNN`` and ``RNADE`` (real values) are all called the same way: ``m()`` (or
+``m(context)``) is the distribution, with exact ``log_prob`` in nats and ancestral ``sample``.
 """
 
 from ppl_models.distributions.autoregressive import (
@@ -12,6 +12,7 @@ from ppl_models.distributions.autoregressive import (
     check_order,
 )
 from ppl_models.distributions.binary_input import check_binary
+from ppl_models.distributions.deep_nade import DeepNADE
 from ppl_models.distributions.factorized import (
     BayesNetBernoulli,
     ChainRuleBernoulli,
@@ -23,7 +24,12 @@ from ppl_models.distributions.factorized import (
     markov_parents,
 )
 from ppl_models.distributions.fvsbn import FVSBN
-from ppl_models.distributions.lazy import ContextDistribution, LazyDistribution, Unconditional
+from ppl_models.distributions.lazy import (
+    ContextDistribution,
+    LazyDistribution,
+    TrainingLoss,
+    Unconditional,
+)
 from ppl_models.distributions.nade import NADE
 from ppl_models.distributions.pixelrnn import PixelRNN
 from ppl_models.distributions.rnade import RNADE
@@ -34,6 +40,7 @@ __all__ = [
     "BayesNetBernoulli",
     "ChainRuleBernoulli",
     "ContextDistribution",
+    "DeepNADE",
     "FVSBN",
     "FullJointBernoulli",
     "IndependentBernoulli",
@@ -42,6 +49,7 @@ __all__ = [
     "NADE",
     "PixelRNN",
     "RNADE",
+    "TrainingLoss",
     "Unconditional",
     "check_binary",
     "check_order",

@@ -16,7 +16,7 @@ References:
 
 from __future__ import annotations
 
-__all__ = ["ContextDistribution", "LazyDistribution", "Unconditional"]
+__all__ = ["ContextDistribution", "LazyDistribution", "TrainingLoss", "Unconditional"]
 
 from collections.abc import Callable
 
@@ -35,6 +35,27 @@ class LazyDistribution(nn.Module):
         """The distribution :math:`p(x \\mid context)`.
 
         :param context: ``(*batch, context_dim)`` or None.
+        """
+        raise NotImplementedError
+
+
+class TrainingLoss:
+    r"""Declares that an exact model is fitted by a loss of its own rather than by
+    :math:`-\log p(x)` of its one distribution ``m()``.
+
+    An order-agnostic model (:class:`~ppl_models.distributions.DeepNADE`) scores exactly in
+    any one order but trains on an estimate averaged over orders. A kind inherits this to
+    say so; training code asks ``isinstance(model, TrainingLoss)`` and never probes for the
+    method. Validation and reported figures stay the exact :math:`-\log p(x)` of ``m()``.
+    """
+
+    #: One line naming the loss, for reports (e.g. how a model was fitted).
+    loss_name: str = "the model's own training loss"
+
+    def training_loss(self, x: Tensor) -> Tensor:
+        """Per-example loss in nats, ``(N,)``, whose mean the trainer minimises.
+
+        :param x: ``(N, D)`` data.
         """
         raise NotImplementedError
 

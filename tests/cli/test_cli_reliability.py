@@ -15,7 +15,8 @@ from inference.training import load_checkpoint
 from ppl_models import registry
 from ppl_models.distributions import LazyDistribution
 
-TINY = {"fvsbn": (), "nade": ("--hidden", 4), "rnade": ("--hidden", 4, "--components", 2),
+TINY = {"fvsbn": (), "nade": ("--hidden", 4), "deep_nade": ("--deep-hidden", 8, 8),
+        "rnade": ("--hidden", 4, "--components", 2),
         "vae": ("--latent-dim", 2, "--vae-hidden", 8, "--iw-samples", 5)}
 # The MLP GAN draws 2-D points: its data set is the ring of 8 Gaussians.
 DATASET = {"gan": "ring", "rnade": "wine"}

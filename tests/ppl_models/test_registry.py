@@ -13,8 +13,8 @@ from ppl_models.registry import ModelTooLarge, Option
 
 def test_builtin_kinds_and_families():
     assert registry.FAMILIES == ("exact", "latent", "implicit")
-    assert registry.kinds("exact") == ("chain_rule", "independent", "markov", "full", "fvsbn",
-                                       "nade", "pixelrnn", "rnade")
+    assert registry.kinds("exact") == ("deep_nade", "chain_rule", "independent", "markov",
+                                       "full", "fvsbn", "nade", "pixelrnn", "rnade")
     assert registry.kinds("latent") == ("vae",)
     assert set(registry.kinds()) == set(SMALL)
     assert registry.family_of("nade") == "exact" and registry.family_of("vae") == "latent"
