@@ -30,6 +30,8 @@ NOTES: dict[str, tuple[str, str, str]] = {
     "fvsbn": ("logistic conditionals", "n(n+1)/2", "Frey 1998"),
     "nade": ("shared-weight one-hidden-layer conditionals", "2nH + n + H",
              "Larochelle & Murray 2011"),
+    "deep_nade": ("one deep network for every ordering's conditionals (input x and its mask)",
+                  "the network's", "Uria, Murray & Larochelle 2014"),
     "pixelrnn": ("images: conditionals from 2-D LSTMs over earlier pixels", "the networks'",
                  "van den Oord et al. 2016"),
     "rnade": ("real x: mixture-of-Gaussians conditionals", "nH(1 + 3C) + 3nC + H + n",
