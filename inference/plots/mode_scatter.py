@@ -16,8 +16,9 @@ from inference.plots.png_path import check_png_path
 
 def save_mode_scatter(samples: Mapping[str, torch.Tensor], means: torch.Tensor,
                       path: str | os.PathLike, *, title: str = "") -> Path:
-    """One panel per entry of ``samples`` (e.g. per epoch): points ``(N, 2)`` over the true
-    means (red crosses).
+    """One panel per entry of ``samples`` (e.g. per epoch): points ``(N, 2)`` drawn over the
+    true means (open red circles, beneath the points: samples within a few sigma of a mode sit
+    inside its circle instead of hiding under a marker).
 
     :param samples: ``{panel title: (N, 2) samples}``, at least one.
     :param Tensor means: ``(K, 2)``.
@@ -32,8 +33,11 @@ def save_mode_scatter(samples: Mapping[str, torch.Tensor], means: torch.Tensor,
         x = x.detach().cpu()
         if x.dim() != 2 or x.shape[1] != 2:
             raise ValueError(f"samples[{name!r}] must be (N, 2), got {tuple(x.shape)}")
-        ax.scatter(x[:, 0], x[:, 1], s=1, alpha=0.3)
-        ax.scatter(means[:, 0], means[:, 1], marker="x", c="red", s=20)
+        ax.scatter(means[:, 0], means[:, 1], marker="o", facecolors="none", edgecolors="red",
+                   s=60, linewidths=1, zorder=1)
+        # Few points are drawn large enough to see; many, small and faint, so density shows.
+        few = len(x) <= 500
+        ax.scatter(x[:, 0], x[:, 1], s=8 if few else 1, alpha=0.8 if few else 0.3, zorder=2)
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
