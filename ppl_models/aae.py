@@ -46,6 +46,7 @@ import pyro.distributions as dist
 import torch
 from torch import Tensor, nn
 
+from ppl_models.abilities import Representation
 from ppl_models.gan.networks import check_count
 from ppl_models.nn.mlp import check_widths
 from ppl_models.observation import DecoderDensity
@@ -67,7 +68,7 @@ _OPTIONS = (
 
 
 @register("aae", "implicit", game="autoencoder", options=_OPTIONS)
-class AAE(nn.Module, DecoderDensity):
+class AAE(nn.Module, DecoderDensity, Representation):
     """VAE encoder/decoder plus a code discriminator.
 
     :param input_shape: ``(C, H, W)`` or ``(D,)``, as for the VAE.

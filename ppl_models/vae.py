@@ -63,6 +63,7 @@ import torch.nn.functional as F
 from pyro.nn import PyroModule, pyro_method
 from torch import nn
 
+from ppl_models.abilities import Representation
 from ppl_models.distributions.nade import NADE
 from ppl_models.nn.conv import ConvDecoder, ConvEncoder
 from ppl_models.nn.mlp import MLP, check_widths
@@ -94,7 +95,7 @@ _OPTIONS = (
 
 
 @register("vae", "latent", options=_OPTIONS)
-class VAE(PyroModule, DecoderDensity):
+class VAE(PyroModule, DecoderDensity, Representation):
     """Variational autoencoder with a standard normal prior and a diagonal Gaussian guide.
 
     :param input_shape: ``(C, H, W)`` for images or ``(D,)`` for vectors; data ``x`` has

@@ -4,6 +4,7 @@ their defaults, so a lossy save/load would show."""
 import torch
 
 from ppl_models import registry
+from ppl_models.abilities import ClosedForm
 
 N = 6
 IMAGE = (1, 2, 3)  # N pixels
@@ -47,7 +48,7 @@ def trained_like(kind: str, seed: int = 0):
         raise AssertionError(f"add a small configuration of the new kind {kind!r} to SMALL")
     torch.manual_seed(seed)
     model = registry.build(kind, **SMALL[kind])
-    if getattr(model, "closed_form", False):
+    if isinstance(model, ClosedForm):
         return model.fit(torch.bernoulli(torch.rand(40, N)), alpha=0.5, beta=0.5)
     with torch.no_grad():
         for p in model.parameters():

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from inference.training import History, MLEStep, ModelLossStep, SVIStep, Trainer
+from ppl_models.abilities import DataInitialised
 from ppl_models.data import perturb_binary
 from ppl_models.distributions.lazy import TrainingLoss
 
@@ -92,10 +93,10 @@ def fit_network(
     minimises that instead (:class:`~inference.training.ModelLossStep`); validation is the
     exact NLL of ``model()`` either way.
 
-    A model with ``init_bias_from_data`` (FVSBN, NADE) starts its output biases at the
-    log-odds of the training marginals (the independent model), which saves the first
-    epochs. On ``resume`` that start is overwritten by the checkpoint, so a resumed run
-    still matches an uninterrupted one.
+    A model that declares :class:`~ppl_models.abilities.DataInitialised` (FVSBN, NADE)
+    starts its output biases at the log-odds of the training marginals (the independent
+    model), which saves the first epochs. On ``resume`` that start is overwritten by the
+    checkpoint, so a resumed run still matches an uninterrupted one.
 
     :param model: an exact density module (``model()`` is the distribution).
     :param train: ``(N, D)`` binary training data.
@@ -107,7 +108,7 @@ def fit_network(
     :param bool resume: continue from ``checkpoint_dir/last.pt`` if present.
     :param log_fn: called with each epoch's record.
     """
-    if hasattr(model, "init_bias_from_data"):
+    if isinstance(model, DataInitialised):
         model.init_bias_from_data(train)
     # A model that declares its own training loss (an order-agnostic DeepNADE) trains on it;
     # validation is the exact NLL either way.

@@ -17,13 +17,15 @@ from pathlib import Path
 import torch
 
 from inference.plots import save_image_rows
+from ppl_models.abilities import ControlFigure
 
 #: Columns of each control figure.
 CONTROL_COLUMNS = 8
 
 
 def save_control_figures(out: Path, fits, seed: int) -> list[tuple[str, str]]:
-    """Write ``<name>_<kind>.png`` for each fitted model with ``control_figure_inputs``.
+    """Write ``<name>_<kind>.png`` for each fitted model that declares a
+    :class:`~ppl_models.abilities.ControlFigure`.
 
     :param out: the report's directory.
     :param fits: ``{kind: FitResult}``.
@@ -32,12 +34,11 @@ def save_control_figures(out: Path, fits, seed: int) -> list[tuple[str, str]]:
     """
     written = []
     for kind, fit in fits.items():
-        hook = getattr(fit.model, "control_figure_inputs", None)
-        if not callable(hook):
+        if not isinstance(fit.model, ControlFigure):
             continue
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            spec = hook(columns=CONTROL_COLUMNS)
+            spec = fit.model.control_figure_inputs(columns=CONTROL_COLUMNS)
         name = f"{spec['name']}_{kind}.png"
         save_image_rows(spec["rows"], out / name, spec["row_titles"],
                         column_titles=spec.get("column_titles"),

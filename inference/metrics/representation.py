@@ -15,11 +15,13 @@ import torch
 from torch import Tensor, nn
 
 from inference.metrics.anomaly import as_model_input
+from ppl_models.abilities import Representation
 
 
 def has_features(model: nn.Module) -> bool:
-    """Whether ``model`` offers a representation (a callable ``features``)."""
-    return callable(getattr(model, "features", None))
+    """Whether ``model`` offers a representation: its kind declares
+    :class:`~ppl_models.abilities.Representation`."""
+    return isinstance(model, Representation)
 
 
 def model_features(model: nn.Module, x: Tensor, *, batch_size: int = 1000) -> Tensor:

@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import constraints
 
+from ppl_models.abilities import DataInitialised
 from ppl_models.distributions.binary_input import check_binary
 from ppl_models.distributions.lazy import ContextDistribution, LazyDistribution
 from ppl_models.nn.mlp import check_widths
@@ -74,7 +75,7 @@ def order_config(order: torch.Tensor) -> list[int] | None:
     return order.tolist()
 
 
-class AutoregressiveModel(LazyDistribution):
+class AutoregressiveModel(LazyDistribution, DataInitialised):
     """Base module for autoregressive Bernoulli models over ``dim`` binary variables.
 
     :param int dim: number of binary variables ``D``.

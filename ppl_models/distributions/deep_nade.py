@@ -64,6 +64,7 @@ from pyro.distributions.torch_distribution import ExpandedDistribution
 from torch import Tensor, nn
 from torch.distributions import constraints
 
+from ppl_models.abilities import DataInitialised
 from ppl_models.distributions.autoregressive import check_order, order_config
 from ppl_models.distributions.binary_input import check_binary
 from ppl_models.distributions.lazy import LazyDistribution, TrainingLoss
@@ -107,7 +108,7 @@ def observed_first(order: Tensor, observed: Tensor) -> Tensor:
 @register("deep_nade", "exact",
           options=(Option("hidden", [500, 500], "DeepNADE hidden layer widths",
                           flag="--deep-hidden", nargs="+"),))
-class DeepNADE(LazyDistribution, TrainingLoss):
+class DeepNADE(LazyDistribution, TrainingLoss, DataInitialised):
     """Order-agnostic deep NADE over ``dim`` binary variables (Uria et al. 2014).
 
     ``DeepNADE(dim)()`` is the exact distribution of the order ``order`` (identity by

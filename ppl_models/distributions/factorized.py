@@ -38,6 +38,7 @@ from pyro.distributions import TorchDistribution
 from pyro.distributions.torch_distribution import ExpandedDistribution
 from torch.distributions import constraints
 
+from ppl_models.abilities import ClosedForm
 from ppl_models.distributions.autoregressive import check_order, order_config
 from ppl_models.distributions.binary_input import check_binary
 from ppl_models.distributions.lazy import LazyDistribution
@@ -127,7 +128,7 @@ class BayesNetBernoulli(TorchDistribution):
 
 
 @register("chain_rule", "exact")
-class ChainRuleBernoulli(LazyDistribution):
+class ChainRuleBernoulli(LazyDistribution, ClosedForm):
     """A Bernoulli Bayes net: each variable given a chosen set of earlier variables.
 
     ``ChainRuleBernoulli(parents)()`` is a :class:`BayesNetBernoulli` with exact
@@ -145,9 +146,6 @@ class ChainRuleBernoulli(LazyDistribution):
     :raises ValueError: on a parent that does not precede its child, bad table shapes or
         values, or tables too large to allocate (:class:`~ppl_models.registry.ModelTooLarge`).
     """
-
-    #: Fitted in closed form by :meth:`fit`, not by gradients.
-    closed_form = True
 
     def __init__(self, parents, probs=None, order=None, *,
                  max_table_entries: int = DEFAULT_MAX_TABLE_ENTRIES):

@@ -35,6 +35,7 @@ import math
 import torch
 from torch import nn
 
+from ppl_models.abilities import Representation
 from ppl_models.distributions.autoregressive import AutoregressiveModel, order_config
 from ppl_models.distributions.binary_input import check_binary
 from ppl_models.nn.mlp import check_widths
@@ -45,7 +46,7 @@ __all__ = ["NADE"]
 
 @register("nade", "exact",
           options=(Option("hidden", 500, "NADE hidden units"),))
-class NADE(AutoregressiveModel):
+class NADE(AutoregressiveModel, Representation):
     """Binary NADE over ``dim`` variables with ``hidden`` shared hidden units.
 
     ``NADE(dim, hidden)()`` is a Pyro distribution over :math:`\\{0,1\\}^{dim}` with exact

@@ -64,6 +64,7 @@ from pyro.distributions import TorchDistribution
 from torch import Tensor, nn
 from torch.distributions import constraints
 
+from ppl_models.abilities import DataInitialised
 from ppl_models.distributions.lazy import LazyDistribution
 from ppl_models.registry import Option, register
 
@@ -340,7 +341,7 @@ class DiagonalBiLSTM(nn.Module):
                           flag="--kind", type=str, choices=KINDS),
                    Option("hidden", 32, "hidden units"),
                    Option("layers", 2, "PixelRNN LSTM layers")))
-class PixelRNN(LazyDistribution):
+class PixelRNN(LazyDistribution, DataInitialised):
     """PixelRNN over ``(C, H, W)`` images with ``levels`` values per channel.
 
     ``PixelRNN(input_shape, variant, hidden, layers)()`` is a Pyro distribution over images

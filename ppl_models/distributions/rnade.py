@@ -48,6 +48,7 @@ import torch
 from torch import Tensor, nn
 from torch.distributions import constraints
 
+from ppl_models.abilities import DataInitialised
 from ppl_models.distributions.autoregressive import check_order, order_config
 from ppl_models.distributions.lazy import ContextDistribution, LazyDistribution
 from ppl_models.registry import Option, register
@@ -87,7 +88,7 @@ def check_real(value: Tensor, dim: int, name: str = "x") -> None:
 @register("rnade", "exact",
           options=(Option("hidden", 500, "hidden units"),
                    Option("components", 10, "Gaussian components per conditional (RNADE)")))
-class RNADE(LazyDistribution):
+class RNADE(LazyDistribution, DataInitialised):
     """RNADE over ``dim`` real variables: ``RNADE(dim, hidden, components)()`` is a Pyro
     distribution over :math:`\\mathbb{R}^{dim}` with exact ``log_prob`` (nats, a density)
     and ancestral ``sample``.

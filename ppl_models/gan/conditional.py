@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ppl_models.abilities import ControlFigure
 from ppl_models.gan.blocks import (
     ConvFeatures,
     ConvGenerator,
@@ -81,7 +82,7 @@ _OPTIONS = (
 
 
 @register("conditional_gan", "implicit", game="conditional", options=_OPTIONS)
-class ConditionalGAN(nn.Module):
+class ConditionalGAN(nn.Module, ControlFigure):
     """``G(z, y)`` and ``D(x, y)`` for ``(N, C, H, W)`` images in [0, 1] with labels.
 
     :param input_shape: ``(C, H, W)``, ``H`` and ``W`` divisible by 4.

@@ -40,6 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ppl_models.abilities import ControlFigure, Representation
 from ppl_models.gan.blocks import (
     ConvFeatures,
     ConvGenerator,
@@ -78,7 +79,7 @@ _OPTIONS = (
 
 
 @register("infogan", "implicit", game="information", options=_OPTIONS)
-class InfoGAN(nn.Module):
+class InfoGAN(nn.Module, Representation, ControlFigure):
     """Generator ``G(z, c)``, discriminator ``D(x)`` and ``Q(c | x)`` on ``D``'s body.
 
     :param input_shape: ``(C, H, W)``, ``H`` and ``W`` divisible by 4.

@@ -128,15 +128,16 @@ def test_report_writes_metrics_figures_and_models(tmp_path, cli, last_json_line)
 
 
 def test_control_figures_come_from_any_model_with_the_hook(tmp_path):
-    # No kind is named: a model with control_figure_inputs gets its figure, seeded, others
+    # No kind is named: a model that declares ControlFigure gets its figure, seeded, others
     # none.
     from types import SimpleNamespace
 
     import torch
 
     from inference.cli.report_controls import save_control_figures
+    from ppl_models.abilities import ControlFigure
 
-    class Hooked:
+    class Hooked(ControlFigure):
         def control_figure_inputs(self, columns):
             return {"name": "rows", "rows": torch.rand(2, columns, 1, 4, 4),
                     "row_titles": ["a", "b"], "column_titles": None, "title": "two rows"}

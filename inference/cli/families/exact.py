@@ -19,6 +19,7 @@ from inference.cli.fitting import PSEUDO_COUNT, FitResult, fit_network, fit_tabl
 from inference.metrics import evaluate_nll
 from inference.plots import save_training_curves
 from ppl_models import registry
+from ppl_models.abilities import ClosedForm
 from ppl_models.data import DataSplits, discrete_nll_bound
 from ppl_models.registry import Option, num_parameters
 
@@ -65,9 +66,10 @@ def check_support(model: nn.Module, splits: DataSplits) -> None:
 
 
 def _closed_form(model: nn.Module | type) -> bool:
-    # A kind fitted from counts says so (ChainRuleBernoulli.closed_form, a class attribute,
-    # so a kind's class answers before anything is built); the rest take gradients.
-    return bool(getattr(model, "closed_form", False))
+    # A kind fitted from counts declares ClosedForm (its class answers before anything is
+    # built); the rest take gradients.
+    cls = model if isinstance(model, type) else type(model)
+    return issubclass(cls, ClosedForm)
 
 
 class ExactCLI(FamilyCLI):
