@@ -35,7 +35,7 @@ from typing import Any
 
 from torch import Tensor
 
-from inference.games.game import Game, Round, Terms, _weight
+from inference.games.game import Game, Round, Terms, check_weight
 from inference.games.registry import register_game
 from inference.games.replay_buffer import ReplayBuffer
 from inference.objectives.translation import cycle_consistency_loss, identity_loss
@@ -74,8 +74,8 @@ class CycleGame(Game):
     def __init__(self, model, *, cycle_weight: float = 10.0, identity_ratio: float = 0.5,
                  buffer_size: int = 50, loss: str = "least_squares", **kwargs) -> None:
         super().__init__(model, loss=loss, **kwargs)
-        self.cycle_weight = _weight(cycle_weight, "cycle_weight")
-        self.identity_ratio = _weight(identity_ratio, "identity_ratio")
+        self.cycle_weight = check_weight(cycle_weight, "cycle_weight")
+        self.identity_ratio = check_weight(identity_ratio, "identity_ratio")
         self.buffers = {"a": ReplayBuffer(buffer_size), "b": ReplayBuffer(buffer_size)}
 
     def draw(self, batch) -> Round:

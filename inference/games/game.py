@@ -39,7 +39,7 @@ References
 
 from __future__ import annotations
 
-__all__ = ["BATCH_FORMS", "Game", "Round", "Terms", "images_of"]
+__all__ = ["BATCH_FORMS", "Game", "Round", "Terms", "check_weight", "images_of"]
 
 from typing import Any, NamedTuple
 
@@ -106,7 +106,9 @@ def _detach(inputs):
     return tuple(t.detach() if isinstance(t, Tensor) else t for t in inputs)
 
 
-def _weight(value, name: str) -> float:
+def check_weight(value, name: str) -> float:
+    """``value`` as a float if it is a finite number >= 0 (a game's term weight), else a
+    ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 \
             or value == float("inf"):
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
@@ -148,8 +150,8 @@ class Game:
                              f"{type(model).__name__}")
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {loss!r}")
-        self.r1, self.gp = _weight(r1, "r1"), _weight(gp, "gp")
-        self.adversarial_weight = _weight(adversarial_weight, "adversarial_weight")
+        self.r1, self.gp = check_weight(r1, "r1"), check_weight(gp, "gp")
+        self.adversarial_weight = check_weight(adversarial_weight, "adversarial_weight")
         if (self.r1 > 0 or self.gp > 0) and not self.penalties:
             raise ValueError(f"the {self.name or type(self).__name__} game has no R1 or "
                              f"WGAN-GP penalty (its logits are not one per input image): give "

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 __all__ = ["InformationGame"]
 
-from inference.games.game import Round, Terms, _weight, images_of
+from inference.games.game import Round, Terms, check_weight, images_of
 from inference.games.registry import register_game
 from inference.games.standard import StandardGame
 from inference.objectives.mutual_information import InformationBound, mutual_information
@@ -40,7 +40,7 @@ class InformationGame(StandardGame):
 
     def __init__(self, model, *, info_weight: float = 1.0, **kwargs) -> None:
         super().__init__(model, **kwargs)
-        self.info_weight = _weight(info_weight, "info_weight")
+        self.info_weight = check_weight(info_weight, "info_weight")
 
     def draw(self, batch) -> Round:
         real = images_of(batch)

@@ -25,7 +25,7 @@ __all__ = ["MatchingAwareGame"]
 import torch
 
 from inference.games.conditional import ConditionalGame
-from inference.games.game import Round, Terms, _weight
+from inference.games.game import Round, Terms, check_weight
 from inference.games.registry import register_game
 
 
@@ -47,8 +47,8 @@ class MatchingAwareGame(ConditionalGame):
         if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 <= beta <= 1:
             raise ValueError(f"beta must lie in [0, 1], got {beta!r}")
         self.beta = float(beta)
-        self.mismatch_weight = _weight(mismatch_weight, "mismatch_weight")
-        self.interpolation_weight = _weight(interpolation_weight, "interpolation_weight")
+        self.mismatch_weight = check_weight(mismatch_weight, "mismatch_weight")
+        self.interpolation_weight = check_weight(interpolation_weight, "interpolation_weight")
 
     def discriminator_terms(self, round: Round) -> list[Terms]:
         x, codes = round.real

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 __all__ = ["PartsGame"]
 
-from inference.games.game import Game, Round, Terms, _weight, images_of
+from inference.games.game import Game, Round, Terms, check_weight, images_of
 from inference.games.registry import register_game
 from inference.objectives.parts import appearance_loss, mask_loss
 from ppl_models.gan.puzzle_gan import object_mask
@@ -44,9 +44,9 @@ class PartsGame(Game):
     def __init__(self, model, *, mask_weight: float = 10.0, appearance_weight: float = 10.0,
                  swap_weight: float = 1.0, **kwargs) -> None:
         super().__init__(model, **kwargs)
-        self.mask_weight = _weight(mask_weight, "mask_weight")
-        self.appearance_weight = _weight(appearance_weight, "appearance_weight")
-        self.swap_weight = _weight(swap_weight, "swap_weight")
+        self.mask_weight = check_weight(mask_weight, "mask_weight")
+        self.appearance_weight = check_weight(appearance_weight, "appearance_weight")
+        self.swap_weight = check_weight(swap_weight, "swap_weight")
 
     def draw(self, batch) -> Round:
         x = images_of(batch)

@@ -33,7 +33,7 @@ __all__ = ["StarGame"]
 import torch
 from torch import Tensor
 
-from inference.games.game import Game, Round, Terms, _weight
+from inference.games.game import Game, Round, Terms, check_weight
 from inference.games.registry import register_game
 from inference.objectives.translation import (
     attribute_classification_loss,
@@ -70,9 +70,9 @@ class StarGame(Game):
                  gp: float | None = None, **kwargs) -> None:
         gp = (10.0 if loss == "wasserstein" else 0.0) if gp is None else gp
         super().__init__(model, loss=loss, gp=gp, **kwargs)
-        self.cls_weight = _weight(cls_weight, "cls_weight")
-        self.rec_weight = _weight(rec_weight, "rec_weight")
-        self.identity_weight = _weight(identity_weight, "identity_weight")
+        self.cls_weight = check_weight(cls_weight, "cls_weight")
+        self.rec_weight = check_weight(rec_weight, "rec_weight")
+        self.identity_weight = check_weight(identity_weight, "identity_weight")
 
     def draw(self, batch) -> Round:
         x, labels = attributed_batch(batch)
