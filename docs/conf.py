@@ -8,6 +8,7 @@ wrapper per ``examples/*.py`` that runs the example at its ``--smoke`` budget.
 """
 
 import ast
+import importlib.util
 import os
 import pkgutil
 import re
@@ -239,6 +240,17 @@ def _opening_clause(text):
     return text.rstrip(".")
 
 
+def _takes_out(path, source):
+    """Whether the example at ``path`` has an ``--out`` option (its own, or the shared
+    script options')."""
+    if "def parse_args" not in source:
+        return '"--out"' in source
+    spec = importlib.util.spec_from_file_location(f"_gallery_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return hasattr(module.parse_args(["--smoke"]), "out")
+
+
 def _write_gallery_wrappers():
     GALLERY_SRC.mkdir(exist_ok=True)
     for old in GALLERY_SRC.glob("*.py"):
@@ -263,7 +275,7 @@ def _write_gallery_wrappers():
                          if not line.strip().startswith("python "))
         body = re.sub(r"\|(\w[^|\n]*)\|", r"\|\1\|", body)  # |x| is not a substitution
         out = Path("..") / RUNS.relative_to(DOCS) / name
-        argv = ["--smoke"] + (["--out", str(out)] if '"--out"' in source else [])
+        argv = ["--smoke"] + (["--out", str(out)] if _takes_out(path, source) else [])
         (GALLERY_SRC / f"plot_{name}.py").write_text(WRAPPER.format(
             title=first, underline="=" * len(first), body=body.replace('"""', "'''").strip(),
             name=name, path=path, out=out, argv=" ".join(a if a != str(out) else "DIR"

@@ -8,10 +8,12 @@ __all__ = [
     "FILE_DATASETS",
     "add_data_arguments",
     "binarize_name",
+    "limit_train",
     "load_binary_splits",
 ]
 
 import argparse
+import dataclasses
 import os
 
 from ppl_models.data import DATASETS, REAL_DATASETS, TOY_DATASETS, DataSplits, load_dataset
@@ -87,6 +89,29 @@ def load_binary_splits(dataset: str, data_path: str | None, binarize: str | None
     if not all(((x == 0) | (x == 1)).all() for x in (splits.train, splits.valid, splits.test)):
         raise ValueError(f"--dataset {dataset}: images are not binary after binarisation")
     return splits
+
+
+def limit_train(splits: DataSplits, size: int | None) -> DataSplits:
+    """``splits`` with only the first ``size`` training images (and their labels; for a
+    translation set, of both domains); validation and test splits unchanged. ``None``:
+    all of them.
+
+    :raises ValueError: naming ``--train-size`` if ``size`` is not a positive integer or
+        exceeds the training split.
+    """
+    if size is None:
+        return splits
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"--train-size must be a positive integer, got {size!r}")
+    if size > len(splits.train):
+        raise ValueError(f"--train-size {size}: {splits.name} has {len(splits.train)} "
+                         "training images")
+    labels = splits.train_labels
+    source = (None if splits.source is None
+              else limit_train(splits.source, min(size, len(splits.source.train))))
+    return dataclasses.replace(splits, train=splits.train[:size],
+                               train_labels=None if labels is None else labels[:size],
+                               source=source)
 
 
 #: The environment variable naming the folder of the file data sets (``mnist/`` and

@@ -22,7 +22,7 @@ from inference.recipes import Recipe
 _NOT_SETTINGS = ("help", "recipe", "out", "resume", "threads", "run", "command")
 # Which table of a resolved recipe a setting goes in (the rest are the model's or its
 # family's options).
-_DATA = ("dataset", "data_path", "binarize")
+_DATA = ("dataset", "data_path", "binarize", "train_size")
 _TRAINING = ("seed", "epochs", "batch_size", "lr", "patience", "max_seconds")
 
 

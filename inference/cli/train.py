@@ -26,7 +26,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
+from inference.cli.data_options import (
+    add_data_arguments,
+    binarize_name,
+    limit_train,
+    load_binary_splits,
+)
 from inference.cli.families import FamilyCLI, RunSettings, family_cli
 from inference.cli.families.family import selected_by
 from inference.cli.fitting import FitResult
@@ -64,6 +69,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_recipe_argument(p)
     add_model_arguments(p)
     add_data_arguments(p, required=False)
+    p.add_argument("--train-size", type=int, default=None,
+                   help="train on the first N training images only (default: all)")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
@@ -106,7 +113,8 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     settings = family_settings(kind, args)
     family.check(settings)
     apply_threads(args.threads)
-    splits = load_binary_splits(args.dataset, args.data_path, args.binarize, args.seed)
+    splits = limit_train(load_binary_splits(args.dataset, args.data_path, args.binarize,
+                                            args.seed), args.train_size)
     model = build_for_data(kind, splits, args, settings, args.seed)
     family.check_data(model, splits)  # before the run directory is written
     config = _config(args, splits, model, family, settings)
@@ -160,7 +168,7 @@ def _write_recipe(out: Path, args, recipe, config: dict[str, Any]) -> None:
 
 def _check_numbers(args) -> None:
     check_positive_int(args, "epochs", "batch_size")
-    check_positive_int(args, "patience", optional=True)
+    check_positive_int(args, "patience", "train_size", optional=True)
     check_positive_finite(args, "lr")
     check_positive_finite(args, "max_seconds", optional=True)
     check_seed(args)
@@ -177,6 +185,7 @@ def _config(args, splits: DataSplits, model, family: FamilyCLI, settings) -> dic
         "data_path": args.data_path,
         # Real-valued sets are not binarised: store None so evaluate reloads them as they are.
         "binarize": args.binarize or (None if args.dataset in REAL_DATASETS else "threshold"),
+        "train_size": args.train_size,
         "image_shape": list(splits.image_shape),
         "seed": args.seed,
         "epochs": args.epochs,

@@ -97,8 +97,9 @@ def test_dcgan_digits_smoke(tmp_path):
     example = load_example("dcgan_digits")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     # One epoch of a tiny DCGAN: far from the data, and the floor well below it.
-    assert result["epochs"] == 1 and result["fid"] > result["fid_train_vs_test"] > 0
-    assert (tmp_path / "samples_epoch001.png").read_bytes()[:4] == b"\x89PNG"
+    assert result["epochs"] == 1 and result["fid"] > result["fid_train_vs_split"] > 0
+    for name in ("samples.png", "samples_kept.png", "adversarial_losses.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_aae_mnist_smoke(tmp_path):
