@@ -20,24 +20,24 @@ in one process, in turns, on the same images:
 
 Every evaluation fits Pareto k-hat per image, as the command line's evaluation does.
 Seconds per image are medians over repeats; the full test set's wall time is extrapolated
-from the subset (``--test-size`` images at each path's seconds per image). With ``--data``
-the VAE is first trained (``--train-epochs``) on binarized MNIST and scores its first test
-images; otherwise it is untrained and scores random binary images. Prints one JSON line.
+from the subset (``--test-size`` images at each path's seconds per image). With
+``--checkpoint`` (a trained VAE's ``model.pt``, e.g. from ``ppl-models train --recipe
+vae_binarized_mnist``) the VAE scores the first images of its test split; otherwise it is
+untrained and scores random binary images. Prints one JSON line.
 
     python benchmarks/iwae_speed.py --images 20 --threads 1 --bf16 \
-        --data /path/to/binarized_mnist.npz
+        --checkpoint runs/vae_binarized_mnist/model.pt
 """
 
-import argparse
-import json
 import statistics
 import time
+from pathlib import Path
 
 import torch
 
+from inference.cli.recipe_run import load_run
+from inference.cli.script_options import finish, script_parser
 from inference.diagnostics import importance_log_likelihood
-from inference.training import SVIStep
-from ppl_models.data import load_dataset
 from ppl_models.vae import VAE
 
 
@@ -79,22 +79,19 @@ def evaluate(vae, x, samples, mode: str) -> tuple[float, float]:
 
 
 def trained_vae(args) -> tuple[VAE, torch.Tensor, dict]:
-    """The VAE and the images to score: trained on binarized MNIST if ``--data`` is given
-    (``--train-epochs`` epochs of SVI, scored on the first test images), else untrained on
-    random binary images (the timings hold; the bf16 check then means little)."""
-    torch.manual_seed(args.seed)
-    vae = VAE((1, 28, 28), args.latent, hidden=tuple(args.hidden))
-    if args.data is None:
+    """The VAE and the images to score: a trained run's (``--checkpoint``: its model.pt in
+    its run directory), scored on its first test images, else untrained on random binary
+    images (the timings hold; the bf16 check then means little)."""
+    if args.checkpoint is None:
+        torch.manual_seed(args.seed)
+        vae = VAE((1, 28, 28), args.latent, hidden=tuple(args.hidden))
         x = torch.bernoulli(torch.full((args.images, 1, 28, 28), 0.13))
         return vae.eval(), x, {"data": "random binary images (p = 0.13)", "trained": False}
-    splits = load_dataset("binarized_mnist", path=args.data)
-    step = SVIStep(vae, objective="meanfield", lr=1e-3)
-    for _ in range(args.train_epochs):
-        for idx in torch.randperm(len(splits.train)).split(100):
-            train = step.train_step(splits.train[idx])
-    info = {"data": f"binarized MNIST, first {args.images} test images", "trained": True,
-            "train_epochs": args.train_epochs, "last_train_elbo": round(train["elbo"], 2)}
-    return vae.eval(), splits.test[:args.images], info
+    run = load_run(args.checkpoint.parent)
+    info = {"data": f"{run.config['dataset']}, first {args.images} test images",
+            "trained": True, "checkpoint": str(args.checkpoint),
+            "train_epochs": run.metrics["epochs"]}
+    return run.model, run.splits.test[:args.images], info
 
 
 def main(argv=None):
@@ -138,28 +135,25 @@ def main(argv=None):
     if args.bf16:
         result["bf16_ratio_over_bf16_limit"] = round(median["bf16"] / median["limit_bf16"], 3)
         result["bf16_nll_minus_fp32_nll"] = round(mean_ll["fast"] - mean_ll["bf16"], 4)
-    print(json.dumps(result))
-    return result
+    return finish(args, result, figures={
+        "columns": ["path", "images/s", "ratio over the matmul limit"],
+        "rows": [[k, result["images_per_second"][k], result["ratio_over_limit"][k]]
+                 for k in modes]})
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = script_parser(__doc__, record=True, smoke=False, threads=None)
     p.add_argument("--images", type=int, default=20)
     p.add_argument("--samples", type=int, default=5000)
     p.add_argument("--hidden", type=int, nargs="+", default=[500, 500])
     p.add_argument("--latent", type=int, default=50)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--test-size", type=int, default=10000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None)
     p.add_argument("--bf16", action="store_true",
                    help="also time the bf16-autocast evaluation and its NLL difference")
-    p.add_argument("--data", default=None, help="binarized_mnist.npz: train, then score it")
-    p.add_argument("--train-epochs", type=int, default=1)
-    args = p.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    return args
+    p.add_argument("--checkpoint", type=Path, default=None,
+                   help="a trained VAE's model.pt in its run directory (default: untrained)")
+    return p.parse_args(argv)
 
 
 if __name__ == "__main__":

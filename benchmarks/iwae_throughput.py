@@ -9,13 +9,12 @@ is the baseline the others are compared with. Prints one JSON line.
     python benchmarks/iwae_throughput.py --images 100 --samples 5000
 """
 
-import argparse
-import json
 import multiprocessing as mp
 import time
 
 import torch
 
+from inference.cli.script_options import finish, script_parser
 from inference.diagnostics import importance_log_likelihood
 from ppl_models.vae import VAE
 
@@ -62,12 +61,14 @@ def main(args):
     result = {"benchmark": "importance_log_likelihood", "images": args.images,
               "num_samples": args.samples, "model": "784-400-50 MLP VAE, Bernoulli",
               "threads": torch.get_num_threads(), "runs": runs}
-    print(json.dumps(result))
-    return result
+    return finish(args, result, figures={
+        "columns": ["chunk", "images/s", "peak memory growth (MiB)"],
+        "rows": [[r["chunk_size"], r["images_per_second"], r["peak_memory_growth_mib"]]
+                 for r in runs]})
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = script_parser(__doc__, record=True, smoke=False, threads=None)
     p.add_argument("--images", type=int, default=100)
     p.add_argument("--samples", type=int, default=5000)
     p.add_argument("--chunks", type=int, nargs="+", default=[500, 1000])

@@ -18,8 +18,6 @@ line.
     python benchmarks/nade_speed.py --batch 100 --dim 784 --hidden 500
 """
 
-import argparse
-import json
 import multiprocessing as mp
 import statistics
 import time
@@ -27,6 +25,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from inference.cli.script_options import finish, script_parser
 from ppl_models.distributions import NADE
 
 
@@ -135,12 +134,16 @@ def main(args):
             name: peak_memory_mib(name, args.batch, args.dim, args.hidden)
             for name in IMPLEMENTATIONS
         }
-    print(json.dumps(result))
-    return result
+    return finish(args, result, figures={
+        "columns": ["B x D x H", "threads", "library s", "speed-up vs unbind loop",
+                    "speed-up vs loop"],
+        "rows": [[f"{args.batch} x {args.dim} x {args.hidden}", result["threads"],
+                  result["seconds"]["library"], result["speedup_vs_loop_unbind"],
+                  result["speedup_vs_loop"]]]})
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = script_parser(__doc__, record=True, smoke=False, threads=None)
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--dim", type=int, default=784)
     p.add_argument("--hidden", type=int, default=500)

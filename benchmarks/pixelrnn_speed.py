@@ -11,9 +11,7 @@ per epoch of 50,000 images, for both kinds. Prints one JSON line.
     python benchmarks/pixelrnn_speed.py --hidden 16 --layers 1
 """
 
-import argparse
 import importlib.util
-import json
 import statistics
 import subprocess
 import sys
@@ -24,6 +22,7 @@ from unittest import mock
 
 import torch
 
+from inference.cli.script_options import finish, script_parser
 from ppl_models.distributions import pixelrnn as after_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,14 +30,12 @@ MODULE = "ppl_models/distributions/pixelrnn.py"
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = script_parser(__doc__, record=True, smoke=False)
     p.add_argument("--before", default="094eba7", help="git commit of the baseline")
     p.add_argument("--hidden", type=int, default=16)
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--repeats", type=int, default=7)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
     return p.parse_args(argv)
 
 
@@ -68,7 +65,6 @@ def update_seconds(model, x):
 
 
 def main(args):
-    torch.set_num_threads(args.threads)
     before_module = load_before(args.before)
     torch.manual_seed(args.seed)
     x = torch.bernoulli(torch.full((args.batch_size, 1, 28, 28), 0.13))
@@ -98,7 +94,11 @@ def main(args):
                         "before_s_per_epoch": med["before"] * per_epoch,
                         "after_s_per_epoch": med["after"] * per_epoch,
                         "speed_up": med["before"] / med["after"]}
-    print(json.dumps(result))
+    return finish(args, result, figures={
+        "columns": ["kind", "before (s / epoch)", "after (s / epoch)", "speed-up"],
+        "rows": [[kind, round(result[kind]["before_s_per_epoch"], 1),
+                  round(result[kind]["after_s_per_epoch"], 1),
+                  round(result[kind]["speed_up"], 2)] for kind in after_module.KINDS]})
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ line with the ratios to the plain epoch.
     python benchmarks/vae_svi_speed.py --n 10000 --batch-size 128 --threads 1
 """
 
-import argparse
-import json
 import statistics
 import time
 
 import torch
 import torch.nn.functional as F
 
+from inference.cli.script_options import finish, script_parser
 from inference.training import SVIStep
 from ppl_models.vae import VAE
 
@@ -85,21 +84,18 @@ def main(args):
         "ratio_svi_over_plain": round(median["svi"] / median["plain"], 3),
         "ratio_svi_jit_over_plain": round(median["svi_jit"] / median["plain"], 3),
     }
-    print(json.dumps(result))
-    return result
+    return finish(args, result, figures={
+        "columns": ["threads", "plain epoch (s)", "SVI / plain", "SVI jit / plain"],
+        "rows": [[result["threads"], result["seconds"]["plain"],
+                  result["ratio_svi_over_plain"], result["ratio_svi_jit_over_plain"]]]})
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = script_parser(__doc__, record=True, smoke=False, threads=None)
     p.add_argument("--n", type=int, default=10000)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None)
-    args = p.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    return args
+    return p.parse_args(argv)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ Results page) from :func:`finish`::
 
 from __future__ import annotations
 
-__all__ = ["SHARED_DATA", "finish", "recipe_overrides", "script_parser", "shared_data"]
+__all__ = ["SHARED_DATA", "ScriptParser", "finish", "recipe_overrides", "script_parser",
+           "shared_data"]
 
 import argparse
 import json
@@ -29,6 +30,7 @@ from typing import Any
 
 from inference.cli.data_options import DATA_ENVIRONMENT, FILE_DATASETS
 from inference.cli.records import write_record
+from inference.cli.threads import apply_threads
 from inference.recipes import Recipe
 
 #: The shared data folder beside a checkout (``<checkout>/../shared/data``), used when
@@ -42,9 +44,19 @@ def shared_data() -> Path:
     return Path(os.environ.get(DATA_ENVIRONMENT) or SHARED_DATA)
 
 
+class ScriptParser(argparse.ArgumentParser):
+    """An argument parser that applies ``--threads`` when it parses: a script's measurements
+    start on the thread count its command line names."""
+
+    def parse_args(self, args=None, namespace=None):  # noqa: D102 (argparse's)
+        parsed = super().parse_args(args, namespace)
+        apply_threads(getattr(parsed, "threads", None))
+        return parsed
+
+
 def script_parser(doc: str | None, *, recipe: str | None = None, out: str | None = None,
-                  data: bool = False, record: bool = False,
-                  threads: int = 1) -> argparse.ArgumentParser:
+                  data: bool = False, record: bool = False, smoke: bool = True,
+                  threads: int | None = 1) -> ScriptParser:
     """A parser with the shared options; a script adds its own.
 
     :param doc: the script's docstring; its first line is the description.
@@ -52,10 +64,11 @@ def script_parser(doc: str | None, *, recipe: str | None = None, out: str | None
     :param out: the default ``--out`` folder (None: no ``--out``).
     :param bool data: add ``--data``, the folder of the file data sets.
     :param bool record: add ``--record``, appending the result to the Results records.
-    :param int threads: ``--threads``' default; one thread unless a script measures more.
+    :param bool smoke: add ``--smoke`` (a script that has a seconds-long budget).
+    :param threads: ``--threads``' default (applied when the parser parses); one thread
+        unless a script measures more, None for torch's own choice.
     """
-    p = argparse.ArgumentParser(description=(doc or "").strip().splitlines()[0] if doc else
-                                None)
+    p = ScriptParser(description=doc.strip().splitlines()[0] if doc else None)
     if recipe is not None:
         p.add_argument("--recipe", default=recipe,
                        help=f"the recipe trained: a shipped recipe's name or a .toml path "
@@ -71,8 +84,9 @@ def script_parser(doc: str | None, *, recipe: str | None = None, out: str | None
     p.add_argument("--threads", type=int, default=threads, help="torch CPU threads")
     if out is not None:
         p.add_argument("--out", default=out, help="folder for the run and its figures")
-    p.add_argument("--smoke", action="store_true", help="a tiny, seconds-long run (tests, "
-                                                        "the docs' gallery)")
+    if smoke:
+        p.add_argument("--smoke", action="store_true",
+                       help="a tiny, seconds-long run (tests, the docs' gallery)")
     if data:
         p.add_argument("--data", type=Path, default=None,
                        help=f"folder holding mnist/ and binarized_mnist.npz (default "
@@ -92,7 +106,7 @@ def recipe_overrides(args: argparse.Namespace,
     overrides: dict[str, Any] = {"seed": args.seed, "threads": args.threads}
     if getattr(args, "epochs", None) is not None:
         overrides["epochs"] = args.epochs
-    if args.smoke and smoke:
+    if getattr(args, "smoke", False) and smoke:
         overrides.update(smoke)
     overrides.update(getattr(args, "settings", []))
     dataset = overrides.get("dataset", Recipe.load(args.recipe).flat().get("dataset"))
