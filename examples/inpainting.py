@@ -13,10 +13,13 @@ so it both samples completions and scores the true missing half. Two masks:
 The script prints, and returns, each model's conditional NLL of the missing pixels in nats
 per digit (mean over the test digits, with its standard error), and saves ``inpainting.png``:
 per digit, the original, the observed half (missing pixels grey) and several DeepNADE
-completions, for both masks.
+completions, for both masks. Both networks are trained by ``ppl-models train`` from their
+recipes (``--recipe``, default ``deep_nade_digits``, and ``--nade-recipe``, default
+``nade_digits``), on the same split of the same data; the independent-pixel baseline is
+fitted in closed form.
 
     python examples/inpainting.py --out inpainting
-    python examples/inpainting.py --deep-nade RUN/model.pt   # a model trained by a recipe
+    python examples/inpainting.py --deep-nade RUN   # a DeepNADE run directory, trained before
     python examples/inpainting.py --smoke
 """
 
@@ -29,36 +32,24 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from inference.cli.fitting import fit_network
-from inference.persistence import load_model
+from inference.cli.recipe_run import load_run, train_recipe
+from inference.cli.script_options import recipe_overrides, script_parser
 from inference.plots import save_image_rows
-from inference.training import seed_everything
-from ppl_models.data import load_dataset
-from ppl_models.distributions import NADE, DeepNADE, IndependentBernoulli
+from ppl_models.distributions import DeepNADE, IndependentBernoulli
 
-SMOKE_IMAGES = 200
+SMOKE = {"train_size": 200, "deep_hidden": [16, 16], "epochs": 2}
+SMOKE_NADE = {"train_size": 200, "hidden": 8, "epochs": 2}
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--hidden", type=int, nargs="+", default=[500, 500],
-                   help="DeepNADE hidden layer widths")
-    p.add_argument("--nade-hidden", type=int, default=100, help="NADE baseline hidden units")
-    p.add_argument("--epochs", type=int, default=400)
-    p.add_argument("--nade-epochs", type=int, default=400)
-    p.add_argument("--patience", type=int, default=40)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--deep-nade", default=None,
-                   help="model.pt of a trained DeepNADE (e.g. from --recipe "
-                        "deep_nade_digits) instead of training one here")
+    p = script_parser(__doc__, recipe="deep_nade_digits", out="inpainting")
+    p.add_argument("--nade-recipe", default="nade_digits",
+                   help="the raster-order NADE baseline's recipe (on the same data)")
+    p.add_argument("--deep-nade", type=Path, default=None,
+                   help="the run directory of a DeepNADE trained before (by this script or "
+                        "ppl-models train) instead of training one here")
     p.add_argument("--digits", type=int, default=8, help="test digits in the figure")
     p.add_argument("--samples", type=int, default=6, help="completions per digit")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="inpainting", help="folder for inpainting.png")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch CPU threads (default: torch's choice; 1 with --smoke)")
-    p.add_argument("--smoke", action="store_true",
-                   help=f"{SMOKE_IMAGES} images, tiny models, 2 epochs: seconds")
     return p.parse_args(argv)
 
 
@@ -108,42 +99,28 @@ def figure_rows(deep, x, observed, samples: int, side: int) -> torch.Tensor:
 
 
 def main(args):
-    threads = 1 if args.smoke and args.threads is None else args.threads
-    if threads is not None:
-        torch.set_num_threads(threads)
-    seed_everything(args.seed)
-    splits = load_dataset("digits", seed=args.seed)
-    limit = SMOKE_IMAGES if args.smoke else None
-    train, valid, test = (splits.flat(s)[:limit] for s in ("train", "valid", "test"))
-    dim, side = train.shape[1], splits.image_shape[-1]
-    if args.smoke:
-        hidden, nade_hidden, epochs, nade_epochs = [16, 16], 8, 2, 2
-    else:
-        hidden, nade_hidden = args.hidden, args.nade_hidden
-        epochs, nade_epochs = args.epochs, args.nade_epochs
-
     start = time.perf_counter()
-    fits = {}
-    if args.deep_nade is not None:
-        deep, _ = load_model(args.deep_nade)
-        if not isinstance(deep, DeepNADE) or deep.dim != dim:
-            raise ValueError(f"--deep-nade must hold a DeepNADE over {dim} pixels")
-        fits["DeepNADE"] = f"loaded from {args.deep_nade}"
-        hidden = list(deep.hidden)
-    else:
-        deep = DeepNADE(dim, hidden)
-        fit = fit_network(deep, train, valid, epochs=epochs, lr=args.lr,
-                          patience=args.patience, seed=args.seed)
-        fits["DeepNADE"] = f"{fit.method}; {fit.epochs} epochs"
-    nade = NADE(dim, nade_hidden)
-    fit = fit_network(nade, train, valid, epochs=nade_epochs, lr=args.lr,
-                      patience=args.patience, seed=args.seed)
-    fits["NADE (raster)"] = f"{fit.method}; {fit.epochs} epochs"
+    out = Path(args.out)
+    deep_run = (load_run(args.deep_nade) if args.deep_nade is not None else
+                train_recipe(args.recipe, out / "deep_nade", **recipe_overrides(args, SMOKE)))
+    deep = deep_run.model
+    if not isinstance(deep, DeepNADE):
+        raise ValueError(f"--deep-nade: {args.deep_nade} holds a {type(deep).__name__}, not a "
+                         "DeepNADE")
+    nade_args = argparse.Namespace(**{**vars(args), "recipe": args.nade_recipe})
+    nade_run = train_recipe(args.nade_recipe, out / "nade",
+                            **recipe_overrides(nade_args, SMOKE_NADE))
+    splits, nade = nade_run.splits, nade_run.model
+    train, test = splits.flat("train"), splits.flat("test")
+    dim, side = test.shape[1], splits.image_shape[-1]
+    if deep.dim != dim or deep_run.config["dataset"] != nade_run.config["dataset"]:
+        raise ValueError(f"the DeepNADE ({deep_run.config['dataset']}, {deep.dim} pixels) and "
+                         f"the NADE ({nade_run.config['dataset']}) must share their data")
     independent = IndependentBernoulli(dim).fit(train, alpha=1.0, beta=1.0)
-    fits["independent pixels"] = "closed form, Beta(1, 1) pseudo-counts"
+    fits = {"DeepNADE": f"{deep_run.metrics['fit']}; {deep_run.metrics['epochs']} epochs",
+            "NADE (raster)": f"{nade_run.metrics['fit']}; {nade_run.metrics['epochs']} epochs",
+            "independent pixels": "closed form, Beta(1, 1) pseudo-counts"}
     seconds = time.perf_counter() - start
-    deep.eval()
-    nade.eval()
 
     gen = torch.Generator().manual_seed(args.seed)
     observed = masks(len(test), side, gen)
@@ -151,8 +128,6 @@ def main(args):
                       conditional_nlls(deep, nade, independent, test, mask, name).items()}
                for name, mask in observed.items()}
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     k = min(args.digits, len(test))
     torch.manual_seed(args.seed)
     rows, titles = [], []
@@ -166,9 +141,10 @@ def main(args):
                              column_titles=columns,
                              title="DeepNADE: exact conditional samples of the missing half")
     result = {
-        "data": f"sklearn digits 8x8, threshold 0.5, test split of seed {args.seed}",
+        "data": f"{splits.name}, binarisation {nade_run.metrics['binarize']}, test split of "
+                f"seed {nade_run.config['seed']}",
         "n_test": len(test),
-        "hidden": list(hidden),
+        "hidden": list(deep.hidden),
         "estimator": "exact conditional NLL of the missing pixels, nats per digit",
         "conditional_nll": results,
         "fits": fits,
