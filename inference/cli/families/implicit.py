@@ -120,7 +120,8 @@ class ImplicitCLI(FamilyCLI):
                           batch_size=run.batch_size, max_epochs=run.epochs,
                           max_seconds=run.max_seconds, checkpoint_dir=run.checkpoint_dir,
                           seed=run.seed, restore_best=selection is not None,
-                          log_fn=_log_epoch if log else None, **monitored)
+                          log_fn=_log_epoch if log else None, placement=run.placement,
+                          **monitored)
         start = time.perf_counter()
         history = trainer.fit(resume=run.resume)
         if ema is not None:
