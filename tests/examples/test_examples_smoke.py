@@ -160,9 +160,11 @@ def test_cyclegan_digits_smoke(tmp_path):
 def test_stargan_mnist_smoke(tmp_path):
     example = load_example("stargan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert {"d_loss", "gp", "classification"} <= set(result["last_losses"])
+    assert result["epochs"] == 1
+    assert {"train_d_loss", "train_gp", "train_classification"} <= set(result["last_epoch"])
     assert set(result["attribute_accuracy"]) == {"thick", "slant_right", "inverted"}
     assert all(0 <= a <= 1 for a in result["attribute_accuracy"].values())
+    assert 0 <= result["label_accuracy"] <= 1
     assert result["target_sensitivity"] > 0  # the label reaches the output
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
