@@ -201,7 +201,9 @@ def test_conditional_gan_mnist_smoke(tmp_path):
 def test_puzzle_gan_mnist_smoke(tmp_path):
     example = load_example("puzzle_gan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert {"d_loss", "swap", "mask", "appearance"} <= set(result["last_losses"])
+    assert result["epochs"] == 1
+    assert {"train_d_loss", "train_swap", "train_mask", "train_appearance"} <= set(
+        result["last_epoch"])
     assert 0 <= result["mask_iou"] <= 1 and 0 <= result["label_preservation"] <= 1
     assert result["patch_l1"] >= 0
     for f in result["figures"]:
