@@ -213,11 +213,18 @@ def test_puzzle_gan_mnist_smoke(tmp_path):
 def test_progressive_gan_mnist_smoke(tmp_path):
     example = load_example("progressive_gan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    # Two epochs on 8x8 digits: the schedule (3 equal phases) reaches stage 1 by the end.
-    assert result["epochs"] == 2
-    assert [r["stage"] for r in result["per_epoch"]][-1] == 1
+    # Two epochs of 23 rounds on 8x8 digits, phases of 15: stage 1 fading in after the
+    # first epoch, faded in by the end.
+    per_epoch = result["per_epoch"]
+    assert result["epochs"] == 2 and [r["stage"] for r in per_epoch] == [1, 1]
+    assert per_epoch[0]["alpha"] == 8 / 15 and per_epoch[1]["alpha"] == 1.0
+    assert per_epoch[-1]["resolution"] == 8
+    # The kept model's own clock agrees with the table's stage at the kept epoch.
+    kept = per_epoch[result["kept_epoch"] - 1]
+    assert result["kept_stage"] == [kept["stage"], kept["alpha"]]
     assert result["fid"] > result["fid_train_vs_test"] > 0
-    assert (tmp_path / "samples_epoch002.png").read_bytes()[:4] == b"\x89PNG"
+    assert all(r["fid"] > 0 for r in per_epoch)
+    assert (tmp_path / "samples_kept.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_inpainting_smoke(tmp_path):
