@@ -48,8 +48,6 @@ def parse_args(argv=None):
     p.add_argument("--baseline-recipe", default="progressive_gan_mnist_dcgan_baseline",
                    help="the DCGAN trained for the progressive run's fit time")
     p.add_argument("--n-eval", type=int, default=10_000, help="samples scored")
-    p.add_argument("--classifier-dataset", choices=("mnist", "mnist5k"), default=None,
-                   help="the feature classifier's training set (default: the run's)")
     return p.parse_args(argv)
 
 
@@ -75,9 +73,9 @@ def main(argv=None) -> dict:
     baseline.update(SMOKE_BASELINE if args.smoke else {})
     dcgan = train_recipe(args.baseline_recipe, Path(args.out) / "dcgan", **baseline,
                          max_seconds=pgan.metrics["fit_seconds"])
-    dataset = args.classifier_dataset or pgan.config["dataset"]
-    classifier, info = feature_classifier(
-        dataset, seed=0, data_path=pgan.config["data_path"] if dataset == "mnist" else None)
+    # The run's own data set: full MNIST, or MNIST-5k in a smoke run.
+    classifier, info = feature_classifier(pgan.config["dataset"], seed=0,
+                                          data_path=pgan.config["data_path"])
     n = min(args.n_eval, len(pgan.splits.test))
     test = pgan.splits.test[:n]
 

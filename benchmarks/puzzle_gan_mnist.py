@@ -49,8 +49,6 @@ def parse_args(argv=None):
     p = script_parser(__doc__, recipe="puzzle_gan_mnist_cpu", out="runs/puzzle_gan_mnist",
                       data=True, record=True)
     p.add_argument("--n-test", type=int, default=1000, help="test digits completed")
-    p.add_argument("--classifier-dataset", choices=("mnist", "mnist5k"), default=None,
-                   help="the label classifier's training set (default: the run's)")
     return p.parse_args(argv)
 
 
@@ -81,9 +79,9 @@ def main(argv=None) -> dict:
     x, labels = run.splits.test[:n], run.splits.test_labels[:n]
     seed_everything(args.seed)  # as train did before building the model
     untrained = build(run.config["model"], **run.model.config).eval()
-    dataset = args.classifier_dataset or run.config["dataset"]
-    classifier, info = feature_classifier(
-        dataset, seed=0, data_path=run.config["data_path"] if dataset == "mnist" else None)
+    # The run's own data set: full MNIST, or MNIST-5k in a smoke run.
+    classifier, info = feature_classifier(run.config["dataset"], seed=0,
+                                          data_path=run.config["data_path"])
     measured = {"trained": scores(run.model, x, labels, classifier),
                 "untrained_baseline": scores(untrained, x, labels, classifier),
                 "centre_paste_baseline": scores(run.model, x, labels, classifier, "centre"),

@@ -43,8 +43,6 @@ def parse_args(argv=None):
     p = script_parser(__doc__, recipe="stargan_mnist_cpu", out="runs/stargan_mnist",
                       data=True, record=True)
     p.add_argument("--n-test", type=int, default=500, help="test images translated")
-    p.add_argument("--classifier-dataset", choices=("mnist", "mnist5k"), default=None,
-                   help="the label classifier's training set (default: the run's)")
     return p.parse_args(argv)
 
 
@@ -72,9 +70,9 @@ def main(argv=None) -> dict:
                                                              target.split(100), strict=True)])
     measured, upright = measure(y, threshold)
     base_measured, base_upright = measure(inputs, threshold)
-    dataset = args.classifier_dataset or run.config["dataset"]
-    classifier, info = feature_classifier(
-        dataset, seed=0, data_path=run.config["data_path"] if dataset == "mnist" else None)
+    # The run's own data set: full MNIST, or MNIST-5k in a smoke run.
+    classifier, info = feature_classifier(run.config["dataset"], seed=0,
+                                          data_path=run.config["data_path"])
     accuracy = dict(zip(ATTRIBUTES, attribute_accuracy(measured, target).tolist(), strict=True))
     untranslated = attribute_accuracy(base_measured, target).tolist()
     result = {
