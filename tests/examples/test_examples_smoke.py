@@ -144,23 +144,27 @@ def test_rnade_tabular_smoke(dataset):
 def test_cyclegan_digits_smoke(tmp_path):
     example = load_example("cyclegan_digits")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert result["updates"] == 4 and {"d_loss", "g_loss", "cycle", "identity"} <= set(
-        result["last_losses"])
-    assert all(math.isfinite(v) for v in result["last_losses"].values())
+    last = result["last_epoch"]
+    assert result["epochs"] == last["epoch"] == 1
+    assert all(math.isfinite(last[f"train_{k}"]) for k in ("d_loss", "g_loss", "cycle",
+                                                             "identity"))
     # The untranslated upsampled digits are read well above chance (0.1) by the MNIST
     # classifier: the baseline a trained translation is compared with.
     assert result["untranslated_baseline"] > 0.3
     assert 0 <= result["digits_to_mnist_label_kept"] <= 1 and result["cycle_l1"] >= 0
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "model.pt").is_file()  # train's run, in --out
 
 
 def test_stargan_mnist_smoke(tmp_path):
     example = load_example("stargan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert {"d_loss", "gp", "classification"} <= set(result["last_losses"])
+    assert result["epochs"] == 1
+    assert {"train_d_loss", "train_gp", "train_classification"} <= set(result["last_epoch"])
     assert set(result["attribute_accuracy"]) == {"thick", "slant_right", "inverted"}
     assert all(0 <= a <= 1 for a in result["attribute_accuracy"].values())
+    assert 0 <= result["label_accuracy"] <= 1
     assert result["target_sensitivity"] > 0  # the label reaches the output
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
@@ -197,7 +201,9 @@ def test_conditional_gan_mnist_smoke(tmp_path):
 def test_puzzle_gan_mnist_smoke(tmp_path):
     example = load_example("puzzle_gan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert {"d_loss", "swap", "mask", "appearance"} <= set(result["last_losses"])
+    assert result["epochs"] == 1
+    assert {"train_d_loss", "train_swap", "train_mask", "train_appearance"} <= set(
+        result["last_epoch"])
     assert 0 <= result["mask_iou"] <= 1 and 0 <= result["label_preservation"] <= 1
     assert result["patch_l1"] >= 0
     for f in result["figures"]:
@@ -207,11 +213,18 @@ def test_puzzle_gan_mnist_smoke(tmp_path):
 def test_progressive_gan_mnist_smoke(tmp_path):
     example = load_example("progressive_gan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    # Two epochs on 8x8 digits: the schedule (3 equal phases) reaches stage 1 by the end.
-    assert result["epochs"] == 2
-    assert [r["stage"] for r in result["per_epoch"]][-1] == 1
+    # Two epochs of 23 rounds on 8x8 digits, phases of 15: stage 1 fading in after the
+    # first epoch, faded in by the end.
+    per_epoch = result["per_epoch"]
+    assert result["epochs"] == 2 and [r["stage"] for r in per_epoch] == [1, 1]
+    assert per_epoch[0]["alpha"] == 8 / 15 and per_epoch[1]["alpha"] == 1.0
+    assert per_epoch[-1]["resolution"] == 8
+    # The kept model's own clock agrees with the table's stage at the kept epoch.
+    kept = per_epoch[result["kept_epoch"] - 1]
+    assert result["kept_stage"] == [kept["stage"], kept["alpha"]]
     assert result["fid"] > result["fid_train_vs_test"] > 0
-    assert (tmp_path / "samples_epoch002.png").read_bytes()[:4] == b"\x89PNG"
+    assert all(r["fid"] > 0 for r in per_epoch)
+    assert (tmp_path / "samples_kept.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_inpainting_smoke(tmp_path):

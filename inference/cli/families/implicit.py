@@ -68,6 +68,9 @@ class ImplicitCLI(FamilyCLI):
         Option("gp", None, "WGAN-GP penalty weight (default 0; 10 with --gan-loss "
                "wasserstein, as Gulrajani et al. 2017)", type=float),
         Option("r1", None, "R1 penalty weight gamma/2 on real data (default 0)", type=float),
+        Option("gan_betas", None, "both players' Adam betas, two numbers in [0, 1) (default "
+               "0.5 0.999, Radford et al. 2016; Karras et al. 2018 use 0 0.99)", type=float,
+               nargs="+"),
         Option("ema_decay", None, "keep an exponential moving average of the generator's "
                "weights, which are then selected, scored and saved (Yazici et al. 2019; "
                "default none)", type=float),
@@ -90,6 +93,9 @@ class ImplicitCLI(FamilyCLI):
         ema = settings.get("ema_decay")
         if ema is not None and not 0 < ema < 1:
             raise ValueError(f"--ema-decay must lie in (0, 1), got {ema}")
+        betas = settings.get("gan_betas")
+        if betas is not None and (len(betas) != 2 or not all(0 <= b < 1 for b in betas)):
+            raise ValueError(f"--gan-betas takes two numbers in [0, 1), got {betas}")
         if settings.get("eval_samples") is not None and settings["eval_samples"] < 10:
             raise ValueError(f"--eval-samples must be at least 10, got "
                              f"{settings['eval_samples']}")
@@ -100,11 +106,12 @@ class ImplicitCLI(FamilyCLI):
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
         # Before the first update: a run that cannot be scored must not train and checkpoint.
         _check_scoreable(model, splits)
-        # Radford et al. (2016): Adam with beta1 = 0.5.
+        # Radford et al. (2016): Adam with beta1 = 0.5, unless --gan-betas says otherwise.
         lr = settings.get("gan_lr") or run.lr
+        betas = tuple(settings.get("gan_betas") or (0.5, 0.999))
         game = game_for(model, **_game_options(settings))
         ema = settings.get("ema_decay")
-        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, betas=(0.5, 0.999),
+        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, betas=betas,
                                ema_decay=ema)
         # The discriminator's loss is not a score, so no validation loss selects the epoch:
         # a sample metric measured after each epoch does (see sample_selection).
@@ -133,7 +140,7 @@ class ImplicitCLI(FamilyCLI):
         penalties = "".join(f", {name} {value:g}"
                             for name, value in (("gp", game.gp), ("r1", game.r1)) if value > 0)
         method = (f"{game.name} game ({game.loss} losses{penalties}, {settings['d_steps']} D "
-                  f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999)"
+                  f"update(s) per G update, Adam lr {lr:g}, betas ({betas[0]:g}, {betas[1]:g})"
                   f"{'' if ema is None else f', generator EMA {ema:g}'}); {kept}")
         return FitResult(model, history, time.perf_counter() - start, method)
 
