@@ -173,7 +173,9 @@ class ImplicitCLI(FamilyCLI):
         return {
             "estimator": ESTIMATOR,
             "fid": fid["fid"],
-            "fid_train_vs_split": frechet_distance(real, train, classifier)["fid"],
+            # A FID needs more images than features: a --train-size that small has no floor.
+            "fid_train_vs_split": (frechet_distance(real, train, classifier)["fid"]
+                                   if len(train) > classifier.head.in_features else None),
             "kid": kernel_distance(real, fake, classifier, subsets=20, seed=seed)["kid"],
             **{k: pr[k] for k in ("precision", "recall", "density", "coverage")},
             "classes_present": hist["classes_present"],
