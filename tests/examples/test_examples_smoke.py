@@ -85,11 +85,12 @@ def test_representations_smoke(tmp_path):
 
 def test_gan_ring_smoke(tmp_path):
     example = load_example("gan_ring")
-    result = example.main(example.parse_args(["--smoke", "--pack", "2", "--out",
+    result = example.main(example.parse_args(["--smoke", "--set", "pack=2", "--out",
                                               str(tmp_path)]))
-    assert result["epochs"] == 2 and result["n_modes"] == 8
+    assert result["epochs"] == 2 and result["n_modes"] == 8 and result["pack"] == 2
+    assert 1 <= result["best_epoch"] <= 2 and result["mixture"] == "ring"
     assert 0 <= result["modes_captured"] <= 8 and 0 <= result["high_quality"] <= 1
-    for name in ("samples_over_training.png", "losses.png"):
+    for name in ("samples.png", "samples_kept.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
