@@ -108,7 +108,9 @@ def test_aae_mnist_smoke(tmp_path):
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     # 64 binary pixels: reconstruction below the uniform 64 ln 2 = 44.4 nats.
     assert result["epochs"] == 1 and 0 < result["test_reconstruction_nats"] < 64 * math.log(2)
-    for name in ("latent_map.png", "prior.png", "samples.png", "losses.png"):
+    assert result["dataset"] == "digits" and result["prior"] == "mixture"
+    assert result["fid"] > result["fid_train_vs_split"] > 0
+    for name in ("latent_map.png", "prior.png", "samples.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
