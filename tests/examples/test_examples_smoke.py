@@ -190,10 +190,11 @@ def test_infogan_mnist_smoke(tmp_path):
 
 def test_conditional_gan_mnist_smoke(tmp_path):
     example = load_example("conditional_gan_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
-    assert result["epochs"] == 1 and 0 <= result["label_accuracy"] <= 1
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
+    assert result["epochs"] == result["best_epoch"] == 1 and 0 <= result["label_accuracy"] <= 1
     assert result["n"] == 100 and result["extractor"].startswith("FeatureClassifier")
-    for name in ("conditional_grid.png", "losses.png"):
+    assert result["fid"] > result["fid_train_vs_split"] > 0
+    for name in ("conditional_grid.png", "samples.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
