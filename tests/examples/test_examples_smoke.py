@@ -180,11 +180,12 @@ def test_text_to_image_mnist_smoke(capsys, tmp_path):
 
 def test_infogan_mnist_smoke(tmp_path):
     example = load_example("infogan_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     # One epoch on 128 images: the code is not yet a digit; the best matching is at least
     # the mean over all matchings, 1/10, whatever the codes.
     assert result["epochs"] == 1 and 0.1 <= result["categorical_accuracy"] <= 1
-    for name in ("code_traversal.png", "code_traversal_c1.png", "losses.png"):
+    assert result["n_test"] == 500 and result["kept_epoch"] == 1
+    for name in ("code_traversal.png", "code_traversal_c1.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
