@@ -171,10 +171,14 @@ def test_stargan_mnist_smoke(tmp_path):
 
 def test_text_to_image_mnist_smoke(capsys, tmp_path):
     example = load_example("text_to_image_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     out = capsys.readouterr().out
     assert "mismatch" in out and "prompt -> measured caption" in out
-    assert 1 <= len(result["prompts"]) <= 6
+    assert len(result["prompts"]) == len(set(result["prompts"])) == 6
+    # The captioner measures thickness and slant; the digit is the prompt's.
+    assert [m.split()[-1] for m in result["measured"]] == [
+        p.split()[-1] for p in result["prompts"]]
+    assert result["epochs"] == 1 and 0 <= result["label_accuracy"] <= 1
     assert (tmp_path / "prompts.png").read_bytes()[:4] == b"\x89PNG"
 
 
