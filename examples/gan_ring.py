@@ -11,6 +11,7 @@ import torch
 
 from inference.cli.recipe_run import train_recipe
 from inference.cli.script_options import finish, recipe_overrides, script_parser
+from inference.games import game_for
 from inference.plots import save_mode_scatter
 from ppl_models.data import toy_mixture
 
@@ -34,7 +35,8 @@ def main(args):
               f"kept epoch {run.metrics['best_epoch']}": drawn}
     figure = save_mode_scatter(panels, means, run.out / "samples_kept.png",
                                title=f"{mixture}: pack {pack}")
-    return finish(args, {"mixture": mixture, "loss": run.config["gan_loss"], "pack": pack,
+    loss = run.config["gan_loss"] or game_for(run.model).loss  # the game's default if unset
+    return finish(args, {"mixture": mixture, "loss": loss, "pack": pack,
                          **{k: run.metrics[k] for k in METRICS}, "figures": [str(figure)]})
 
 

@@ -89,6 +89,7 @@ def test_gan_ring_smoke(tmp_path):
                                               str(tmp_path)]))
     assert result["epochs"] == 2 and result["n_modes"] == 8 and result["pack"] == 2
     assert 1 <= result["best_epoch"] <= 2 and result["mixture"] == "ring"
+    assert result["loss"] == "non_saturating"  # the game's default: the recipe sets none
     assert 0 <= result["modes_captured"] <= 8 and 0 <= result["high_quality"] <= 1
     for name in ("samples.png", "samples_kept.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
