@@ -85,11 +85,13 @@ def test_representations_smoke(tmp_path):
 
 def test_gan_ring_smoke(tmp_path):
     example = load_example("gan_ring")
-    result = example.main(example.parse_args(["--smoke", "--pack", "2", "--out",
+    result = example.main(example.parse_args(["--smoke", "--set", "pack=2", "--out",
                                               str(tmp_path)]))
-    assert result["epochs"] == 2 and result["n_modes"] == 8
+    assert result["epochs"] == 2 and result["n_modes"] == 8 and result["pack"] == 2
+    assert 1 <= result["best_epoch"] <= 2 and result["mixture"] == "ring"
+    assert result["loss"] == "non_saturating"  # the game's default: the recipe sets none
     assert 0 <= result["modes_captured"] <= 8 and 0 <= result["high_quality"] <= 1
-    for name in ("samples_over_training.png", "losses.png"):
+    for name in ("samples.png", "samples_kept.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
@@ -107,7 +109,9 @@ def test_aae_mnist_smoke(tmp_path):
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     # 64 binary pixels: reconstruction below the uniform 64 ln 2 = 44.4 nats.
     assert result["epochs"] == 1 and 0 < result["test_reconstruction_nats"] < 64 * math.log(2)
-    for name in ("latent_map.png", "prior.png", "samples.png", "losses.png"):
+    assert result["dataset"] == "digits" and result["prior"] == "mixture"
+    assert result["fid"] > result["fid_train_vs_split"] > 0
+    for name in ("latent_map.png", "prior.png", "samples.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
@@ -172,29 +176,35 @@ def test_stargan_mnist_smoke(tmp_path):
 
 def test_text_to_image_mnist_smoke(capsys, tmp_path):
     example = load_example("text_to_image_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     out = capsys.readouterr().out
     assert "mismatch" in out and "prompt -> measured caption" in out
-    assert 1 <= len(result["prompts"]) <= 6
+    assert len(result["prompts"]) == len(set(result["prompts"])) == 6
+    # The captioner measures thickness and slant; the digit is the prompt's.
+    assert [m.split()[-1] for m in result["measured"]] == [
+        p.split()[-1] for p in result["prompts"]]
+    assert result["epochs"] == 1 and 0 <= result["label_accuracy"] <= 1
     assert (tmp_path / "prompts.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_infogan_mnist_smoke(tmp_path):
     example = load_example("infogan_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     # One epoch on 128 images: the code is not yet a digit; the best matching is at least
     # the mean over all matchings, 1/10, whatever the codes.
     assert result["epochs"] == 1 and 0.1 <= result["categorical_accuracy"] <= 1
-    for name in ("code_traversal.png", "code_traversal_c1.png", "losses.png"):
+    assert result["n_test"] == 500 and result["kept_epoch"] == 1
+    for name in ("code_traversal.png", "code_traversal_c1.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_conditional_gan_mnist_smoke(tmp_path):
     example = load_example("conditional_gan_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
-    assert result["epochs"] == 1 and 0 <= result["label_accuracy"] <= 1
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
+    assert result["epochs"] == result["best_epoch"] == 1 and 0 <= result["label_accuracy"] <= 1
     assert result["n"] == 100 and result["extractor"].startswith("FeatureClassifier")
-    for name in ("conditional_grid.png", "losses.png"):
+    assert result["fid"] > result["fid_train_vs_split"] > 0
+    for name in ("conditional_grid.png", "samples.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 __all__ = ["ImplicitCLI"]
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import Any
 import torch
 
 from inference.cli.families.family import FamilyCLI, RunSettings, selected_by
-from inference.cli.families.game_data import batch_form, game_data
+from inference.cli.families.game_data import batch_form, game_data, without_captions
 from inference.cli.families.sample_selection import (
     FEATURE_DATASETS,
     IMAGE_SAMPLES,
@@ -46,7 +47,7 @@ from inference.cli.fitting import FitResult
 from inference.cli.number_checks import check_positive_finite, check_positive_int
 from inference.games import game_class, game_for
 from inference.objectives.adversarial import LOSSES
-from inference.training import AdversarialStep, Trainer
+from inference.training import AdversarialStep, Trainer, linear_decay
 from ppl_models import registry
 from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
 from ppl_models.registry import Option, kind_of, num_parameters
@@ -76,6 +77,15 @@ class ImplicitCLI(FamilyCLI):
                "default none)", type=float),
         Option("eval_samples", None, "samples drawn to score the model (default 2,500 on a "
                "toy mixture, as PacGAN; 1,000 images, at most the split's size)"),
+        Option("gan_lr_d", None, "the discriminator's Adam learning rate (default: the "
+               "generator's; e.g. 2e-4 against 1e-3, as Chen et al. 2016, App. C)",
+               type=float),
+        Option("gan_decay_from", None, "fraction f of the run's updates after which both "
+               "learning rates fall linearly to 0 at the last epoch's end (default: "
+               "constant)", type=float),
+        Option("holdout_captions", None, "captions ('a thick upright seven') whose images are "
+               "dropped from the training and validation splits, so that the model is "
+               "judged on word combinations it never saw", type=str, nargs="+"),
     )
     report_defaults = {"eval_samples": 500, "gan_lr": 2e-4}
     evaluate_options = (Option("eval_samples", None, "samples drawn to score the model "
@@ -85,7 +95,10 @@ class ImplicitCLI(FamilyCLI):
 
     def check(self, settings: dict[str, Any]) -> None:
         check_positive_int(settings, "d_steps", "eval_samples", optional=True)
-        check_positive_finite(settings, "gan_lr", optional=True)
+        check_positive_finite(settings, "gan_lr", "gan_lr_d", optional=True)
+        decay = settings.get("gan_decay_from")
+        if decay is not None and not 0 <= decay < 1:
+            raise ValueError(f"--gan-decay-from must lie in [0, 1), got {decay}")
         for name in ("gp", "r1"):
             value = settings.get(name)
             if value is not None and not (0 <= value < float("inf")):
@@ -103,27 +116,38 @@ class ImplicitCLI(FamilyCLI):
     def check_data(self, model, splits) -> None:
         _check_scoreable(model, splits)
 
+    def takes(self, kind: str, option: str) -> bool:
+        # Only a game whose batches carry captions can hold some out.
+        if option == "holdout_captions":
+            return game_class(registry.entry(kind).game).batch_form == "captioned"
+        return True
+
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
         # Before the first update: a run that cannot be scored must not train and checkpoint.
         _check_scoreable(model, splits)
         # Radford et al. (2016): Adam with beta1 = 0.5, unless --gan-betas says otherwise.
         lr = settings.get("gan_lr") or run.lr
+        lr_d = settings.get("gan_lr_d") or lr
         betas = tuple(settings.get("gan_betas") or (0.5, 0.999))
         game = game_for(model, **_game_options(settings))
         ema = settings.get("ema_decay")
-        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, betas=betas,
-                               ema_decay=ema)
+        # The batches the kind's game takes (labels, captions, domains: see game_data).
+        train, valid = game_data(model, splits, "train"), game_data(model, splits, "valid")
+        if settings.get("holdout_captions"):
+            train, valid = (without_captions(d, settings["holdout_captions"])
+                            for d in (train, valid))
+        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, lr_d=lr_d,
+                               betas=betas, ema_decay=ema,
+                               lr_lambda=_decay(settings, train.train, run))
         # The discriminator's loss is not a score, so no validation loss selects the epoch:
         # a sample metric measured after each epoch does (see sample_selection).
-        valid = game_data(model, splits, "valid")
         selection = sample_selection(model, splits, valid.reference[:valid.size],
                                      settings.get("eval_samples"), run.seed, valid.conditions)
         monitored = {} if selection is None else {
             "evaluate": selection.evaluate if ema is None else _averaged(selection.evaluate),
             "monitor": selection.monitor,
             "mode": selection.mode, "patience": run.patience}
-        # The batches the kind's game takes (labels, captions, domains: see game_data).
-        trainer = Trainer(step, game_data(model, splits, "train").train, None,
+        trainer = Trainer(step, train.train, None,
                           batch_size=run.batch_size, max_epochs=run.epochs,
                           max_seconds=run.max_seconds, checkpoint_dir=run.checkpoint_dir,
                           seed=run.seed, restore_best=selection is not None,
@@ -139,8 +163,12 @@ class ImplicitCLI(FamilyCLI):
                      f"({history.best_epoch})")
         penalties = "".join(f", {name} {value:g}"
                             for name, value in (("gp", game.gp), ("r1", game.r1)) if value > 0)
+        rates = f"lr {lr:g}" if lr_d == lr else f"lr {lr:g} (G), {lr_d:g} (D)"
+        decay = settings.get("gan_decay_from")
+        if decay is not None:
+            rates += f" falling linearly to 0 after {decay:g} of the updates"
         method = (f"{game.name} game ({game.loss} losses{penalties}, {settings['d_steps']} D "
-                  f"update(s) per G update, Adam lr {lr:g}, betas ({betas[0]:g}, {betas[1]:g})"
+                  f"update(s) per G update, Adam {rates}, betas ({betas[0]:g}, {betas[1]:g})"
                   f"{'' if ema is None else f', generator EMA {ema:g}'}); {kept}")
         return FitResult(model, history, time.perf_counter() - start, method)
 
@@ -340,6 +368,17 @@ def _integer(word: str) -> int:
         return int(word)
     except ValueError:
         raise ValueError(f"--condition: expected whole numbers, got {word!r}") from None
+
+
+def _decay(settings: dict[str, Any], train, run: RunSettings):
+    """``--gan-decay-from f``: both rates constant for the first ``f`` of the ``--epochs``'
+    updates, then linearly to 0 (:func:`~inference.training.schedules.linear_decay`)."""
+    start = settings.get("gan_decay_from")
+    if start is None:
+        return None
+    n = len(train[0]) if isinstance(train, tuple) else len(train)
+    total = run.epochs * math.ceil(n / run.batch_size)
+    return linear_decay(total, int(start * total))
 
 
 def _averaged(evaluate):
