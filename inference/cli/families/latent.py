@@ -13,7 +13,7 @@ import torch
 from pyro import poutine
 
 from inference.cli.families.family import FamilyCLI, RunSettings, model_data
-from inference.cli.fitting import FitResult, fit_vae
+from inference.cli.fitting import LR_SCHEDULE, FitResult, fit_vae
 from inference.cli.number_checks import check_positive_int
 from inference.training import OBJECTIVES
 from ppl_models.data import DataSplits
@@ -35,6 +35,7 @@ class LatentCLI(FamilyCLI):
         Option("particles", 1, "samples per datum in the objective"),
         Option("kl_warmup", 0, "updates over which the KL weight rises from 0 to 1 (0: none)"),
         Option("iw_samples", 1000, "importance samples K of the test IWAE-K estimate"),
+        LR_SCHEDULE,
     )
     report_defaults = {"objective": "meanfield", "iw_samples": 500}
     evaluate_options = (
@@ -63,7 +64,7 @@ class LatentCLI(FamilyCLI):
                        kl_warmup=settings["kl_warmup"], batch_size=run.batch_size, lr=run.lr,
                        patience=run.patience, max_seconds=run.max_seconds, seed=run.seed,
                        checkpoint_dir=run.checkpoint_dir, resume=run.resume,
-                       log_fn=_log_epoch if log else None)
+                       lr_schedule=settings["lr_schedule"], log_fn=_log_epoch if log else None)
 
     def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
         # Imported on use: the diagnostics pull in ArviZ, seconds of start-up that other
