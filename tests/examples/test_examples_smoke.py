@@ -45,11 +45,14 @@ def test_nade_mnist_smoke(tmp_path):
     example = load_example("nade_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     assert result["epochs"] == 1 and result["estimator"] == "exact"
+    assert result["hidden"] == 8 and "300 training images" in result["data"]
     # Binarised MNIST: better than uniform (784 ln 2 = 543 nats), far from a trained NADE.
     assert 60 < result["test_nll_nats"] < 784 * math.log(2)
     assert math.isclose(result["test_bits_per_dim"],
                         result["test_nll_nats"] / (784 * math.log(2)))
     assert (tmp_path / "samples.png").read_bytes()[:4] == b"\x89PNG"
+    # It ran the recipe through train: the resolved recipe sits beside model.pt.
+    assert 'model = "nade"' in (tmp_path / "recipe.toml").read_text()
 
 
 def test_anomaly_detection_smoke(tmp_path):
