@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from inference.training import History, MLEStep, ModelLossStep, SVIStep, Trainer
-from ppl_models.abilities import DataInitialised
+from ppl_models.abilities import DataInitialised, StartsFrom
 from ppl_models.data import perturb_binary
 from ppl_models.distributions.lazy import TrainingLoss
 from ppl_models.registry import Option
@@ -165,14 +165,22 @@ def fit_background(model: nn.Module, train: torch.Tensor, valid: torch.Tensor, r
 _SCHEDULE_NAMES = {"constant": "", "cosine": " with cosine decay to 0"}
 
 
-def _adam(model: nn.Module, lr: float, lr_schedule: str, updates: int) -> dict[str, Any]:
+def _adam(model: nn.Module, lr: float, lr_schedule: str, updates: int,
+          own_rate: tuple[list[nn.Parameter], float] | None = None) -> dict[str, Any]:
     """A step's optimiser keywords: its own Adam at ``lr`` for a constant rate; for
-    ``cosine``, Adam with the rate decayed to zero over ``updates``."""
+    ``cosine``, Adam with the rate decayed to zero over ``updates``. ``own_rate``: some
+    parameters (those started from another model) and their own rate."""
     if lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"--lr-schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
-    if lr_schedule == "constant":
+    if lr_schedule == "constant" and own_rate is None:
         return {"lr": lr}
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    apart = {id(p) for p in own_rate[0]} if own_rate else set()
+    groups = [{"params": [p for p in model.parameters() if id(p) not in apart], "lr": lr}]
+    if own_rate:
+        groups.append({"params": list(own_rate[0]), "lr": own_rate[1]})
+    optimizer = torch.optim.Adam(groups)
+    if lr_schedule == "constant":
+        return {"optimizer": optimizer}
     return {"optimizer": optimizer, "scheduler": torch.optim.lr_scheduler.CosineAnnealingLR(
         optimizer, T_max=max(updates, 1))}
 
@@ -200,6 +208,8 @@ def fit_vae(
     batch_size: int = 100,
     lr: float = 1e-3,
     lr_schedule: str = "constant",
+    start_from: nn.Module | None = None,
+    start_lr: float | None = None,
     patience: int | None = None,
     max_seconds: float | None = None,
     seed: int = 0,
@@ -219,19 +229,30 @@ def fit_vae(
     :param int particles: samples per datum in the objective.
     :param int kl_warmup: updates over which the KL weight rises from 0 to 1.
     :param str lr_schedule: one of :data:`LR_SCHEDULES`.
+    :param start_from: a fitted model that part of ``vae`` starts from
+        (:class:`~ppl_models.abilities.StartsFrom`; on ``resume`` the checkpoint wins).
+    :param start_lr: the rate of the parameters taken from ``start_from`` (default ``lr``).
     :param patience: stop after this many epochs without validation improvement.
     :param max_seconds: stop after the first epoch that ends past this time.
     :param checkpoint_dir: where the trainer keeps ``last.pt`` and ``best.pt``.
     :param bool resume: continue from ``checkpoint_dir/last.pt`` if present.
     :param log_fn: called with each epoch's record.
+    :raises ValueError: for a ``start_from`` that ``vae`` cannot start from.
     """
+    own_rate, started = None, ""
+    if start_from is not None:
+        if not isinstance(vae, StartsFrom):
+            raise ValueError(f"{type(vae).__name__} declares no start from another model")
+        own_rate = (vae.start_from(start_from), lr if start_lr is None else start_lr)
+        started = f"; started from a fitted {type(start_from).__name__} (rate {own_rate[1]:g})"
     step = SVIStep(vae, objective=objective, num_particles=particles, kl_warmup_steps=kl_warmup,
-                   **_adam(vae, lr, lr_schedule, epochs * math.ceil(len(train) / batch_size)))
+                   **_adam(vae, lr, lr_schedule, epochs * math.ceil(len(train) / batch_size),
+                           own_rate))
     history, seconds = _train(step, train, valid, epochs=epochs, batch_size=batch_size,
                               patience=patience, max_seconds=max_seconds, seed=seed,
                               checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn)
     warmup = f", KL warm-up over {kl_warmup} updates" if kl_warmup else ""
     method = (f"SVI: {_OBJECTIVE_NAMES[objective]}, {particles} particle(s){warmup}, Adam "
               f"lr={lr:g}{_SCHEDULE_NAMES[lr_schedule]}, batch {batch_size}, parameters of the "
-              f"best validation-ELBO epoch ({history.best_epoch})")
+              f"best validation-ELBO epoch ({history.best_epoch}){started}")
     return FitResult(vae, history, seconds, method)

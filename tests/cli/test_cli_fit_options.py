@@ -1,5 +1,6 @@
-"""``--lr-schedule cosine``: Adam's rate decays to zero over the whole budget, in updates, for
-the families fitted by gradients; a closed-form fit refuses the option."""
+"""The fitting options of the exact and latent families: ``--lr-schedule cosine`` (Adam's
+rate decays to zero over the whole budget, in updates; a closed-form fit refuses it) and
+``--init-from`` / ``--init-lr`` (a VAE's NADE decoder started from a NADE run)."""
 
 import json
 
@@ -28,3 +29,24 @@ def test_a_closed_form_fit_refuses_a_schedule(tmp_path, cli):
     code, _, err = cli("train", "--model", "independent", "--dataset", "digits",
                        "--lr-schedule", "cosine", "--out", tmp_path / "x")
     assert code != 0 and "--lr-schedule applies only to" in err
+
+
+def test_init_from_starts_the_decoder_at_its_own_rate(tmp_path, cli):
+    nade = tmp_path / "nade"
+    common = ("--dataset", "digits", "--epochs", 1, "--threads", 1)
+    code, _, err = cli("train", "--model", "nade", "--hidden", 6, *common, "--out", nade)
+    assert code == 0, err
+    vae = ("train", "--model", "vae", "--likelihood", "nade", "--latent-dim", 2,
+           "--vae-hidden", 8, *common)
+    code, _, err = cli(*vae, "--hidden", 6, "--init-from", nade / "model.pt", "--init-lr",
+                       1e-4, "--out", tmp_path / "vae")
+    assert code == 0, err
+    groups = torch.load(tmp_path / "vae" / "checkpoints" / "last.pt",
+                        weights_only=False)["step"]["optimizer"]["param_groups"]
+    assert [len(g["params"]) for g in groups][1] == 4 and groups[1]["lr"] == 1e-4
+    # A NADE of another size is refused, naming what the VAE takes.
+    code, _, err = cli(*vae, "--hidden", 7, "--init-from", nade / "model.pt",
+                       "--out", tmp_path / "other")
+    assert code != 0 and "starts only a NADE decoder" in err
+    code, _, err = cli(*vae, "--init-lr", 1e-4, "--out", tmp_path / "alone")
+    assert code != 0 and "--init-lr must be > 0 and goes with --init-from" in err
