@@ -50,3 +50,20 @@ def test_init_from_starts_the_decoder_at_its_own_rate(tmp_path, cli):
     assert code != 0 and "starts only a NADE decoder" in err
     code, _, err = cli(*vae, "--init-lr", 1e-4, "--out", tmp_path / "alone")
     assert code != 0 and "--init-lr must be > 0 and goes with --init-from" in err
+
+
+def test_order_seed_draws_another_order_on_the_same_split(tmp_path, cli):
+    common = ("train", "--model", "nade", "--hidden", 4, "--dataset", "digits", "--epochs", 1,
+              "--threads", 1, "--order", "random")
+    orders = []
+    for name, extra in (("a", ()), ("b", ("--order-seed", 7))):
+        code, _, err = cli(*common, *extra, "--out", tmp_path / name)
+        assert code == 0, err
+        orders.append(torch.load(tmp_path / name / "model.pt", weights_only=True)
+                      ["config"]["order"])
+    assert sorted(orders[1]) == list(range(64)) and orders[0] != orders[1]
+    expected = torch.randperm(64, generator=torch.Generator().manual_seed(7)).tolist()
+    assert orders[1] == expected
+    code, _, err = cli("train", "--model", "nade", "--dataset", "digits", "--order-seed", 7,
+                       "--out", tmp_path / "raster")
+    assert code != 0 and "--order-seed draws the permutation of --order random" in err

@@ -126,11 +126,13 @@ def test_pixelrnn_mnist_smoke(tmp_path):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("dataset", ["wine", "digits"])
-def test_rnade_tabular_smoke(dataset):
+@pytest.mark.parametrize("dataset", ["wine", "digits_dequantized"])
+def test_rnade_tabular_smoke(dataset, tmp_path):
     example = load_example("rnade_tabular")
-    result = example.main(example.parse_args(["--smoke", "--dataset", dataset]))
+    result = example.main(example.parse_args(["--smoke", "--set", f"dataset={dataset}",
+                                              "--out", str(tmp_path)]))
     assert result["epochs"] == 3 and math.isfinite(result["test_nll_nats_standardised"])
+    assert result["dataset"] == dataset and result["hidden"] == 8
     if dataset == "wine":
         # The raw-data NLL adds the standardisation's log-Jacobian, sum_d log s_d.
         from ppl_models.data import load_tabular
@@ -141,6 +143,7 @@ def test_rnade_tabular_smoke(dataset):
     else:
         # A bound on the discrete digits: positive and below uniform over 17 levels.
         assert 0 < result["discrete_nll_bound_nats"] < 64 * math.log(17)
+        assert result["test_nll_nats_raw"] == result["test_nll_nats_standardised"]
 
 
 def test_cyclegan_digits_smoke(tmp_path):

@@ -85,6 +85,9 @@ class ExactCLI(FamilyCLI):
     options = (
         Option("order", "raster", "variable order: raster, or a random permutation drawn "
                "from --seed", type=str, choices=ORDERS),
+        Option("order_seed", None, "draw --order random's permutation from this seed instead "
+               "of --seed (which also splits the data): an ensemble's members over orders",
+               type=int),
         Option("pseudo_count", PSEUDO_COUNT, "Beta(a, a) pseudo-counts of a closed-form "
                "(table) fit: 1 keeps the test NLL finite, 0 is maximum likelihood",
                type=float),
@@ -97,6 +100,8 @@ class ExactCLI(FamilyCLI):
         a = settings.get("pseudo_count", 0.0)
         if not (a >= 0 and math.isfinite(a)):  # NaN would give every table entry 0.5
             raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
+        if settings.get("order_seed") is not None and settings.get("order") != "random":
+            raise ValueError("--order-seed draws the permutation of --order random; give both")
 
     def check_data(self, model, splits) -> None:
         check_support(model, splits)
@@ -113,13 +118,15 @@ class ExactCLI(FamilyCLI):
 
     def constructor_arguments(self, kind, settings, splits, seed) -> dict[str, Any]:
         if "order" in inspect.signature(registry.entry(kind).cls).parameters:
-            return {"order": variable_order(settings["order"], splits.dim, seed)}
+            own = settings.get("order_seed")
+            return {"order": variable_order(settings["order"], splits.dim,
+                                            seed if own is None else own)}
         if settings["order"] != "raster":
             raise ValueError(f"--order: --model {kind} has no variable order to choose")
         return {}
 
     def run_config(self, model, settings) -> dict[str, Any]:
-        return {"order": settings["order"],
+        return {"order": settings["order"], "order_seed": settings["order_seed"],
                 "pseudo_count": settings["pseudo_count"] if _closed_form(model) else None,
                 "lr_schedule": None if _closed_form(model) else settings["lr_schedule"]}
 
