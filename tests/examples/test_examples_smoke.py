@@ -76,7 +76,7 @@ def test_representations_smoke(tmp_path):
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     probe = result["probe_accuracy"]
     assert set(probe) == {"NADE h_D (8)", "PCA (8)", "VAE mean (2)", "AAE code (2)",
-                          "InfoGAN body (16)", "PCA (2)", "pixels (64)"}
+                          "InfoGAN body (16)", "PCA (2)", "PCA (16)", "pixels (64)"}
     assert all(set(c) == {"10", "50", "400"} for c in probe.values())
     # Raw pixels of 8x8 digits are linearly readable well above chance (0.1) even at 50
     # labels; every accuracy is a fraction.
@@ -85,6 +85,9 @@ def test_representations_smoke(tmp_path):
     assert all(0 < a <= 1 for a in result["kmeans_accuracy"].values())
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
+    # Each model is its report recipe, run by train.
+    assert (tmp_path / "report_infogan" / "model.pt").is_file()
+
 
 def test_gan_ring_smoke(tmp_path):
     example = load_example("gan_ring")
