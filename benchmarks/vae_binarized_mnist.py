@@ -28,14 +28,10 @@ SMOKE = {"dataset": "mnist5k", "train_size": 1000, "epochs": 1, "lr": 0.01,
          "vae_hidden": [16], "latent_dim": 4, "kl_warmup": 0, "iw_samples": 10}
 
 
-def parse_args(argv=None):
-    return script_parser(__doc__, recipe="vae_binarized_mnist", out="runs/vae_binarized",
-                         data=True, record=True).parse_args(argv)
-
-
 def main(argv=None) -> dict:
-    args = parse_args(argv)
     started = time.perf_counter()
+    args = script_parser(__doc__, recipe="vae_binarized_mnist", out="runs/vae_binarized",
+                         data=True, record=True).parse_args(argv)
     run = train_recipe(args.recipe, args.out, **recipe_overrides(args, SMOKE))
     m, c = run.metrics, run.config
     layers = "-".join(map(str, [784, *c["vae_hidden"], c["latent_dim"]]))
