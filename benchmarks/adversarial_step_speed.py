@@ -17,13 +17,13 @@ with the ratio to the plain loop. Prints one JSON line.
 
 import contextlib
 import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
 from inference.cli.script_options import finish, script_parser
 from inference.training import AdversarialStep
+from inference.training.interleaved_timing import interleaved_epoch
 from ppl_models.data import load_dataset
 from ppl_models.gan import DCGAN
 
@@ -50,19 +50,6 @@ class PlainStep:
         g_loss.backward()
         self.g_opt.step()
         return {"loss": d_loss.item()}
-
-
-def interleaved_epoch(steps, batches, context):
-    """Seconds each step spent on ``batches``, taking turns batch by batch."""
-    seconds = dict.fromkeys(steps, 0.0)
-    names = list(steps)
-    for b, batch in enumerate(batches):
-        for name in names if b % 2 == 0 else names[::-1]:
-            start = time.perf_counter()
-            with context():
-                steps[name].train_step(batch)
-            seconds[name] += time.perf_counter() - start
-    return seconds
 
 
 def main(args):

@@ -1,40 +1,52 @@
 """DeepNADE: exact test NLL of one ordering and of ensembles of orderings, beside baselines.
 
-Scores the runs of ``ppl-models train`` (their ``model.pt`` and ``config.json``), all on the
-test split of the first run's data set and seed: the DeepNADE's default (identity)
-ordering, its ensembles of ``K`` orderings (the uniform mixture of ``K`` joints, Uria, Murray
-& Larochelle 2014; the default ordering and ``K - 1`` drawn from ``--order-seed``),
-and each ``--baseline`` run. Prints one JSON line with the CPU seconds of the scoring.
+Trains the recipe (``deep_nade_digits``: the order-agnostic DeepNADE of Uria, Murray &
+Larochelle 2014 on the 8x8 digits) and each ``--baselines`` recipe (exact models on the same
+data and seed: NADE with 100 and 500 hidden units) through ``ppl-models train``, then scores
+all of them on the same test images: the DeepNADE's identity ordering (train's own figure),
+``--single-orderings`` random orderings one at a time, and its ensembles of ``K`` orderings
+(the uniform mixture of ``K`` joints: the identity and ``K - 1`` drawn from
+``--order-seed``); each baseline beside it, with its paired difference. Prints one JSON line
+with the CPU seconds of the scoring.
 
-    ppl-models train --recipe deep_nade_digits --threads 1 --out runs/deep_nade
-    ppl-models train --recipe nade_digits --epochs 400 --patience 40 --out runs/nade
-    python benchmarks/deep_nade_ensembles.py runs/deep_nade --baseline runs/nade --threads 1
+    python benchmarks/deep_nade_ensembles.py --threads 1 --record
+
+On the fixed binarized MNIST (a CPU learning curve: 11 minutes of training; the exact score
+costs 784 masked passes per image, so few orderings)::
+
+    python benchmarks/deep_nade_ensembles.py --recipe deep_nade_binarized_mnist --baselines \\
+        --orderings 2 --single-orderings 0 --record
 """
 
+from __future__ import annotations
+
 import argparse
-import json
 import math
 import time
 from pathlib import Path
 
 import torch
 
-from inference.persistence import load_model
-from ppl_models.data import load_dataset
-from ppl_models.distributions import DeepNADE
+from inference.cli.recipe_run import train_recipe
+from inference.cli.script_options import finish, recipe_overrides, script_parser
+
+#: Seconds on the embedded 8x8 digits, not a result.
+SMOKE = {"dataset": "digits", "epochs": 2, "deep_hidden": [16, 16]}
+SMOKE_BASELINE = {"epochs": 2, "hidden": 8}
+#: What the baselines must share with the DeepNADE's run to be scored on its test images.
+SAME_DATA = ("dataset", "data_path", "binarize", "seed")
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("run", type=Path, help="a DeepNADE run folder (model.pt, config.json)")
-    p.add_argument("--baseline", type=Path, nargs="*", default=[],
-                   help="run folders of exact models on the same data")
+    p = script_parser(__doc__, recipe="deep_nade_digits", out="runs/deep_nade", data=True,
+                      record=True)
+    p.add_argument("--baselines", nargs="*", default=["nade_h100_digits", "nade_h500_digits"],
+                   help="recipes of exact models on the same data, scored beside it")
     p.add_argument("--orderings", type=int, nargs="+", default=[1, 2, 8, 32])
     p.add_argument("--order-seed", type=int, default=0)
     p.add_argument("--single-orderings", type=int, default=8,
                    help="also score this many single random orderings, one at a time (the "
                         "identity's prefixes are contiguous masks, rare in training)")
-    p.add_argument("--threads", type=int, default=None)
     return p.parse_args(argv)
 
 
@@ -43,65 +55,64 @@ def per_image(dist, x: torch.Tensor, batch: int = 500) -> torch.Tensor:
         return -torch.cat([dist.log_prob(part) for part in x.split(batch)]).double()
 
 
-def summary(nll: torch.Tensor, dim: int) -> dict[str, float]:
-    return {"nll_nats": nll.mean().item(), "stderr_nats": (nll.std() / math.sqrt(len(nll))).item(),
-            "bits_per_dim": nll.mean().item() / (dim * math.log(2))}
+def summary(nll: torch.Tensor) -> dict[str, float]:
+    return {"nll_nats": nll.mean().item(), "stderr_nats": (nll.std() / math.sqrt(len(nll))).item()}
 
 
-def paired(baseline: torch.Tensor, ours: dict[int, torch.Tensor]) -> dict[str, list[float]]:
-    """Per ensemble size, the baseline's NLL minus the DeepNADE's, [mean, stderr] over the same
-    test images (positive: the DeepNADE is better)."""
-    diffs = {k: baseline - v for k, v in ours.items()}
-    return {f"orderings_{k}": [d.mean().item(), (d.std() / math.sqrt(len(d))).item()]
-            for k, d in diffs.items()}
+def baseline_run(args, recipe: str, deep):
+    """A baseline recipe trained on the DeepNADE's data (the script's seed and threads)."""
+    own = argparse.Namespace(**{**vars(args), "recipe": recipe, "settings": [], "epochs": None})
+    run = train_recipe(recipe, Path(args.out) / recipe, **recipe_overrides(own, SMOKE_BASELINE))
+    if any(run.config[k] != deep.config[k] for k in SAME_DATA):
+        raise ValueError(f"--baselines {recipe} trains on other data than {args.recipe}")
+    return run
 
 
-def _fit(run: Path) -> dict:
-    """How a run was trained, from its metrics.json: seed, epochs run, the one kept."""
-    metrics = json.loads((run / "metrics.json").read_text())
-    return {k: metrics[k] for k in ("seed", "epochs", "best_epoch", "fit_seconds", "fit")}
-
-
-def main(args):
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    config = json.loads((args.run / "config.json").read_text())
-    if config.get("data_path") is not None:
-        raise ValueError("this benchmark reads embedded data sets only")
-    splits = load_dataset(config["dataset"], binarize=config["binarize"], seed=config["seed"])
-    test = splits.flat("test")
-    model, _ = load_model(args.run / "model.pt")
-    if not isinstance(model, DeepNADE):
-        raise ValueError(f"{args.run} holds no DeepNADE")
-    model.eval()
-    start = time.process_time()
-    record = {"data": f"{config['dataset']} ({config['binarize']}), test split of seed "
-                      f"{config['seed']}", "n_test": len(test), "estimator": "exact",
-              "deep_nade": {"run": str(args.run), "hidden": list(model.hidden),
-                            **_fit(args.run)}}
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    deep = train_recipe(args.recipe, Path(args.out) / args.recipe,
+                        **recipe_overrides(args, SMOKE))
+    baselines = [baseline_run(args, recipe, deep) for recipe in args.baselines]
+    test, model, m = deep.splits.flat("test"), deep.model, deep.metrics
+    cpu = time.process_time()
     ours = {k: per_image(model.ensemble(k, seed=args.order_seed), test) for k in args.orderings}
-    for k, nll in ours.items():
-        record["deep_nade"][f"orderings_{k}"] = summary(nll, test.shape[1])
     gen = torch.Generator().manual_seed(args.order_seed + 1)
-    singles = [summary(per_image(model(ordering=torch.randperm(model.dim, generator=gen)),
-                                 test), test.shape[1])["nll_nats"]
-               for _ in range(args.single_orderings)]
+    singles = [per_image(model(ordering=torch.randperm(model.dim, generator=gen)), test)
+               .mean().item() for _ in range(args.single_orderings)]
+    label = f"seed {m['seed']}; {m['epochs']} epochs, best {m['best_epoch']}"
+    record = {"benchmark": "deep_nade", "recipe": m["recipe"], "n_test": len(test),
+              "data": f"{m['dataset']} ({m['binarize']}), test split of seed {m['seed']}",
+              "estimator": "exact", "deep_nade": {
+                  "hidden": list(model.hidden), "epochs": m["epochs"],
+                  "best_epoch": m["best_epoch"], "fit_seconds": m["fit_seconds"],
+                  **{f"orderings_{k}": summary(nll) for k, nll in ours.items()},
+                  "single_random_orderings_nll_nats": singles}}
+    width = "-".join(map(str, model.hidden))
+    rows = [[f"DeepNADE {width}, {'identity ordering' if k == 1 else f'{k} orderings'} "
+             f"({label})", f"{nll.mean():.2f} ± {summary(nll)['stderr_nats']:.2f}", "—"]
+            for k, nll in ours.items()]
     if singles:
-        record["deep_nade"]["single_random_orderings_nll_nats"] = singles
-    for run in args.baseline:
-        base, _ = load_model(run / "model.pt")
-        base.eval()
-        base_config = json.loads((run / "config.json").read_text())
-        if (base_config["dataset"], base_config["seed"]) != (config["dataset"], config["seed"]):
-            raise ValueError(f"{run} was trained on other data or another split")
-        nll = per_image(base(), test)
-        record[base_config["model"] + f" ({run.name})"] = {
-            **summary(nll, test.shape[1]), **_fit(run),
-            "minus_deep_nade_paired": paired(nll, ours)}
-    record["scoring_cpu_seconds"] = time.process_time() - start
-    print(json.dumps(record))
-    return record
+        rows.append([f"DeepNADE, one random ordering (mean of {len(singles)})",
+                     f"{sum(singles) / len(singles):.2f}", "—"])
+    for run in baselines:
+        nll = per_image(run.model(), test)
+        # Per ensemble size, the baseline's NLL minus the DeepNADE's on the same images.
+        paired = {str(k): summary(nll - v) for k, v in ours.items()}
+        record[run.metrics["recipe"]["name"]] = {
+            **summary(nll), "epochs": run.metrics["epochs"], "fit": run.metrics["fit"],
+            "minus_deep_nade_paired": paired}
+        ends = [paired[str(min(ours))], paired[str(max(ours))]]
+        rows.append([f"{run.metrics['recipe']['name']} ({run.metrics['epochs']} epochs, best "
+                     f"{run.metrics['best_epoch']})",
+                     f"{nll.mean():.2f} ± {summary(nll)['stderr_nats']:.2f}",
+                     " / ".join(f"{d['nll_nats']:+.2f} ± {d['stderr_nats']:.2f}" for d in ends)])
+    record["scoring_cpu_seconds"] = time.process_time() - cpu
+    return finish(args, record, started=started, figures={
+        "columns": ["model", "test NLL (nats)",
+                    f"minus DeepNADE, paired (K = {min(ours)} / K = {max(ours)})"],
+        "rows": rows})
 
 
 if __name__ == "__main__":
-    main(parse_args())
+    main()

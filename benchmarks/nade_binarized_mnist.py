@@ -1,100 +1,57 @@
-"""NADE / FVSBN on the fixed binarized MNIST: fit on train, select on valid, report test.
+"""NADE and FVSBN on the fixed binarized MNIST: fit on train, select on valid, exact test NLL.
 
-Prints one JSON line: test NLL (exact, nats per image, and bits/dim), the epoch selected,
-epochs run and wall time. Published (Larochelle & Murray 2011): NADE 88.86, FVSBN 97.45.
+Runs one recipe through ``ppl-models train`` (``nade_binarized_mnist``, or ``--recipe
+fvsbn_binarized_mnist``: the Results page's two rows) and prints one JSON line: the test NLL
+(exact, nats per image, and bits/dim), the epoch kept, epochs run and wall time; with
+``--record``, its row of the Results page. Published (Larochelle & Murray 2011): NADE 88.86,
+FVSBN 97.45.
 
-    python benchmarks/nade_binarized_mnist.py --model nade --epochs 18
+    python benchmarks/nade_binarized_mnist.py --record
+    python benchmarks/nade_binarized_mnist.py --recipe fvsbn_binarized_mnist --record
+
+A stopped run continues with ``ppl-models train --recipe RUN/recipe.toml --out RUN --resume``.
 """
 
-import argparse
-import json
-import math
+from __future__ import annotations
+
 import time
-from pathlib import Path
 
-import torch
+from inference.cli.recipe_run import train_recipe
+from inference.cli.script_options import finish, recipe_overrides, script_parser
 
-from inference.metrics import evaluate_nll
-from inference.training import MLEStep, Trainer
-from ppl_models import registry
-from ppl_models.data import load_binarized_mnist
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DEFAULT_DATA = SHARED / "data" / "binarized_mnist.npz"
+#: A seconds-long pipeline check on the embedded MNIST-5k, not a result.
+SMOKE = {"dataset": "mnist5k", "train_size": 300, "epochs": 1}
+PUBLISHED = {"nade": 88.86, "fvsbn": 97.45}
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    p.add_argument("--model", choices=["nade", "fvsbn"], default="nade")
-    p.add_argument("--hidden", type=int, default=500)
-    p.add_argument("--epochs", type=int, default=18)
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--patience", type=int, default=4)
-    p.add_argument("--ema-decay", type=float, default=None,
-                   help="validate and test with an exponential moving average of the weights")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint-dir", type=Path, default=None)
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch threads; 1 when sharing the machine (OpenMP hates oversubscription)")
-    p.add_argument("--train-limit", type=int, default=None, help="use the first N train rows")
-    return p.parse_args(argv)
+    return script_parser(__doc__, recipe="nade_binarized_mnist", out="runs/nade_binarized",
+                         data=True, record=True).parse_args(argv)
 
 
-def _options(args) -> dict:
-    """The kind's own options (NADE's ``hidden``; none for FVSBN), from the registry."""
-    return {o.name: getattr(args, o.dest) for o in registry.entry(args.model).options}
-
-
-def main(args):
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    data = load_binarized_mnist(args.data)
-    train = data["train"][: args.train_limit]
-    options = _options(args)
-    model = registry.build(args.model, dim=784, **options)
-    model.init_bias_from_data(train)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    # Cosine decay to zero over the whole budget, in updates: the last epochs average out
-    # Adam's noise, which is worth about a nat over a constant rate at equal epochs.
-    updates = args.epochs * math.ceil(len(train) / args.batch_size)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=updates)
-    step = MLEStep(model, optimizer, scheduler=scheduler, ema_decay=args.ema_decay)
-    trainer = Trainer(step, train, data["valid"], batch_size=args.batch_size,
-                      max_epochs=args.epochs, patience=args.patience, seed=args.seed,
-                      checkpoint_dir=args.checkpoint_dir,
-                      log_fn=lambda r: print(json.dumps({"epoch_record": r}), flush=True))
-    start = time.perf_counter()
-    history = trainer.fit(resume=args.resume)
-    train_seconds = time.perf_counter() - start
-    if args.ema_decay is not None:
-        step.update.load_average()
-    test = evaluate_nll(model, data["test"], batch_size=1000)
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    run = train_recipe(args.recipe, args.out, **recipe_overrides(args, SMOKE))
+    m, kind = run.metrics, run.config["model"]
     result = {
-        "benchmark": "binarized_mnist_nll",
-        "model": args.model,
-        "hidden": options.get("hidden"),
-        "estimator": "exact",
-        "binarisation": "fixed (Larochelle & Murray 2011)",
-        "seed": args.seed,
-        "test_nll_nats": round(test["nll_nats"], 3),
-        "test_nll_stderr": round(test["stderr_nats"], 3),
-        "test_bits_per_dim": round(test["bits_per_dim"], 5),
-        "best_valid_nll_nats": round(history.best_valid_loss, 3),
-        "best_epoch": history.best_epoch,
-        "epochs_run": len(history.epochs),
-        "train_wall_seconds": round(train_seconds, 1),
-        "lr": args.lr,
-        "ema_decay": args.ema_decay,
-        "batch_size": args.batch_size,
-        "threads": torch.get_num_threads(),
+        "benchmark": "nade_binarized_mnist", "recipe": m["recipe"], "model": kind,
+        "hidden": run.config.get("hidden"), "dataset": m["dataset"],
+        "binarisation": m["binarize"], "estimator": m["estimator"], "seed": m["seed"],
+        "n_train": len(run.splits.train), "n_test": m["n"],
+        "test_nll_nats": round(m["nll_nats"], 3), "test_nll_stderr": round(m["stderr_nats"], 3),
+        "test_bits_per_dim": round(m["bits_per_dim"], 5),
+        "best_valid_nll_nats": round(m["best_valid_nll_nats"], 3),
+        "best_epoch": m["best_epoch"], "epochs_run": m["epochs"],
+        "train_wall_seconds": round(m["fit_seconds"], 1), "fit": m["fit"],
+        "published_nll_nats": PUBLISHED.get(kind),
     }
-    print(json.dumps(result), flush=True)
-    return result
+    name = kind.upper() + (f", H = {result['hidden']}" if result["hidden"] else "")
+    row = [f"{name} ({m['epochs']} epochs, best {m['best_epoch']})",
+           f"{m['nll_nats']:.2f} ± {m['stderr_nats']:.2f}", f"{m['bits_per_dim']:.4f}"]
+    return finish(args, result, started=started, figures={
+        "columns": ["model", "test NLL (nats)", "bits/dim"], "rows": [row]})
 
 
 if __name__ == "__main__":
-    main(parse_args())
+    main()

@@ -1,141 +1,97 @@
 """A VAE with a conditional-NADE decoder against the plain NADE, on fixed binarized MNIST.
 
 The decoder :math:`p(x \\mid z) = \\prod_d p(x_d \\mid x_{<d}, z)` is a NADE whose biases
-the code shifts (``VAE(likelihood="nade")``). It starts as the plain NADE fitted by
-``benchmarks/nade_binarized_mnist.py`` (its ``best.pt``), with the code's weights at zero:
-at step 0 the VAE's marginal likelihood *is* the NADE's, whatever the guide. SVI on the
-ELBO (analytic KL, a KL warm-up so the code is used before it is charged for) then teaches
-the encoder and the code's weights what global structure the pixel-by-pixel model misses.
+the code shifts (``VAE(likelihood="nade")``). It starts as the plain NADE of the recipe
+``nade_binarized_mnist`` (``train --init-from``), with the code's weights at zero: at step 0
+the VAE's marginal likelihood *is* the NADE's, whatever the guide. SVI on the ELBO (analytic
+KL, a KL warm-up so the code is used before it is charged for, the NADE's own weights at a
+tenth of the rate) then teaches the encoder and the code's weights what global structure
+the pixel-by-pixel model misses. Both recipes run through ``ppl-models train``.
 
-Both models are scored on the same test images in this run: the NADE exactly, the VAE by
-:func:`importance_log_likelihood` with K draws. Since that estimate is a stochastic lower
-bound on :math:`\\log p(x)` (Burda et al. 2016, Theorem 1), a VAE figure below the NADE's
-is a real improvement, not an artefact of the estimator. The difference is reported with
-its paired standard error.
+Both models are scored on the same test images: the NADE exactly, the VAE by the IWAE-K
+estimate train reports. Since that estimate is a stochastic lower bound on
+:math:`\\log p(x)` (Burda et al. 2016, Theorem 1), a VAE figure below the NADE's is a real
+improvement, not an artefact of the estimator; the difference is reported with its paired
+standard error, and the rate (the code's information, nats per image) beside it.
 
-    python benchmarks/nade_vae_binarized_mnist.py --nade-checkpoint runs/nade/best.pt
+    python benchmarks/nade_vae_binarized_mnist.py --nade-run runs/nade_binarized --record
+
+``--nade-run`` names a finished run of ``benchmarks/nade_binarized_mnist.py``; without it,
+the NADE is trained first, in ``OUT/nade``.
 """
 
+from __future__ import annotations
+
 import argparse
-import json
 import math
 import time
 from pathlib import Path
 
-import torch
-from fit_or_load import fit_or_load
+from inference.cli.recipe_run import load_run, train_recipe
+from inference.cli.script_options import finish, recipe_overrides, script_parser
+from inference.metrics import anomaly_scores
 
-from inference.diagnostics import importance_log_likelihood
-from inference.training import SVIStep, Trainer
-from inference.training.checkpoint import load_checkpoint
-from ppl_models.data import load_binarized_mnist
-from ppl_models.distributions.nade import NADE
-from ppl_models.vae import VAE
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DEFAULT_DATA = SHARED / "data" / "binarized_mnist.npz"
+NADE_RECIPE = "nade_binarized_mnist"
+#: A seconds-long pipeline check on the embedded MNIST-5k, not a result.
+SMOKE_NADE = {"dataset": "mnist5k", "train_size": 300, "epochs": 1, "hidden": 8}
+SMOKE = {**SMOKE_NADE, "vae_hidden": [16], "latent_dim": 4, "kl_warmup": 0, "iw_samples": 10}
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    p.add_argument("--nade-checkpoint", type=Path, required=True,
-                   help="best.pt of a benchmarks/nade_binarized_mnist.py run")
-    p.add_argument("--nade-hidden", type=int, default=500)
-    p.add_argument("--latent", type=int, default=32)
-    p.add_argument("--encoder-hidden", type=int, nargs="+", default=[500])
-    p.add_argument("--epochs", type=int, default=4)
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--lr", type=float, default=1e-3, help="encoder and code weights")
-    p.add_argument("--decoder-lr", type=float, default=1e-4, help="the NADE's own weights")
-    p.add_argument("--warmup-epochs", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint-dir", type=Path, default=None)
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--evaluate-only", action="store_true",
-                   help="skip training; score best.pt from --checkpoint-dir")
-    p.add_argument("--num-samples", type=int, default=100, help="K of the IWAE estimate")
-    p.add_argument("--chunk-size", type=int, default=100)
-    p.add_argument("--test-limit", type=int, default=None)
-    p.add_argument("--train-limit", type=int, default=None)
-    p.add_argument("--threads", type=int, default=None)
+    p = script_parser(__doc__, recipe="nade_vae_binarized_mnist", out="runs/nade_vae_binarized",
+                      data=True, record=True)
+    p.add_argument("--nade-run", type=Path, default=None,
+                   help=f"a finished run of the recipe {NADE_RECIPE} (default: train one in "
+                        "OUT/nade)")
     return p.parse_args(argv)
 
 
-def load_nade(path: Path, hidden: int) -> NADE:
-    nade = NADE(784, hidden)
-    nade.load_state_dict(load_checkpoint(path)["step"]["model"])
-    return nade.eval()
+def fitted_nade(args):
+    """The NADE the decoder starts from: ``--nade-run``, else trained in ``OUT/nade``."""
+    if args.nade_run is not None:
+        return load_run(args.nade_run)
+    own = argparse.Namespace(**{**vars(args), "recipe": NADE_RECIPE, "settings": []})
+    return train_recipe(NADE_RECIPE, Path(args.out) / "nade", **recipe_overrides(own, SMOKE_NADE))
 
 
-def build(args, nade: NADE, n_train: int):
-    """The VAE, its decoder a copy of ``nade`` with zero code weights, and its SVIStep."""
-    torch.manual_seed(args.seed)
-    vae = VAE((784,), args.latent, hidden=tuple(args.encoder_hidden), likelihood="nade",
-              nade_hidden=args.nade_hidden)
-    missing, unexpected = vae.decoder.load_state_dict(nade.state_dict(), strict=False)
-    assert not unexpected and all(k.startswith("context_net.") for k in missing), missing
-    with torch.no_grad():
-        vae.decoder.context_net.weight.zero_()
-        vae.decoder.context_net.bias.zero_()
-    own = [vae.decoder.W, vae.decoder.c, vae.decoder.V, vae.decoder.b]
-    rest = [p for p in vae.parameters() if all(p is not q for q in own)]
-    optimizer = torch.optim.Adam([{"params": own, "lr": args.decoder_lr},
-                                  {"params": rest, "lr": args.lr}])
-    batches = math.ceil(n_train / args.batch_size)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * batches)
-    step = SVIStep(vae, objective="meanfield", optimizer=optimizer, scheduler=scheduler,
-                   kl_warmup_steps=round(args.warmup_epochs * batches))
-    return vae, step
-
-
-def exact_nll(nade: NADE, x: torch.Tensor) -> torch.Tensor:
-    with torch.no_grad():
-        return torch.cat([-nade().log_prob(b) for b in x.split(1000)])
-
-
-def main(args):
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    data = load_binarized_mnist(args.data)
-    train = data["train"][: args.train_limit]
-    nade = load_nade(args.nade_checkpoint, args.nade_hidden)
-    vae, step = build(args, nade, len(train))
-    trainer = Trainer(step, train, data["valid"], batch_size=args.batch_size,
-                      max_epochs=args.epochs, seed=args.seed, checkpoint_dir=args.checkpoint_dir,
-                      log_fn=lambda r: print(json.dumps({"epoch_record": r}), flush=True))
-    training = fit_or_load(trainer, evaluate_only=args.evaluate_only, resume=args.resume)
-    vae.eval()
-    test = data["test"][: args.test_limit]
-    nade_nll = exact_nll(nade, test)
-    start = time.perf_counter()
-    ll = importance_log_likelihood(vae.model, vae.guide, test, num_samples=args.num_samples,
-                                   chunk_size=args.chunk_size, seed=args.seed, batch_size=100,
-                                   compute_pareto_k=args.num_samples > 20)
-    eval_seconds = time.perf_counter() - start
-    vae_nll = -ll.log_likelihood
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    nade = fitted_nade(args)
+    run = train_recipe(args.recipe, args.out, **{**recipe_overrides(args, SMOKE),
+                                                 "init_from": str(nade.out / "model.pt")})
+    m, c = run.metrics, run.config
+    test = run.splits.flat("test")
+    nade_nll = anomaly_scores(nade.model, test, "nll").double()
+    # Train's own IWAE-K draws again, per image (the same K, seed, chunks and batches).
+    k = c["iw_samples"]
+    vae_nll = anomaly_scores(run.model, run.splits.images("test"), "neg_iwae", num_samples=k,
+                             seed=m["seed"], batch_size=100 * min(k, 100)).double()
     diff = vae_nll - nade_nll
-    n = len(test)
     result = {
-        "benchmark": "binarized_mnist_nade_vae_vs_nade",
-        "model": f"VAE, conditional NADE-{args.nade_hidden} decoder, {args.latent} latents, "
-                 f"encoder 784-{'-'.join(map(str, args.encoder_hidden))}",
-        "test_images": n,
+        "benchmark": "nade_vae_binarized_mnist", "recipe": m["recipe"], "dataset": m["dataset"],
+        "model": f"VAE, conditional NADE-{c['hidden']} decoder, {c['latent_dim']} latents, "
+                 f"encoder {'-'.join(map(str, [test.shape[1], *c['vae_hidden']]))}",
+        "nade_run": str(nade.out), "test_images": len(test), "seed": m["seed"],
         "nade_test_nll_nats": round(nade_nll.mean().item(), 3),
-        "vae_test_nll_nats": round(vae_nll.mean().item(), 3),
-        "vae_estimator": f"IWAE-{args.num_samples}",
+        "vae_test_nll_nats": round(vae_nll.mean().item(), 3), "vae_estimator": m["estimator"],
+        "train_vae_test_nll_nats": round(m["nll_nats"], 3),
         "difference_nats": round(diff.mean().item(), 3),
-        "difference_paired_stderr": round(diff.std().item() / math.sqrt(n), 3),
-        "fraction_pareto_k_below_0_7": (None if ll.pareto_k is None
-                                        else round(ll.reliable.float().mean().item(), 4)),
-        **training,
-        "eval_wall_seconds": round(eval_seconds, 1),
-        "lr": args.lr, "decoder_lr": args.decoder_lr, "warmup_epochs": args.warmup_epochs,
-        "threads": torch.get_num_threads(),
+        "difference_paired_stderr": round(diff.std().item() / math.sqrt(len(diff)), 3),
+        "rate_nats": round(m["rate_nats"], 3),
+        "fraction_pareto_k_below_0_7": m["fraction_reliable"],
+        "best_epoch": m["best_epoch"], "epochs_run": m["epochs"],
+        "train_wall_seconds": round(m["fit_seconds"], 1), "fit": m["fit"],
     }
-    print(json.dumps(result), flush=True)
-    return result
+    rows = [[f"VAE with a conditional-NADE decoder, {m['estimator']} (nats)",
+             f"{result['vae_test_nll_nats']:.3f}"],
+            ["the NADE alone, exact (nats)", f"{result['nade_test_nll_nats']:.3f}"],
+            ["gain (paired s.e.)", f"{-result['difference_nats']:.3f} ± "
+                                   f"{result['difference_paired_stderr']:.3f}"],
+            ["information in the code (nats per image)", f"{result['rate_nats']:.2f}"]]
+    return finish(args, result, started=started,
+                  figures={"columns": ["figure", "value"], "rows": rows})
 
 
 if __name__ == "__main__":
-    main(parse_args())
+    main()

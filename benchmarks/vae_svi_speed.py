@@ -15,13 +15,13 @@ line with the ratios to the plain epoch.
 """
 
 import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
 from inference.cli.script_options import finish, script_parser
 from inference.training import SVIStep
+from inference.training.interleaved_timing import interleaved_epoch
 from ppl_models.vae import VAE
 
 
@@ -47,19 +47,6 @@ class PlainStep:
         return {"loss": loss.item()}
 
 
-def interleaved_epoch(steps, data, batch_size):
-    """Seconds each step spent on one pass over ``data``, taking turns batch by batch."""
-    seconds = dict.fromkeys(steps, 0.0)
-    names = list(steps)
-    for b, i in enumerate(range(0, len(data), batch_size)):
-        batch = data[i : i + batch_size]
-        for name in names if b % 2 == 0 else names[::-1]:
-            start = time.perf_counter()
-            steps[name].train_step(batch)
-            seconds[name] += time.perf_counter() - start
-    return seconds
-
-
 def main(args):
     torch.manual_seed(args.seed)
     data = torch.bernoulli(torch.full((args.n, 1, 28, 28), 0.13))
@@ -71,9 +58,10 @@ def main(args):
                        else SVIStep(vae, objective="meanfield", lr=1e-3,
                                     jit=name == "svi_jit"))
     times = {name: [] for name in steps}
-    interleaved_epoch(steps, data[: 10 * args.batch_size], args.batch_size)  # warm-up
+    batches = data.split(args.batch_size)
+    interleaved_epoch(steps, batches[:10])  # warm-up
     for _ in range(args.repeats):
-        for name, seconds in interleaved_epoch(steps, data, args.batch_size).items():
+        for name, seconds in interleaved_epoch(steps, batches).items():
             times[name].append(seconds)
     median = {k: statistics.median(v) for k, v in times.items()}
     result = {

@@ -8,7 +8,9 @@ never probe a model for a method (DESIGN: declare, don't probe).
   training data's marginals, which fitting calls before the first update;
 - :class:`ClosedForm`: fitted from counts by ``fit`` rather than by gradients;
 - :class:`ControlFigure`: ``control_figure_inputs(columns)``, the rows of a figure of what
-  the model is told (InfoGAN's code traversal, the conditional GAN's grid of labels).
+  the model is told (InfoGAN's code traversal, the conditional GAN's grid of labels);
+- :class:`StartsFrom`: ``start_from(model)``, part of the model started from another fitted
+  model (a VAE's NADE decoder from a fitted NADE), before the first update.
 
 Each is a plain mixin with no state and no ``__init__``; the kind's own file implements the
 method. (:class:`~ppl_models.distributions.lazy.TrainingLoss` declares a fourth: a loss of
@@ -17,7 +19,7 @@ the model's own.)
 
 from __future__ import annotations
 
-__all__ = ["ClosedForm", "ControlFigure", "DataInitialised", "Representation"]
+__all__ = ["ClosedForm", "ControlFigure", "DataInitialised", "Representation", "StartsFrom"]
 
 
 class Representation:
@@ -47,4 +49,17 @@ class ControlFigure:
     (a code, a label) row by row, for a report."""
 
     def control_figure_inputs(self, columns: int = 8) -> dict:
+        raise NotImplementedError
+
+
+class StartsFrom:
+    """Declares ``start_from(model) -> [parameters]``: take a fitted ``model``'s weights as
+    the start of part of this one (e.g. a VAE whose NADE decoder starts as a fitted NADE,
+    so that the VAE starts with the NADE's likelihood), before any update; the parameters
+    so set are returned, for an optimiser to give them a rate of their own.
+
+    :raises ValueError: for a ``model`` this one cannot start from.
+    """
+
+    def start_from(self, model) -> list:
         raise NotImplementedError

@@ -63,7 +63,7 @@ import torch.nn.functional as F
 from pyro.nn import PyroModule, pyro_method
 from torch import nn
 
-from ppl_models.abilities import Representation
+from ppl_models.abilities import Representation, StartsFrom
 from ppl_models.distributions.nade import NADE
 from ppl_models.nn.conv import ConvDecoder, ConvEncoder
 from ppl_models.nn.mlp import MLP, check_widths
@@ -95,7 +95,7 @@ _OPTIONS = (
 
 
 @register("vae", "latent", options=_OPTIONS)
-class VAE(PyroModule, DecoderDensity, Representation):
+class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
     """Variational autoencoder with a standard normal prior and a diagonal Gaussian guide.
 
     :param input_shape: ``(C, H, W)`` for images or ``(D,)`` for vectors; data ``x`` has
@@ -299,6 +299,33 @@ class VAE(PyroModule, DecoderDensity, Representation):
         # Another float type's data is scored in the networks' own (float64 images into a
         # float32 VAE otherwise fail inside the first Linear).
         return x.to(next(self.parameters()).dtype)
+
+    def start_from(self, model: nn.Module) -> list[nn.Parameter]:
+        """Start a NADE decoder from a fitted ``NADE`` over the same pixels, with the code's
+        weights (``decoder.context_net``) at zero: :math:`p(x \\mid z)` is then the NADE's
+        :math:`p(x)` for every ``z``, so the VAE's marginal likelihood starts at the NADE's
+        whatever the guide, and SVI adds what the code can explain.
+
+        :param model: a NADE with ``nade_hidden`` units over ``D`` pixels, no context, and
+            the decoder's variable order.
+        :return: the decoder's parameters taken from ``model`` (not the code's weights).
+        :raises ValueError: for another likelihood, or a model of another kind or size.
+        """
+        decoder = self.decoder
+        if self.likelihood != "nade" or not isinstance(model, NADE) or model.context_dim \
+                or (model.dim, model.hidden) != (self.dim, self.nade_hidden) \
+                or not torch.equal(model.order, decoder.order):
+            raise ValueError(f"a VAE with likelihood={self.likelihood!r} starts only a NADE "
+                             f"decoder ({self.nade_hidden} units over {self.dim} pixels), "
+                             "from a NADE of that size without context, in the decoder's "
+                             f"order; got a {type(model).__name__}")
+        missing, unexpected = decoder.load_state_dict(model.state_dict(), strict=False)
+        assert not unexpected and all(k.startswith("context_net.") for k in missing), missing
+        with torch.no_grad():
+            decoder.context_net.weight.zero_()
+            decoder.context_net.bias.zero_()
+        return [p for name, p in decoder.named_parameters()
+                if not name.startswith("context_net.")]
 
 
 class _LastChecked:

@@ -4,9 +4,10 @@ choose which."""
 
 from __future__ import annotations
 
-__all__ = ["PSEUDO_COUNT", "FitResult", "fit_background", "fit_network", "fit_table_model",
-           "fit_vae"]
+__all__ = ["LR_SCHEDULE", "LR_SCHEDULES", "PSEUDO_COUNT", "FitResult", "fit_background",
+           "fit_network", "fit_table_model", "fit_vae"]
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -17,9 +18,10 @@ import torch
 from torch import nn
 
 from inference.training import History, MLEStep, ModelLossStep, Placement, SVIStep, Trainer
-from ppl_models.abilities import DataInitialised
+from ppl_models.abilities import DataInitialised, StartsFrom
 from ppl_models.data import perturb_binary
 from ppl_models.distributions.lazy import TrainingLoss
+from ppl_models.registry import Option
 
 _OBJECTIVE_NAMES = {
     "trace": "Trace_ELBO (Monte Carlo KL)",
@@ -30,6 +32,14 @@ _OBJECTIVE_NAMES = {
 #: seen only with x_i = 0 gets p = 0, and one test image showing x_i = 1 makes the test NLL
 #: infinite.
 PSEUDO_COUNT = 1.0
+#: How a fit by gradients sets Adam's rate: ``constant``, or ``cosine``: decayed to zero over
+#: the whole budget (``epochs`` x batches), stepped every update, so that the last epochs
+#: average out Adam's noise (about a nat on NADE over a constant rate at equal epochs).
+LR_SCHEDULES = ("constant", "cosine")
+#: The option of the families fitted by gradients (exact and latent) that chooses it.
+LR_SCHEDULE = Option("lr_schedule", "constant", "Adam's rate: constant, or cosine decay to 0 "
+                     "over the whole --epochs, stepped every update", type=str,
+                     choices=LR_SCHEDULES)
 
 
 @dataclass
@@ -79,6 +89,7 @@ def fit_network(
     epochs: int,
     batch_size: int = 100,
     lr: float = 1e-3,
+    lr_schedule: str = "constant",
     patience: int | None = None,
     max_seconds: float | None = None,
     seed: int = 0,
@@ -103,6 +114,7 @@ def fit_network(
     :param train: ``(N, D)`` binary training data.
     :param valid: ``(M, D)`` binary validation data (early stopping, best epoch).
     :param int epochs: most epochs to train.
+    :param str lr_schedule: one of :data:`LR_SCHEDULES`.
     :param patience: stop after this many epochs without validation improvement.
     :param max_seconds: stop after the first epoch that ends past this time.
     :param checkpoint_dir: where the trainer keeps ``last.pt`` and ``best.pt``.
@@ -115,15 +127,16 @@ def fit_network(
     # A model that declares its own training loss (an order-agnostic DeepNADE) trains on it;
     # validation is the exact NLL either way.
     own = isinstance(model, TrainingLoss)
-    step = (ModelLossStep if own else MLEStep)(model, lr=lr)
+    step = (ModelLossStep if own else MLEStep)(
+        model, **_adam(model, lr, lr_schedule, epochs * math.ceil(len(train) / batch_size)))
     history, seconds = _train(step, train, valid, epochs=epochs,
                               batch_size=batch_size, patience=patience,
                               max_seconds=max_seconds, seed=seed,
                               checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn,
                               placement=placement)
     objective = model.loss_name if own else "maximum likelihood"
-    method = (f"{objective}: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
-              f"validation epoch ({history.best_epoch})")
+    method = (f"{objective}: Adam lr={lr:g}{_SCHEDULE_NAMES[lr_schedule]}, batch {batch_size}, "
+              f"parameters of the best validation epoch ({history.best_epoch})")
     return FitResult(model, history, seconds, method)
 
 
@@ -152,6 +165,29 @@ def fit_background(model: nn.Module, train: torch.Tensor, valid: torch.Tensor, r
     return result
 
 
+_SCHEDULE_NAMES = {"constant": "", "cosine": " with cosine decay to 0"}
+
+
+def _adam(model: nn.Module, lr: float, lr_schedule: str, updates: int,
+          own_rate: tuple[list[nn.Parameter], float] | None = None) -> dict[str, Any]:
+    """A step's optimiser keywords: its own Adam at ``lr`` for a constant rate; for
+    ``cosine``, Adam with the rate decayed to zero over ``updates``. ``own_rate``: some
+    parameters (those started from another model) and their own rate."""
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"--lr-schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    if lr_schedule == "constant" and own_rate is None:
+        return {"lr": lr}
+    apart = {id(p) for p in own_rate[0]} if own_rate else set()
+    groups = [{"params": [p for p in model.parameters() if id(p) not in apart], "lr": lr}]
+    if own_rate:
+        groups.append({"params": list(own_rate[0]), "lr": own_rate[1]})
+    optimizer = torch.optim.Adam(groups)
+    if lr_schedule == "constant":
+        return {"optimizer": optimizer}
+    return {"optimizer": optimizer, "scheduler": torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=max(updates, 1))}
+
+
 def _train(step, train, valid, *, epochs, batch_size, patience, max_seconds, seed,
            checkpoint_dir, resume, log_fn, placement=None):
     """Run the one training loop; return its history and wall seconds."""
@@ -174,6 +210,9 @@ def fit_vae(
     kl_warmup: int = 0,
     batch_size: int = 100,
     lr: float = 1e-3,
+    lr_schedule: str = "constant",
+    start_from: nn.Module | None = None,
+    start_lr: float | None = None,
     patience: int | None = None,
     max_seconds: float | None = None,
     seed: int = 0,
@@ -193,21 +232,33 @@ def fit_vae(
         :class:`~inference.training.SVIStep`).
     :param int particles: samples per datum in the objective.
     :param int kl_warmup: updates over which the KL weight rises from 0 to 1.
+    :param str lr_schedule: one of :data:`LR_SCHEDULES`.
+    :param start_from: a fitted model that part of ``vae`` starts from
+        (:class:`~ppl_models.abilities.StartsFrom`; on ``resume`` the checkpoint wins).
+    :param start_lr: the rate of the parameters taken from ``start_from`` (default ``lr``).
     :param patience: stop after this many epochs without validation improvement.
     :param max_seconds: stop after the first epoch that ends past this time.
     :param checkpoint_dir: where the trainer keeps ``last.pt`` and ``best.pt``.
     :param bool resume: continue from ``checkpoint_dir/last.pt`` if present.
     :param log_fn: called with each epoch's record.
     :param placement: the device and precision of the updates (the model is there already).
+    :raises ValueError: for a ``start_from`` that ``vae`` cannot start from.
     """
-    step = SVIStep(vae, objective=objective, num_particles=particles, lr=lr,
-                   kl_warmup_steps=kl_warmup)
+    own_rate, started = None, ""
+    if start_from is not None:
+        if not isinstance(vae, StartsFrom):
+            raise ValueError(f"{type(vae).__name__} declares no start from another model")
+        own_rate = (vae.start_from(start_from), lr if start_lr is None else start_lr)
+        started = f"; started from a fitted {type(start_from).__name__} (rate {own_rate[1]:g})"
+    step = SVIStep(vae, objective=objective, num_particles=particles, kl_warmup_steps=kl_warmup,
+                   **_adam(vae, lr, lr_schedule, epochs * math.ceil(len(train) / batch_size),
+                           own_rate))
     history, seconds = _train(step, train, valid, epochs=epochs, batch_size=batch_size,
                               patience=patience, max_seconds=max_seconds, seed=seed,
                               checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn,
                               placement=placement)
     warmup = f", KL warm-up over {kl_warmup} updates" if kl_warmup else ""
     method = (f"SVI: {_OBJECTIVE_NAMES[objective]}, {particles} particle(s){warmup}, Adam "
-              f"lr={lr:g}, batch {batch_size}, parameters of the best validation-ELBO epoch "
-              f"({history.best_epoch})")
+              f"lr={lr:g}{_SCHEDULE_NAMES[lr_schedule]}, batch {batch_size}, parameters of the "
+              f"best validation-ELBO epoch ({history.best_epoch}){started}")
     return FitResult(vae, history, seconds, method)

@@ -81,6 +81,7 @@ def script_parser(doc: str | None, *, recipe: str | None = None, out: str | None
                        help="override any of the recipe's settings (a train option by its "
                             "recipe key, the value as TOML: --set hidden=64 --set "
                             "dataset='\"mnist5k\"' or dataset=mnist5k); repeatable")
+    if recipe is not None or out is not None:  # a script that trains: where, how precisely
         add_device_arguments(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=threads, help="torch CPU threads")
@@ -107,7 +108,8 @@ def recipe_overrides(args: argparse.Namespace,
     data path when the data set is read from files (``--data``, else :func:`shared_data`).
     """
     overrides: dict[str, Any] = {"seed": args.seed, "threads": args.threads,
-                                 "device": args.device, "precision": args.precision}
+                                 "device": getattr(args, "device", "cpu"),
+                                 "precision": getattr(args, "precision", "fp32")}
     if getattr(args, "epochs", None) is not None:
         overrides["epochs"] = args.epochs
     if getattr(args, "smoke", False) and smoke:

@@ -49,17 +49,24 @@ def test_every_shipped_recipe_validates_and_round_trips(name):
     assert "/work" not in path_free and "data_path" not in recipe.flat()
 
 
-def _smoke(recipe: Recipe) -> dict:
+def _smoke(recipe: Recipe, folder) -> dict:
     """One short epoch of ``recipe``: the first 128 training images, at most a second; a
     recipe on file data runs on the embedded MNIST-5k (same image shape) so that the suite
     needs no files, and an IWAE-K test score takes K = 10 (the recipe's K is for its
-    figure, not for checking that it runs)."""
+    figure, not for checking that it runs). A recipe that starts from another run's model
+    (``init_from``) starts from an untrained one of the same kind and width in ``folder``."""
     flat = recipe.flat()
     smoke = {"epochs": 1, "max_seconds": 1.0, "train_size": 128}
     if flat.get("dataset", "mnist") in FILE_DATASETS:
         smoke["dataset"] = "mnist5k"
     if "iw_samples" in flat:
         smoke["iw_samples"] = 10
+    if "init_from" in flat:
+        from inference.persistence import save_model
+        from ppl_models import registry
+
+        start = registry.build("nade", dim=784, hidden=flat["hidden"])
+        smoke["init_from"] = str(save_model(folder / "start.pt", start))
     return smoke
 
 
@@ -68,7 +75,7 @@ def _smoke(recipe: Recipe) -> dict:
 def test_every_training_recipe_runs_a_smoke_epoch(name, tmp_path, cli):
     # The report's recipes take the report's data and budget: test_cli_report_recipes.
     recipe = Recipe.load(name)
-    smoke = _smoke(recipe)
+    smoke = _smoke(recipe, tmp_path)
     words = [w for k, v in smoke.items() for w in (f"--{k.replace('_', '-')}", v)]
     code, out, err = cli("train", "--recipe", name, *words, "--threads", 1,
                          "--out", tmp_path / name)

@@ -45,11 +45,14 @@ def test_nade_mnist_smoke(tmp_path):
     example = load_example("nade_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     assert result["epochs"] == 1 and result["estimator"] == "exact"
+    assert result["hidden"] == 8 and "300 training images" in result["data"]
     # Binarised MNIST: better than uniform (784 ln 2 = 543 nats), far from a trained NADE.
     assert 60 < result["test_nll_nats"] < 784 * math.log(2)
     assert math.isclose(result["test_bits_per_dim"],
                         result["test_nll_nats"] / (784 * math.log(2)))
     assert (tmp_path / "samples.png").read_bytes()[:4] == b"\x89PNG"
+    # It ran the recipe through train: the resolved recipe sits beside model.pt.
+    assert 'model = "nade"' in (tmp_path / "recipe.toml").read_text()
 
 
 def test_anomaly_detection_smoke(tmp_path):
@@ -73,7 +76,7 @@ def test_representations_smoke(tmp_path):
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     probe = result["probe_accuracy"]
     assert set(probe) == {"NADE h_D (8)", "PCA (8)", "VAE mean (2)", "AAE code (2)",
-                          "InfoGAN body (16)", "PCA (2)", "pixels (64)"}
+                          "InfoGAN body (16)", "PCA (2)", "PCA (16)", "pixels (64)"}
     assert all(set(c) == {"10", "50", "400"} for c in probe.values())
     # Raw pixels of 8x8 digits are linearly readable well above chance (0.1) even at 50
     # labels; every accuracy is a fraction.
@@ -82,6 +85,9 @@ def test_representations_smoke(tmp_path):
     assert all(0 < a <= 1 for a in result["kmeans_accuracy"].values())
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
+    # Each model is its report recipe, run by train.
+    assert (tmp_path / "report_infogan" / "model.pt").is_file()
+
 
 def test_gan_ring_smoke(tmp_path):
     example = load_example("gan_ring")
@@ -118,21 +124,22 @@ def test_aae_mnist_smoke(tmp_path):
 def test_pixelrnn_mnist_smoke(tmp_path):
     example = load_example("pixelrnn_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    # One epoch on 60 images from the independent-model start (about 43 nats on these 8x8
-    # centre crops, uniform being 64 ln 2 = 44.4): a sane exact score, not a trained one.
-    # 4x4 RGB patches with 4 levels: below uniform (48 ln 4 = 66.5).
-    assert result["mnist"]["estimator"] == "exact"
-    assert 30 < result["mnist"]["test_nll_nats"] < 64 * math.log(2) + 5
-    assert 0 < result["colour"]["test_nll_nats"] < 48 * math.log(4)
-    for name in ("samples_mnist.png", "samples_colour.png"):
+    # One epoch on the 8x8 digits from a one-rate start (about 39 nats): a sane exact score
+    # below uniform (64 ln 2 = 44.4), not a trained one.
+    assert result["estimator"] == "exact" and result["data"] == "digits (threshold)"
+    assert result["kind"] == "row_lstm" and result["epochs"] == 1
+    assert 20 < result["test_nll_nats"] < 64 * math.log(2)
+    for name in ("samples.png", "samples_16.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("dataset", ["wine", "digits"])
-def test_rnade_tabular_smoke(dataset):
+@pytest.mark.parametrize("dataset", ["wine", "digits_dequantized"])
+def test_rnade_tabular_smoke(dataset, tmp_path):
     example = load_example("rnade_tabular")
-    result = example.main(example.parse_args(["--smoke", "--dataset", dataset]))
+    result = example.main(example.parse_args(["--smoke", "--set", f"dataset={dataset}",
+                                              "--out", str(tmp_path)]))
     assert result["epochs"] == 3 and math.isfinite(result["test_nll_nats_standardised"])
+    assert result["dataset"] == dataset and result["hidden"] == 8
     if dataset == "wine":
         # The raw-data NLL adds the standardisation's log-Jacobian, sum_d log s_d.
         from ppl_models.data import load_tabular
@@ -143,6 +150,7 @@ def test_rnade_tabular_smoke(dataset):
     else:
         # A bound on the discrete digits: positive and below uniform over 17 levels.
         assert 0 < result["discrete_nll_bound_nats"] < 64 * math.log(17)
+        assert result["test_nll_nats_raw"] == result["test_nll_nats_standardised"]
 
 
 def test_cyclegan_digits_smoke(tmp_path):

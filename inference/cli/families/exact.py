@@ -15,7 +15,13 @@ import torch
 from torch import nn
 
 from inference.cli.families.family import FamilyCLI, RunSettings, model_data
-from inference.cli.fitting import PSEUDO_COUNT, FitResult, fit_network, fit_table_model
+from inference.cli.fitting import (
+    LR_SCHEDULE,
+    PSEUDO_COUNT,
+    FitResult,
+    fit_network,
+    fit_table_model,
+)
 from inference.metrics import evaluate_nll
 from inference.plots import save_training_curves
 from ppl_models import registry
@@ -79,9 +85,13 @@ class ExactCLI(FamilyCLI):
     options = (
         Option("order", "raster", "variable order: raster, or a random permutation drawn "
                "from --seed", type=str, choices=ORDERS),
+        Option("order_seed", None, "draw --order random's permutation from this seed instead "
+               "of --seed (which also splits the data): an ensemble's members over orders",
+               type=int),
         Option("pseudo_count", PSEUDO_COUNT, "Beta(a, a) pseudo-counts of a closed-form "
                "(table) fit: 1 keeps the test NLL finite, 0 is maximum likelihood",
                type=float),
+        LR_SCHEDULE,
     )
     best_key = "best_valid_nll_nats"
     scored_as = "has an exact NLL"
@@ -90,6 +100,8 @@ class ExactCLI(FamilyCLI):
         a = settings.get("pseudo_count", 0.0)
         if not (a >= 0 and math.isfinite(a)):  # NaN would give every table entry 0.5
             raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
+        if settings.get("order_seed") is not None and settings.get("order") != "random":
+            raise ValueError("--order-seed draws the permutation of --order random; give both")
 
     def check_data(self, model, splits) -> None:
         check_support(model, splits)
@@ -97,20 +109,26 @@ class ExactCLI(FamilyCLI):
     def takes(self, kind: str, option: str) -> bool:
         # Pseudo-counts smooth a table fitted from counts; a network fitted by gradients
         # has none, and a --pseudo-count given to it would be silently ignored.
+        # A learning-rate schedule likewise applies only to a fit by gradients.
         if option == "pseudo_count":
             return _closed_form(registry.entry(kind).cls)
+        if option == "lr_schedule":
+            return not _closed_form(registry.entry(kind).cls)
         return True
 
     def constructor_arguments(self, kind, settings, splits, seed) -> dict[str, Any]:
         if "order" in inspect.signature(registry.entry(kind).cls).parameters:
-            return {"order": variable_order(settings["order"], splits.dim, seed)}
+            own = settings.get("order_seed")
+            return {"order": variable_order(settings["order"], splits.dim,
+                                            seed if own is None else own)}
         if settings["order"] != "raster":
             raise ValueError(f"--order: --model {kind} has no variable order to choose")
         return {}
 
     def run_config(self, model, settings) -> dict[str, Any]:
-        return {"order": settings["order"],
-                "pseudo_count": settings["pseudo_count"] if _closed_form(model) else None}
+        return {"order": settings["order"], "order_seed": settings["order_seed"],
+                "pseudo_count": settings["pseudo_count"] if _closed_form(model) else None,
+                "lr_schedule": None if _closed_form(model) else settings["lr_schedule"]}
 
     def resumable(self, model) -> bool:
         return not _closed_form(model)
@@ -122,7 +140,8 @@ class ExactCLI(FamilyCLI):
             return fit_table_model(model, train, settings["pseudo_count"])
         return fit_network(model, train, model_data(model, splits, "valid"),
                            epochs=run.epochs, batch_size=run.batch_size, lr=run.lr,
-                           patience=run.patience, max_seconds=run.max_seconds, seed=run.seed,
+                           lr_schedule=settings["lr_schedule"], patience=run.patience,
+                           max_seconds=run.max_seconds, seed=run.seed,
                            checkpoint_dir=run.checkpoint_dir, resume=run.resume,
                            log_fn=_log_epoch if log else None, placement=run.placement)
 

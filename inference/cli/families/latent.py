@@ -13,7 +13,7 @@ import torch
 from pyro import poutine
 
 from inference.cli.families.family import FamilyCLI, RunSettings, model_data
-from inference.cli.fitting import FitResult, fit_vae
+from inference.cli.fitting import LR_SCHEDULE, FitResult, fit_vae
 from inference.cli.number_checks import check_positive_int
 from inference.training import OBJECTIVES
 from ppl_models.data import DataSplits
@@ -35,6 +35,12 @@ class LatentCLI(FamilyCLI):
         Option("particles", 1, "samples per datum in the objective"),
         Option("kl_warmup", 0, "updates over which the KL weight rises from 0 to 1 (0: none)"),
         Option("iw_samples", 1000, "importance samples K of the test IWAE-K estimate"),
+        LR_SCHEDULE,
+        Option("init_from", None, "a saved model (a run's model.pt) that part of this one "
+               "starts from, as the kind declares (a VAE's NADE decoder: a NADE run of its "
+               "--hidden, the code's weights at zero)", type=str),
+        Option("init_lr", None, "Adam's rate of the parameters taken from --init-from "
+               "(default --lr)", type=float),
     )
     report_defaults = {"objective": "meanfield", "iw_samples": 500}
     evaluate_options = (
@@ -51,6 +57,10 @@ class LatentCLI(FamilyCLI):
             raise ValueError(f"--kl-warmup must be >= 0, got {settings['kl_warmup']}")
         if settings.get("iw_seed") is not None and settings["iw_seed"] < 0:
             raise ValueError(f"--iw-seed must be >= 0, got {settings['iw_seed']}")
+        if settings.get("init_lr") is not None and (settings.get("init_from") is None
+                                                    or not settings["init_lr"] > 0):
+            raise ValueError(f"--init-lr must be > 0 and goes with --init-from, got "
+                             f"{settings['init_lr']}")
 
     def check_data(self, model, splits) -> None:
         _check_data(model, splits)
@@ -63,7 +73,9 @@ class LatentCLI(FamilyCLI):
                        kl_warmup=settings["kl_warmup"], batch_size=run.batch_size, lr=run.lr,
                        patience=run.patience, max_seconds=run.max_seconds, seed=run.seed,
                        checkpoint_dir=run.checkpoint_dir, resume=run.resume,
-                       log_fn=_log_epoch if log else None, placement=run.placement)
+                       lr_schedule=settings["lr_schedule"], log_fn=_log_epoch if log else None,
+                       start_from=_saved(settings["init_from"]), start_lr=settings["init_lr"],
+                       placement=run.placement)
 
     def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
         # Imported on use: the diagnostics pull in ArviZ, seconds of start-up that other
@@ -142,6 +154,15 @@ def _check_data(model, splits: DataSplits) -> None:
             reason = " ".join(str(e.__cause__ or e).split())
             raise ValueError(f"--model {kind_of(model)} cannot be fitted to --dataset "
                              f"{splits.name}: {reason}") from e
+
+
+def _saved(path: str | None):
+    """The model saved at ``path`` (``--init-from``), or None."""
+    if path is None:
+        return None
+    from inference.persistence import load_model
+
+    return load_model(path)[0]
 
 
 def _log_epoch(record: dict[str, Any]) -> None:
