@@ -1,10 +1,11 @@
-"""Shared by the anomaly and representation benchmarks: the labelled rows of the fixed
-binarized MNIST.
+"""The labelled rows of the fixed binarized MNIST, for the representation benchmark.
 
 Only the 10,000 test rows of the Larochelle & Murray split carry labels
 (``binarized_mnist_test_labels.npz``); train and valid rows are unlabelled. Whatever needs a
 label (which class to hold out, a probe's targets) therefore comes from a seeded random
 split of the test rows, which are sorted by label on disk. Imported as a sibling module.
+(The anomaly benchmark, which used it too, now trains through ``ppl-models train
+--holdout-class`` on thresholded MNIST, labelled in every split.)
 """
 
 from pathlib import Path
