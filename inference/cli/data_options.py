@@ -8,6 +8,7 @@ __all__ = [
     "FILE_DATASETS",
     "add_data_arguments",
     "binarize_name",
+    "hold_out_class",
     "limit_train",
     "load_binary_splits",
 ]
@@ -112,6 +113,39 @@ def limit_train(splits: DataSplits, size: int | None) -> DataSplits:
     return dataclasses.replace(splits, train=splits.train[:size],
                                train_labels=None if labels is None else labels[:size],
                                source=source)
+
+
+def hold_out_class(splits: DataSplits, label: int | None) -> DataSplits:
+    """``splits`` without the images of class ``label`` in the training and validation splits
+    (and their labels; for a translation set, in both domains); the test split keeps them,
+    so that a model fitted on the other classes can be scored on the one it never saw (the
+    held-out-class protocol of anomaly detection). ``None``: ``splits`` unchanged.
+
+    :raises ValueError: naming ``--holdout-class`` for a data set whose training and
+        validation images carry no labels, a class absent from its training labels, or one
+        that leaves a split empty.
+    """
+    if label is None:
+        return splits
+    if isinstance(label, bool) or not isinstance(label, int):
+        raise ValueError(f"--holdout-class must be an integer class label, got {label!r}")
+    if splits.train_labels is None or splits.valid_labels is None:
+        raise ValueError(f"--holdout-class: --dataset {splits.name} has no labels on its "
+                         "training and validation images, so no class can be held out")
+    present = sorted(splits.train_labels.unique().tolist())
+    if label not in present:
+        raise ValueError(f"--holdout-class {label}: {splits.name}'s training labels are "
+                         f"{present}")
+    kept = {s: splits.labels(s) != label for s in ("train", "valid")}
+    for split, keep in kept.items():
+        if not keep.any():
+            raise ValueError(f"--holdout-class {label}: every {split} image of "
+                             f"{splits.name} is of that class; nothing would be left")
+    source = None if splits.source is None else hold_out_class(splits.source, label)
+    return dataclasses.replace(
+        splits, source=source,
+        **{key: getattr(splits, key)[keep] for split, keep in kept.items()
+           for key in (split, f"{split}_labels")})
 
 
 #: The environment variable naming the folder of the file data sets (``mnist/`` and

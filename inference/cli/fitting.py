@@ -5,7 +5,7 @@ choose which."""
 from __future__ import annotations
 
 __all__ = ["LR_SCHEDULE", "LR_SCHEDULES", "PSEUDO_COUNT", "FitResult", "fit_background",
-           "fit_network", "fit_table_model", "fit_vae"]
+           "fit_network", "fit_table_background", "fit_table_model", "fit_vae"]
 
 import math
 import os
@@ -158,10 +158,9 @@ def fit_background(model: nn.Module, train: torch.Tensor, valid: torch.Tensor, r
     :param int seed: seeds the perturbation and the training.
     :param options: passed to :func:`fit_network` (``epochs`` is required).
     """
-    gen = torch.Generator().manual_seed(seed)
-    train, valid = (perturb_binary(x, rate, generator=gen) for x in (train, valid))
+    train, valid = _perturbed(rate, seed, train, valid)
     result = fit_network(model, train, valid, seed=seed, **options)
-    result.method = f"{result.method}; on inputs perturbed at rate {rate:g} (background)"
+    result.method = f"{result.method}; {_background(rate)}"
     return result
 
 
@@ -186,6 +185,27 @@ def _adam(model: nn.Module, lr: float, lr_schedule: str, updates: int,
         return {"optimizer": optimizer}
     return {"optimizer": optimizer, "scheduler": torch.optim.lr_scheduler.CosineAnnealingLR(
         optimizer, T_max=max(updates, 1))}
+
+
+def fit_table_background(model: nn.Module, train: torch.Tensor, rate: float, *,
+                         seed: int = 0, pseudo_count: float = PSEUDO_COUNT) -> FitResult:
+    """:func:`fit_background` for a table model: its counts of the training data perturbed
+    at ``rate`` (the same draws as :func:`fit_background`'s of the same ``train`` and
+    ``seed``), with Beta(a, a) pseudo-counts as in :func:`fit_table_model`."""
+    result = fit_table_model(model, _perturbed(rate, seed, train)[0], pseudo_count)
+    result.method = f"{result.method}; {_background(rate)}"
+    return result
+
+
+def _background(rate: float) -> str:
+    return f"on inputs perturbed at rate {rate:g} (background)"
+
+
+def _perturbed(rate: float, seed: int, *splits: torch.Tensor) -> list[torch.Tensor]:
+    """``splits`` perturbed in turn by one generator seeded with ``seed``; drawn on the CPU
+    (the same numbers whatever the device), returned on each split's device."""
+    gen = torch.Generator().manual_seed(seed)
+    return [perturb_binary(x.cpu(), rate, generator=gen).to(x.device) for x in splits]
 
 
 def _train(step, train, valid, *, epochs, batch_size, patience, max_seconds, seed,

@@ -72,12 +72,13 @@ class TrainedRun:
 
     @cached_property
     def splits(self) -> DataSplits:
-        """The data the run was trained and scored on, loaded as ``train`` loaded it."""
-        from inference.cli.data_options import limit_train, load_binary_splits
+        """The data the run was trained and scored on, loaded as ``train`` loaded it (a
+        held-out class removed from training and validation, then the training size)."""
+        from inference.cli.data_options import hold_out_class, limit_train, load_binary_splits
 
         c = self.config
-        return limit_train(load_binary_splits(c["dataset"], c["data_path"], c["binarize"],
-                                              c["seed"]), c.get("train_size"))
+        whole = load_binary_splits(c["dataset"], c["data_path"], c["binarize"], c["seed"])
+        return limit_train(hold_out_class(whole, c.get("holdout_class")), c.get("train_size"))
 
 
 def load_run(out: str | Path) -> TrainedRun:

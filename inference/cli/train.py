@@ -31,6 +31,7 @@ import torch
 from inference.cli.data_options import (
     add_data_arguments,
     binarize_name,
+    hold_out_class,
     limit_train,
     load_binary_splits,
 )
@@ -73,7 +74,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_model_arguments(p)
     add_data_arguments(p, required=False)
     p.add_argument("--train-size", type=int, default=None,
-                   help="train on the first N training images only (default: all)")
+                   help="train on the first N training images only (default: all; with "
+                        "--holdout-class, the first N of the other classes)")
+    p.add_argument("--holdout-class", type=int, default=None, metavar="K",
+                   help="remove the images of class K from the training and validation "
+                        "splits and keep them in the test split (a held-out class for anomaly "
+                        "detection); only for a data set labelled in every split")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
@@ -121,8 +127,9 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     settings = family_settings(kind, args)
     family.check(settings)
     apply_threads(args.threads)
-    splits = limit_train(load_binary_splits(args.dataset, args.data_path, args.binarize,
-                                            args.seed), args.train_size)
+    splits = limit_train(hold_out_class(load_binary_splits(
+        args.dataset, args.data_path, args.binarize, args.seed), args.holdout_class),
+        args.train_size)
     model = build_for_data(kind, splits, args, settings, args.seed)
     family.check_data(model, splits)  # before the run directory is written
     # Fitted and scored on the device; figures and files are made from CPU copies after.
@@ -199,6 +206,7 @@ def _config(args, splits: DataSplits, model, family: FamilyCLI, settings) -> dic
         # Real-valued sets are not binarised: store None so evaluate reloads them as they are.
         "binarize": args.binarize or (None if args.dataset in REAL_DATASETS else "threshold"),
         "train_size": args.train_size,
+        "holdout_class": args.holdout_class,
         "image_shape": list(splits.image_shape),
         "seed": args.seed,
         "epochs": args.epochs,

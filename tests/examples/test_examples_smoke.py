@@ -56,6 +56,8 @@ def test_nade_mnist_smoke(tmp_path):
 
 
 def test_anomaly_detection_smoke(tmp_path):
+    from inference.cli.recipe_run import load_run
+
     example = load_example("anomaly_detection")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     auroc = result["auroc"]
@@ -67,6 +69,16 @@ def test_anomaly_detection_smoke(tmp_path):
     for name in ("inverted", "uniform noise"):
         assert all(a > 0.95 for a in auroc[name].values()), (name, auroc[name])
     assert all(0 <= a <= 1 for row in auroc.values() for a in row.values())
+    # Every model came from its recipe through train, without the nines; the backgrounds
+    # saw perturbed images; the test split kept all 180 digits, the nines among them.
+    assert {r["name"] for r in result["recipes"].values()} == set(example.RECIPES.values())
+    assert result["n_train"] == 400 and result["n_test_in"] + result["n_test_out"] == 180
+    for model in example.RECIPES:
+        run = load_run(tmp_path / model)
+        assert run.config["holdout_class"] == 9
+        assert 9 not in run.splits.train_labels.tolist() + run.splits.valid_labels.tolist()
+    assert all(load_run(tmp_path / m).config["perturb"] == 0.2
+               for m in ("background", "independent_background"))
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
 

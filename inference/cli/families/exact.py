@@ -19,7 +19,9 @@ from inference.cli.fitting import (
     LR_SCHEDULE,
     PSEUDO_COUNT,
     FitResult,
+    fit_background,
     fit_network,
+    fit_table_background,
     fit_table_model,
 )
 from inference.metrics import evaluate_nll
@@ -92,6 +94,10 @@ class ExactCLI(FamilyCLI):
                "(table) fit: 1 keeps the test NLL finite, 0 is maximum likelihood",
                type=float),
         LR_SCHEDULE,
+        Option("perturb", None, "fit to the binary training and validation images with each "
+               "pixel replaced by a fair coin with probability RATE in [0, 1]: the background "
+               "model of a likelihood ratio (Ren et al. 2019); scored on the clean test "
+               "images", type=float),
     )
     best_key = "best_valid_nll_nats"
     scored_as = "has an exact NLL"
@@ -102,6 +108,9 @@ class ExactCLI(FamilyCLI):
             raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
         if settings.get("order_seed") is not None and settings.get("order") != "random":
             raise ValueError("--order-seed draws the permutation of --order random; give both")
+        rate = settings.get("perturb")
+        if rate is not None and not 0 <= rate <= 1:  # NaN included
+            raise ValueError(f"--perturb must be a rate in [0, 1], got {rate}")
 
     def check_data(self, model, splits) -> None:
         check_support(model, splits)
@@ -117,6 +126,10 @@ class ExactCLI(FamilyCLI):
         return True
 
     def constructor_arguments(self, kind, settings, splits, seed) -> dict[str, Any]:
+        if settings.get("perturb") is not None and not _base(splits.support).is_discrete:
+            # Checked here, with the data, before the run directory is written.
+            raise ValueError(f"--perturb replaces binary pixels by coin flips, but --dataset "
+                             f"{splits.name} has support {_base(splits.support)}")
         if "order" in inspect.signature(registry.entry(kind).cls).parameters:
             own = settings.get("order_seed")
             return {"order": variable_order(settings["order"], splits.dim,
@@ -128,22 +141,30 @@ class ExactCLI(FamilyCLI):
     def run_config(self, model, settings) -> dict[str, Any]:
         return {"order": settings["order"], "order_seed": settings["order_seed"],
                 "pseudo_count": settings["pseudo_count"] if _closed_form(model) else None,
-                "lr_schedule": None if _closed_form(model) else settings["lr_schedule"]}
+                "lr_schedule": None if _closed_form(model) else settings["lr_schedule"],
+                "perturb": settings["perturb"]}
 
     def resumable(self, model) -> bool:
         return not _closed_form(model)
 
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
         check_support(model, splits)
-        train = model_data(model, splits, "train")
+        train, rate = model_data(model, splits, "train"), settings.get("perturb")
         if _closed_form(model):
-            return fit_table_model(model, train, settings["pseudo_count"])
-        return fit_network(model, train, model_data(model, splits, "valid"),
-                           epochs=run.epochs, batch_size=run.batch_size, lr=run.lr,
-                           lr_schedule=settings["lr_schedule"], patience=run.patience,
-                           max_seconds=run.max_seconds, seed=run.seed,
-                           checkpoint_dir=run.checkpoint_dir, resume=run.resume,
-                           log_fn=_log_epoch if log else None, placement=run.placement)
+            if rate is None:
+                return fit_table_model(model, train, settings["pseudo_count"])
+            return fit_table_background(model, train, rate, seed=run.seed,
+                                        pseudo_count=settings["pseudo_count"])
+        valid = model_data(model, splits, "valid")
+        options = dict(epochs=run.epochs, batch_size=run.batch_size, lr=run.lr,
+                       lr_schedule=settings["lr_schedule"], patience=run.patience,
+                       max_seconds=run.max_seconds, seed=run.seed,
+                       checkpoint_dir=run.checkpoint_dir, resume=run.resume,
+                       log_fn=_log_epoch if log else None, placement=run.placement)
+        if rate is None:
+            return fit_network(model, train, valid, **options)
+        # A likelihood ratio's background: train and validation images perturbed alike.
+        return fit_background(model, train, valid, rate, **options)
 
     def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
         check_support(model, splits)
