@@ -160,19 +160,21 @@ def row(model: str, estimator: str, log_likelihood: torch.Tensor, started: float
     return out
 
 
-def ais_settings(args, model: str) -> dict:
-    """The keyword arguments of the AIS runs of ``model``'s row."""
-    chains, steps = ((args.dcgan_chains, args.dcgan_steps) if model == "dcgan"
+def ais_settings(args, generator: bool = False) -> dict:
+    """The keyword arguments of a row's AIS runs: ``--dcgan-chains`` and ``--dcgan-steps``
+    for the ``generator`` row, ``--chains`` and ``--steps`` for the others."""
+    chains, steps = ((args.dcgan_chains, args.dcgan_steps) if generator
                      else (args.chains, args.steps))
     return dict(num_chains=chains, num_steps=steps, leapfrog_steps=args.leapfrog,
                 initial_step_size=args.initial_step_size, seed=args.seed)
 
 
-def ais_row(name: str, label: str, decoder, prior, test, args) -> tuple[dict, torch.Tensor]:
+def ais_row(label: str, decoder, prior, test, args,
+            generator: bool = False) -> tuple[dict, torch.Tensor]:
     """AIS on the test images and the BDMC gap on simulated pairs, same settings (its
     ``seconds`` count both); and the per-image estimates."""
     started = time.perf_counter()
-    settings = ais_settings(args, name)
+    settings = ais_settings(args, generator)
     out = annealed_importance_sampling(decoder, prior, test, **settings)
     gap = bidirectional_monte_carlo(decoder, prior, args.n_sim, **settings)
     result = row(label, "ais", out.log_likelihood, started, out.stderr, gap)
@@ -185,13 +187,13 @@ def dcgan_row(model, valid, test, args) -> dict:
     """The DCGAN's AIS row under its stated observation model (``--observation``)."""
     if args.observation == "bernoulli":
         decoder, prior = stated_decoder(model, "bernoulli")
-        return ais_row("dcgan", "dcgan (bernoulli observation)", decoder, prior, test, args)[0]
+        return ais_row("dcgan (bernoulli observation)", decoder, prior, test, args, True)[0]
     generator, prior = model.generator_and_prior()
     chosen = select_observation_sigma(generator, prior, valid, args.sigmas,
-                                      **ais_settings(args, "dcgan"))
+                                      **ais_settings(args, generator=True))
     decoder, prior = stated_decoder(model, "gaussian", chosen.sigma)
-    out = ais_row("dcgan", f"dcgan (gaussian observation, sigma {chosen.sigma})", decoder,
-                  prior, test, args)[0]
+    out = ais_row(f"dcgan (gaussian observation, sigma {chosen.sigma})", decoder, prior, test,
+                  args, True)[0]
     out["sigma_selection"] = chosen.summary()
     out["note"] = "a density on R^D, not a probability mass: not comparable with other rows"
     return out
@@ -232,9 +234,9 @@ def main(argv=None) -> dict:
     vae = runs["vae"].model
     rows, iwae = vae_rows(vae, test, args)
     table += rows
-    vae_row, vae_ais = ais_row("vae", "vae", *stated_decoder(vae), test, args)
+    vae_row, vae_ais = ais_row("vae", *stated_decoder(vae), test, args)
     table.append(vae_row)
-    table.append(ais_row("aae", "aae", *stated_decoder(runs["aae"].model), test, args)[0])
+    table.append(ais_row("aae", *stated_decoder(runs["aae"].model), test, args)[0])
     table.append(dcgan_row(runs["dcgan"].model, valid, test, args))
     recipes = {name: run.metrics["recipe"] for name, run in runs.items()}
     result = {

@@ -44,6 +44,7 @@ from torch.distributions import Distribution
 from inference.metrics import bits_per_dim
 from ppl_models import registry
 from ppl_models.observation import (
+    BernoulliObservation,
     DecoderDensity,
     LatentGenerator,
     ObservedGenerator,
@@ -63,8 +64,9 @@ AIS_STEPS = 100
 #: choice lands on an end of it.
 SIGMAS = (0.01, 0.02, 0.05, 0.1, 0.2)
 
-_FORMULAS = {"bernoulli": "p(x | z) = prod_d Bernoulli(x_d; G(z)_d), G(z) clamped to "
-                          "[1e-6, 1 - 1e-6]",
+_EPS = BernoulliObservation().eps
+_FORMULAS = {"bernoulli": f"p(x | z) = prod_d Bernoulli(x_d; G(z)_d), G(z) clamped to "
+                          f"[{_EPS:g}, 1 - {_EPS:g}]",
              "gaussian": "p(x | z) = N(x; G(z), sigma^2 I)"}
 
 
@@ -120,9 +122,9 @@ def check_ais_model(model: nn.Module, observation: str | None = None,
                          "probabilities of binary images; gaussian: N(G(z), sigma^2 I), sigma "
                          "chosen on the validation split from --sigmas)")
     if observation not in allowed:
-        raise ValueError(f"--observation {observation}: --model {kind}'s outputs can be "
-                         f"observed only as {', '.join(allowed)} (its generator's outputs "
-                         "are not probabilities in [0, 1])")
+        raise ValueError(f"--observation {observation}: --model {kind} declares only "
+                         f"{', '.join(allowed)} (the observation models its generator's "
+                         "outputs can parametrise)")
     if sigmas is not None:
         if observation != "gaussian":
             raise ValueError(f"--sigmas applies to --observation gaussian, not {observation}")

@@ -76,9 +76,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "bernoulli: its outputs as pixel probabilities, binary data only; "
                         "gaussian: N(G(z), sigma^2 I), sigma chosen on the validation split")
     p.add_argument("--sigmas", type=float, nargs="+", default=None, metavar="SIGMA",
-                   help="--observation gaussian: the candidate sigmas, the one with the "
-                        "best validation AIS estimate kept (default "
-                        f"{' '.join(map(str, SIGMAS))})")
+                   help="--observation gaussian: the candidate sigmas, each scored by AIS "
+                        "on the whole validation split, the one with the lowest validation "
+                        f"NLL kept (default {' '.join(map(str, SIGMAS))})")
     add_threads_argument(p, default=None)
     p.set_defaults(run=run)
     return p

@@ -165,4 +165,4 @@ def test_a_generator_with_unbounded_outputs_takes_only_a_gaussian(tmp_path, cli)
     path = _untrained(tmp_path, "gan", dataset="ring", image_shape=(2,), hidden=[8])
     code, _, err = cli("evaluate", "--checkpoint", path, *AIS, "--observation", "bernoulli")
     assert code == 2 and "--observation bernoulli: --model gan" in err
-    assert "only as gaussian" in err
+    assert "declares only gaussian" in err
