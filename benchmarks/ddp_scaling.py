@@ -19,7 +19,6 @@ lower still: the load average at the start is part of the output.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
@@ -31,16 +30,14 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from inference.cli.script_options import finish, script_parser, shared_data
 from inference.training import AdversarialStep, MLEStep, SVIStep, distributed
 from ppl_models.data import load_dataset
 from ppl_models.distributions import NADE
 from ppl_models.gan import DCGAN
 from ppl_models.vae import VAE
 
-# The shared data: $PPL_MODELS_DATA, else ../shared/data beside the repository.
-DATA = Path(os.environ.get("PPL_MODELS_DATA",
-                           Path(__file__).resolve().parents[2] / "shared" / "data")
-            ) / "binarized_mnist.npz"
+DATA = shared_data() / "binarized_mnist.npz"
 
 
 def _images(path: str | None) -> tuple[torch.Tensor, str]:
@@ -117,10 +114,9 @@ def measure(model: str, world: int, cfg: dict) -> dict:
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = script_parser(__doc__, record=True, smoke=False)
     p.add_argument("--seconds", type=float, default=20.0,
                    help="timed seconds per configuration (the budget: 4 configurations)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=100, help="global batch size")
     p.add_argument("--nade-hidden", type=int, default=500)
     p.add_argument("--data", default=str(DATA),
@@ -152,8 +148,10 @@ def main(argv=None) -> dict:
                         "images_per_second_2": round(two["images_per_second"], 1),
                         "updates_1": one["updates"], "updates_2": two["updates"],
                         "speedup": round(speedup, 3), "efficiency": round(speedup / 2, 3)}
-    print(json.dumps(result))
-    return result
+    return finish(args, result, figures={
+        "columns": ["model", "images/s, 1 process", "images/s, 2 processes", "speed-up"],
+        "rows": [[name, r["images_per_second_1"], r["images_per_second_2"], r["speedup"]]
+                 for name, r in result.items() if isinstance(r, dict)]})
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ JSON line.
     python benchmarks/kill_resume.py --model fvsbn --epochs 4 --write-kills 8 --random-kills 4
 """
 
-import argparse
-import json
 import os
 import random
 import subprocess
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from inference.cli.script_options import finish, script_parser
 from inference.training import load_checkpoint
 
 # Dies (SIGKILL, no cleanup) on the kill_at-th os.replace inside save_checkpoint: the new
@@ -44,12 +43,11 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = script_parser(__doc__, record=True, smoke=False)
     p.add_argument("--model", default="fvsbn")
     p.add_argument("--epochs", type=int, default=4, help="the budget: epochs of each run")
     p.add_argument("--write-kills", type=int, default=8)
     p.add_argument("--random-kills", type=int, default=4)
-    p.add_argument("--seed", type=int, default=0, help="seeds training and the kill times")
     return p.parse_args(argv)
 
 
@@ -100,8 +98,9 @@ def main(args):
               "seed": args.seed, "uninterrupted_seconds": round(straight_seconds, 1),
               "trials": len(rows), "killed": sum(r["killed"] for r in rows),
               "bit_identical": sum(r["bit_identical"] for r in rows), "rows": rows}
-    print(json.dumps(result), flush=True)
-    return result
+    return finish(args, result, figures={
+        "columns": ["trials", "killed", "bit-identical after --resume"],
+        "rows": [[result["trials"], result["killed"], result["bit_identical"]]]})
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ copyright = "2026, ppl-models developers"
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
+    # MathJax shipped with the site (copied into _static at the end of the build), so
+    # formulas render offline and the build fetches nothing.
+    "sphinx-mathjax-offline",
     "sphinx_gallery.gen_gallery",
     "sphinxcontrib.bibtex",
     "myst_parser",
@@ -37,8 +40,6 @@ exclude_patterns = ["_build", "_gallery_src", "**/README.md"]
 html_theme = "furo"
 html_title = "ppl-models"
 html_static_path = []
-# The build fetches nothing; a page with math asks the reader's browser for MathJax (Sphinx's
-# default URL), offline the formula shows as its LaTeX source.
 myst_enable_extensions = ["dollarmath"]
 myst_heading_anchors = 3
 bibtex_bibfiles = ["references.bib"]

@@ -1,68 +1,46 @@
-"""InfoGAN (Chen et al. 2016) on MNIST-5k (embedded, no files needed): a 10-way categorical
-code and 2 continuous codes, the categorical code read as a digit classifier after the best
-one-to-one matching (Hungarian), and the code traversal: a row per categorical value, the
-first continuous code swept over [-1, 1] along the columns, the noise held fixed.
+"""InfoGAN (Chen et al. 2016) on MNIST-5k's grey levels (embedded, no files needed), with a
+10-way categorical code and 2 continuous codes: the recipe ``infogan_mnist5k`` trained by
+``ppl-models train``, then the categorical code read as a digit classifier after the best
+one-to-one matching (Hungarian), and the code traversals: a row per categorical value, a
+continuous code swept over [-1, 1] along the columns, the noise held fixed.
 
     python examples/infogan_mnist.py [--smoke] [--epochs 20] [--out runs/infogan]
 """
 
-import argparse
-import json
-from pathlib import Path
-
 import torch
 
+from inference.cli.recipe_run import train_recipe
+from inference.cli.script_options import finish, recipe_overrides, script_parser
 from inference.metrics import cluster_accuracy
-from inference.plots import save_adversarial_losses, save_code_traversal
-from inference.training import AdversarialStep, Trainer
-from ppl_models.data import load_dataset
-from ppl_models.gan.infogan import InfoGAN
+from inference.plots import save_code_traversal
+
+SMOKE = {"train_size": 128, "epochs": 1, "infogan_channels": 4, "infogan_hidden": 16,
+         "eval_samples": 100}
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--channels", type=int, default=32)
-    p.add_argument("--hidden", type=int, default=256)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default="runs/infogan")
-    p.add_argument("--smoke", action="store_true", help="1 epoch of a tiny InfoGAN on 128 "
-                                                        "images (seconds)")
-    args = p.parse_args(argv)
-    torch.set_num_threads(1)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    splits = load_dataset("mnist5k", binarize=None, seed=args.seed)
-    train, test, test_labels = splits.train, splits.test, splits.test_labels
-    if args.smoke:
-        args.epochs, args.channels, args.hidden = 1, 4, 16
-        train, test, test_labels = train[:128], test[:200], test_labels[:200]
-    torch.manual_seed(args.seed)
-    model = InfoGAN(splits.image_shape, latent_dim=62, categories=10, continuous=2,
-                    channels=args.channels, hidden=args.hidden, q_hidden=min(128, args.hidden))
-    # Chen et al. (2016), App. C: Adam, lr 2e-4 for D and 1e-3 for G; one rate here.
-    step = AdversarialStep(model, lr=2e-4, betas=(0.5, 0.999))
-    history = Trainer(step, train, batch_size=64, max_epochs=args.epochs, seed=args.seed,
-                      progress=False, restore_best=False).fit()
-    accuracy = cluster_accuracy(model.predict_code(test), test_labels)
+def parse_args(argv=None):
+    return script_parser(__doc__, recipe="infogan_mnist5k", out="runs/infogan").parse_args(argv)
+
+
+def main(args):
+    # train writes samples.png, adversarial_losses.png and metrics.json in --out.
+    run = train_recipe(args.recipe, args.out, **recipe_overrides(args, SMOKE))
+    model, test = run.model, run.splits.test
+    accuracy = cluster_accuracy(model.predict_code(test), run.splits.test_labels)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         z = torch.randn(model.latent_dim)
-    figures = [
-        save_code_traversal(model.generate_at, z, out / "code_traversal.png",
-                            categories=model.categories, continuous=model.continuous, dim=0,
-                            title=f"InfoGAN, epoch {len(history.epochs)}: categorical code "
-                                  "(rows) x continuous code 0 (columns)"),
-        save_code_traversal(model.generate_at, z, out / "code_traversal_c1.png",
-                            categories=model.categories, continuous=model.continuous, dim=1,
-                            title="the same noise, continuous code 1 swept"),
-        save_adversarial_losses(history, out / "losses.png"),
-    ]
-    result = {"epochs": len(history.epochs), "categorical_accuracy": accuracy,
-              "n_test": len(test), "figures": [str(f) for f in figures]}
-    print(json.dumps(result))
-    return result
+    figures = [save_code_traversal(
+        model.generate_at, z, run.out / name, categories=model.categories,
+        continuous=model.continuous, dim=dim, title=title) for dim, name, title in (
+        (0, "code_traversal.png", f"InfoGAN, epoch {run.metrics['best_epoch']}: categorical "
+                                  "code (rows) x continuous code 0 (columns)"),
+        (1, "code_traversal_c1.png", "the same noise, continuous code 1 swept"))]
+    return finish(args, {"epochs": run.metrics["epochs"],
+                         "kept_epoch": run.metrics["best_epoch"],
+                         "categorical_accuracy": accuracy, "n_test": len(test),
+                         "figures": [str(f) for f in figures]})
 
 
 if __name__ == "__main__":
-    main()
+    main(parse_args())

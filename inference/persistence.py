@@ -62,7 +62,8 @@ def save_model(path: str | os.PathLike, model: nn.Module,
         "version": VERSION,
         "kind": kind,
         "config": config,
-        "state": {k: v.detach().clone() for k, v in model.state_dict().items()},
+        # CPU copies: a model trained on a GPU loads where there is none.
+        "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         "metadata": metadata,
     })
     return Path(path)

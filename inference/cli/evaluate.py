@@ -31,6 +31,7 @@ from inference.cli.ais_evaluation import (
     evaluate_ais,
 )
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
+from inference.cli.device_options import add_device_arguments, placement_from
 from inference.cli.families import FAMILY_CLIS, family_of_model, model_data
 from inference.cli.json_output import to_json
 from inference.cli.model_check import check_fits_data, load_checked_model
@@ -80,12 +81,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "on the whole validation split, the one with the lowest validation "
                         f"NLL kept (default {' '.join(map(str, SIGMAS))})")
     add_threads_argument(p, default=None)
+    add_device_arguments(p, precision=False)
     p.set_defaults(run=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
+    placement = placement_from(args)
     model, config = load_checked_model(args.checkpoint)
     family = family_of_model(model)
     if args.estimator == "ais":
@@ -106,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     check_fits_data(model, splits.image_shape,
                     f"--dataset {dataset} ({splits.dim} variables per image, shape "
                     f"{tuple(splits.image_shape)})")
+    model, splits = placement.to(model), splits.to(placement.device)
     if args.estimator == "ais":
         x = model_data(model, splits, args.split)
         check_observed_data(args.observation, x,
@@ -133,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         "binarize": binarize_name(dataset, binarize),
         "split": args.split,
         **result,
+        "device": placement.describe(),
     }))
     return 0
 

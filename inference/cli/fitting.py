@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from inference.training import History, MLEStep, ModelLossStep, SVIStep, Trainer
+from inference.training import History, MLEStep, ModelLossStep, Placement, SVIStep, Trainer
 from ppl_models.abilities import DataInitialised
 from ppl_models.data import perturb_binary
 from ppl_models.distributions.lazy import TrainingLoss
@@ -85,6 +85,7 @@ def fit_network(
     checkpoint_dir: str | os.PathLike | None = None,
     resume: bool = False,
     log_fn: Callable[[dict[str, Any]], None] | None = None,
+    placement: Placement | None = None,
 ) -> FitResult:
     """Maximum likelihood with Adam; the parameters of the best validation epoch are kept.
 
@@ -107,6 +108,7 @@ def fit_network(
     :param checkpoint_dir: where the trainer keeps ``last.pt`` and ``best.pt``.
     :param bool resume: continue from ``checkpoint_dir/last.pt`` if present.
     :param log_fn: called with each epoch's record.
+    :param placement: the device and precision of the updates (the model is there already).
     """
     if isinstance(model, DataInitialised):
         model.init_bias_from_data(train)
@@ -117,7 +119,8 @@ def fit_network(
     history, seconds = _train(step, train, valid, epochs=epochs,
                               batch_size=batch_size, patience=patience,
                               max_seconds=max_seconds, seed=seed,
-                              checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn)
+                              checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn,
+                              placement=placement)
     objective = model.loss_name if own else "maximum likelihood"
     method = (f"{objective}: Adam lr={lr:g}, batch {batch_size}, parameters of the best "
               f"validation epoch ({history.best_epoch})")
@@ -150,11 +153,11 @@ def fit_background(model: nn.Module, train: torch.Tensor, valid: torch.Tensor, r
 
 
 def _train(step, train, valid, *, epochs, batch_size, patience, max_seconds, seed,
-           checkpoint_dir, resume, log_fn):
+           checkpoint_dir, resume, log_fn, placement=None):
     """Run the one training loop; return its history and wall seconds."""
     trainer = Trainer(step, train, valid, batch_size=batch_size, max_epochs=epochs,
                       patience=patience, max_seconds=max_seconds, seed=seed,
-                      checkpoint_dir=checkpoint_dir, log_fn=log_fn)
+                      checkpoint_dir=checkpoint_dir, log_fn=log_fn, placement=placement)
     start = time.perf_counter()
     history = trainer.fit(resume=resume)
     return history, time.perf_counter() - start
@@ -177,6 +180,7 @@ def fit_vae(
     checkpoint_dir: str | os.PathLike | None = None,
     resume: bool = False,
     log_fn: Callable[[dict[str, Any]], None] | None = None,
+    placement: Placement | None = None,
 ) -> FitResult:
     """Stochastic variational inference with Adam; the parameters of the epoch with the best
     validation ELBO (single-sample, unscaled, whatever the objective) are kept.
@@ -194,12 +198,14 @@ def fit_vae(
     :param checkpoint_dir: where the trainer keeps ``last.pt`` and ``best.pt``.
     :param bool resume: continue from ``checkpoint_dir/last.pt`` if present.
     :param log_fn: called with each epoch's record.
+    :param placement: the device and precision of the updates (the model is there already).
     """
     step = SVIStep(vae, objective=objective, num_particles=particles, lr=lr,
                    kl_warmup_steps=kl_warmup)
     history, seconds = _train(step, train, valid, epochs=epochs, batch_size=batch_size,
                               patience=patience, max_seconds=max_seconds, seed=seed,
-                              checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn)
+                              checkpoint_dir=checkpoint_dir, resume=resume, log_fn=log_fn,
+                              placement=placement)
     warmup = f", KL warm-up over {kl_warmup} updates" if kl_warmup else ""
     method = (f"SVI: {_OBJECTIVE_NAMES[objective]}, {particles} particle(s){warmup}, Adam "
               f"lr={lr:g}, batch {batch_size}, parameters of the best validation-ELBO epoch "

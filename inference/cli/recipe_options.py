@@ -19,7 +19,8 @@ from typing import Any
 from inference.recipes import Recipe
 
 # Settings of a run that a recipe does not hold: where it goes, how it is run.
-_NOT_SETTINGS = ("help", "recipe", "out", "resume", "threads", "run", "command")
+_NOT_SETTINGS = ("help", "recipe", "out", "resume", "threads", "device", "precision", "run",
+                 "command")
 # Which table of a resolved recipe a setting goes in (the rest are the model's or its
 # family's options).
 _DATA = ("dataset", "data_path", "binarize", "train_size")

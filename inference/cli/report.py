@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
+from inference.cli.device_options import add_device_arguments, placement_from
 from inference.cli.families import RunSettings, family_cli, needs_labels
 from inference.cli.fitting import FitResult
 from inference.cli.json_output import write_json
@@ -80,6 +81,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="early stopping: epochs without validation improvement")
     p.add_argument("--seed", type=int, default=0)
     add_threads_argument(p, default=1)
+    add_device_arguments(p)
     p.set_defaults(run=run)
     return p
 
@@ -103,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _check_numbers(args)
     apply_threads(args.threads)
+    args.placement = placement_from(args)
     splits = load_binary_splits(args.dataset, args.data_path, args.binarize, args.seed)
     out = Path(args.out)
     (out / "models").mkdir(parents=True, exist_ok=True)
@@ -123,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         save_model(out / "models" / f"{kind}.pt", fit.model,
                    metadata=_model_config(config, kind, fit, settings[kind], args, data[kind]))
     metrics = _metrics(args, splits, entries, settings)
+    metrics["device"] = args.placement.describe()
     # The anomaly table asks how unusual other images are to a model of the report's images.
     metrics["anomaly"] = anomaly_table({k: f for k, f in fits.items() if data[k] is splits},
                                        splits, args.seed)
@@ -174,14 +178,18 @@ def _fit_all(data: dict[str, DataSplits], args):
         except ModelTooLarge as e:
             entries[kind] = {**_refusal(kind, e), "recipe": f"report_{kind}", "seed": args.seed}
             continue
+        # Fitted and scored on the device; the figures are drawn from the CPU copy after.
+        model, splits = args.placement.to(model), splits.to(args.placement.device)
         training = report_recipe(kind).settings["training"]
         run_settings = RunSettings(epochs=min(args.max_epochs,
                                               training.get("epochs", args.max_epochs)),
                                    batch_size=training.get("batch_size", args.batch_size),
                                    lr=training.get("lr", args.lr), patience=args.patience,
-                                   max_seconds=max(budget, 1e-3), seed=args.seed)
+                                   max_seconds=max(budget, 1e-3), seed=args.seed,
+                                   placement=args.placement)
         fits[kind] = family.fit(model, splits, settings[kind], run_settings)
         entries[kind] = family.report_entry(fits[kind], splits, settings[kind], args.seed)
+        fits[kind].model = fits[kind].model.cpu()
         entries[kind]["options"] = kind_options(kind, args, report=True)
         entries[kind]["dataset"] = splits.name
         entries[kind]["binarize"] = binarize_name(

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from inference.cli.data_options import load_binary_splits
+from inference.cli.device_options import add_device_arguments, placement_from
 from inference.cli.families import family_of_model
 from inference.cli.families.game_data import conditioned_on_data
 from inference.cli.model_check import load_checked_model
@@ -38,6 +39,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "(N, C, H, W) / .png file of input images (cyclegan, puzzle_gan); "
                         "cycled over --num. Default: the test split's own")
     add_threads_argument(p, default=None)
+    add_device_arguments(p, precision=False)
     p.set_defaults(run=run)
     return p
 
@@ -68,6 +70,7 @@ def _splits(model, config, args):
 
 def run(args: argparse.Namespace) -> int:
     apply_threads(args.threads)
+    placement = placement_from(args)
     model, config = load_checked_model(args.checkpoint)
     out = Path(args.out)
     if out.is_dir():
@@ -80,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     family = family_of_model(model)
     condition = family.sample_condition(model, _splits(model, config, args), args.num,
                                         args.condition)
-    samples = draw_samples(model, args.num, args.seed, condition)
+    samples = draw_samples(placement.to(model), args.num, args.seed,
+                           placement.to(condition)).cpu()
     family_of_model(model).save_samples(
         samples, out, dataset=config["dataset"], image_shape=tuple(config["image_shape"]),
         nrow=args.nrow, title=f"{config['model']} on {config['dataset']}: {args.num} samples")

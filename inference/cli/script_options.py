@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.cli.data_options import DATA_ENVIRONMENT, FILE_DATASETS
+from inference.cli.device_options import add_device_arguments
 from inference.cli.records import write_record
 from inference.cli.threads import apply_threads
 from inference.recipes import Recipe
@@ -80,6 +81,7 @@ def script_parser(doc: str | None, *, recipe: str | None = None, out: str | None
                        help="override any of the recipe's settings (a train option by its "
                             "recipe key, the value as TOML: --set hidden=64 --set "
                             "dataset='\"mnist5k\"' or dataset=mnist5k); repeatable")
+        add_device_arguments(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=threads, help="torch CPU threads")
     if out is not None:
@@ -100,10 +102,12 @@ def script_parser(doc: str | None, *, recipe: str | None = None, out: str | None
 
 def recipe_overrides(args: argparse.Namespace,
                      smoke: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The ``train`` options a script's command line overrides: the seed, threads, epochs
-    when given, ``smoke`` with ``--smoke``, each ``--set``, and the data path when the data
-    set is read from files (``--data``, else :func:`shared_data`)."""
-    overrides: dict[str, Any] = {"seed": args.seed, "threads": args.threads}
+    """The ``train`` options a script's command line overrides: the seed, threads, device
+    and precision, epochs when given, ``smoke`` with ``--smoke``, each ``--set``, and the
+    data path when the data set is read from files (``--data``, else :func:`shared_data`).
+    """
+    overrides: dict[str, Any] = {"seed": args.seed, "threads": args.threads,
+                                 "device": args.device, "precision": args.precision}
     if getattr(args, "epochs", None) is not None:
         overrides["epochs"] = args.epochs
     if getattr(args, "smoke", False) and smoke:

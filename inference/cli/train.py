@@ -26,12 +26,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from inference.cli.data_options import (
     add_data_arguments,
     binarize_name,
     limit_train,
     load_binary_splits,
 )
+from inference.cli.device_options import add_device_arguments, placement_from
 from inference.cli.families import FamilyCLI, RunSettings, family_cli
 from inference.cli.families.family import selected_by
 from inference.cli.fitting import FitResult
@@ -50,7 +53,7 @@ from inference.cli.resume_check import check_last_checkpoint
 from inference.cli.sample import draw_samples
 from inference.cli.threads import add_threads_argument, apply_threads
 from inference.persistence import save_model
-from inference.training import distributed, seed_everything
+from inference.training import Placement, distributed, seed_everything
 from ppl_models import registry
 from ppl_models.data import REAL_DATASETS, DataSplits
 from ppl_models.registry import num_parameters
@@ -80,6 +83,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="stop after the first epoch that ends past S seconds of training")
     p.add_argument("--seed", type=int, default=0)
     add_threads_argument(p, default=None)
+    add_device_arguments(p)
     p.add_argument("--out", required=True, help="run directory")
     p.add_argument("--resume", action="store_true",
                    help="continue from OUT/checkpoints/last.pt (models trained by gradients)")
@@ -88,10 +92,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Before anything that may fail differently per rank; a no-op without torchrun. The CLI
-    # trains on the CPU, hence gloo.
+    # Before anything that may fail differently per rank; a no-op without torchrun. The
+    # backend follows the device: gloo on the CPU, nccl on CUDA (each rank its LOCAL_RANK).
+    placement = placement_from(args)
     joined = not distributed.initialised()
-    group = distributed.init_from_env("cpu")
+    group = distributed.init_from_env(placement.device)
+    if group is not None and placement.device.type == "cuda":
+        placement = Placement.parse(f"cuda:{torch.cuda.current_device()}", placement.precision)
+    args.placement = placement
     try:
         return _run(args, group)
     finally:
@@ -117,6 +125,9 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
                                             args.seed), args.train_size)
     model = build_for_data(kind, splits, args, settings, args.seed)
     family.check_data(model, splits)  # before the run directory is written
+    # Fitted and scored on the device; figures and files are made from CPU copies after.
+    on_cpu, splits = splits, splits.to(args.placement.device)
+    model = args.placement.to(model)
     config = _config(args, splits, model, family, settings)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -133,15 +144,17 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     run_settings = RunSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                patience=args.patience, max_seconds=args.max_seconds,
                                seed=args.seed, checkpoint_dir=out / CHECKPOINTS,
-                               resume=args.resume)
+                               resume=args.resume, placement=args.placement)
     fit = family.fit(model, splits, settings, run_settings, log=True)
     if not main:
         return 0
     test = family.evaluate(fit.model, splits, "test", settings, args.seed)
+    fit.model = fit.model.cpu()
     metrics = _metrics(config, fit, family, test, time.perf_counter() - started)
+    metrics["device"] = args.placement.describe()
     metrics["recipe"] = {"name": None if recipe is None else recipe.name,
                          "overrides": args.recipe_overrides if recipe is not None else None}
-    _write_outputs(out, fit, family, config, metrics, splits)
+    _write_outputs(out, fit, family, config, metrics, on_cpu)
     print(to_json(metrics))
     return 0
 

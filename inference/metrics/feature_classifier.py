@@ -87,13 +87,15 @@ class FeatureClassifier(nn.Module):
     def predict(self, x: Tensor, batch_size: int = 1000) -> Tensor:
         """Most likely class of each image, ``(N,)`` int64, in eval mode."""
         self.eval()
-        return torch.cat([self.logits(b).argmax(1) for b in x.split(batch_size)])
+        device = self.head.weight.device  # images from a model on another device come here
+        return torch.cat([self.logits(b.to(device)).argmax(1) for b in x.split(batch_size)])
 
     @torch.no_grad()
     def features(self, x: Tensor, batch_size: int = 1000) -> Tensor:
         """Feature vectors ``(N, num_features)`` in eval mode, batched."""
         self.eval()
-        return torch.cat([self.forward(b) for b in x.split(batch_size)])
+        device = self.head.weight.device  # images from a model on another device come here
+        return torch.cat([self.forward(b.to(device)) for b in x.split(batch_size)])
 
     @property
     def weights_sha256(self) -> str:

@@ -5,6 +5,7 @@ from inference.training.checkpoint import load_checkpoint, save_checkpoint
 from inference.training.history import MODES, History
 from inference.training.mle_step import MLEStep
 from inference.training.model_loss_step import ModelLossStep
+from inference.training.placement import PRECISIONS, Placement
 from inference.training.schedules import linear_decay
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
@@ -19,6 +20,8 @@ __all__ = [
     "MODES",
     "ModelLossStep",
     "OBJECTIVES",
+    "PRECISIONS",
+    "Placement",
     "SVIStep",
     "Step",
     "Trainer",

@@ -40,6 +40,7 @@ from inference.training.divergence import (
     first_non_finite,
 )
 from inference.training.history import MODES, History
+from inference.training.placement import Placement
 from inference.training.seeding import rng_state, seed_everything, set_rng_state
 from inference.training.step import Batch, Step
 from ppl_models.data.unpaired import UnpairedDomains
@@ -76,6 +77,13 @@ def _index(data: Batch | UnpairedDomains, idx: Tensor | slice) -> Batch:
     if isinstance(data, Tensor):
         return data[idx]
     return tuple(t[idx] for t in data)
+
+
+def _moved(batch: Batch, device: torch.device) -> Batch:
+    """``batch`` (a tensor or a tuple of them) on ``device``; as it is when already there."""
+    if isinstance(batch, Tensor):
+        return batch.to(device, non_blocking=True)
+    return tuple(t.to(device, non_blocking=True) for t in batch)
 
 
 def _shuffle_seed(seed: int) -> int:
@@ -158,6 +166,9 @@ class Trainer:
         is chosen, so e.g. a sample metric can select it. Its keys must differ from the
         step's validation keys. Random numbers it draws are part of the resumable state.
     :type evaluate: callable or None
+    :param placement: the device each batch is moved to (the step's model must be there
+        already) and the precision its update runs in (:class:`~inference.training.Placement`;
+        default the CPU in float32). Validation always runs in float32.
 
     **Several processes.** When :func:`torch.distributed.init_process_group` has run with
     more than one rank (e.g. by :func:`~inference.training.distributed.init_from_env` under
@@ -190,6 +201,7 @@ class Trainer:
         monitor: str = "loss",
         mode: str = "min",
         evaluate: Callable[[Step, int], Mapping[str, float]] | None = None,
+        placement: Placement | None = None,
     ) -> None:
         if not isinstance(step, Step):
             raise ValueError(
@@ -228,6 +240,7 @@ class Trainer:
         self.monitor = monitor
         self.mode = mode
         self.evaluate = evaluate
+        self.placement = placement or Placement()
         self._reset()
 
     # -- state ---------------------------------------------------------------------------
@@ -469,7 +482,7 @@ class Trainer:
             try:
                 if group is None:
                     n = len(batch_idx)
-                    out = self.step.train_step(_index(self.train_data, batch_idx))
+                    out = self._train_step(_index(self.train_data, batch_idx))
                 else:
                     n, out = self._train_shard(batch_idx, group)
             except TrainingDiverged as e:
@@ -494,9 +507,15 @@ class Trainer:
         n = len(local)
         # A rank without examples still joins the all-reduce, on a stand-in weighted by 0.
         shard = distributed.Shard(n, len(batch_idx), group.world_size)
-        out = self.step.train_step(_index(self.train_data, local if n else batch_idx[:1]),
-                                   shard=shard)
+        out = self._train_step(_index(self.train_data, local if n else batch_idx[:1]),
+                               shard=shard)
         return n, out
+
+    def _train_step(self, batch: Batch, **options) -> dict[str, float]:
+        """One update on ``batch``, moved to the placement's device, under its autocast (the
+        data stay where they were loaded; only a batch at a time crosses to the device)."""
+        with self.placement.autocast():
+            return self.step.train_step(_moved(batch, self.placement.device), **options)
 
     def _validate(self) -> dict[str, float]:
         meter = _MeanMeter()
@@ -507,7 +526,9 @@ class Trainer:
         with torch.no_grad():
             for start in range(part.start, part.stop, self.batch_size):
                 idx = slice(start, min(start + self.batch_size, part.stop))
-                out = self.step.eval_step(_index(self.valid_data, idx))
+                # Validation in full precision: the kept epoch is chosen on exact numbers.
+                out = self.step.eval_step(_moved(_index(self.valid_data, idx),
+                                                 self.placement.device))
                 meter.add(out, idx.stop - idx.start)
         return meter.means()
 

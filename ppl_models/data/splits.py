@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = ["SPLIT_NAMES", "DataSplits", "random_split"]
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,6 +95,17 @@ class DataSplits:
         images are contiguous), for models over raster-ordered variables."""
         x = self.images(split)
         return x.reshape(x.shape[0], self.dim)
+
+    def to(self, device: torch.device | str) -> DataSplits:
+        """These splits (labels and a translation set's other domain too) on ``device``;
+        ``self`` when they are there already."""
+        device = torch.device(device)
+        if self.train.device == device:
+            return self
+        moved = {k: None if getattr(self, k) is None else getattr(self, k).to(device)
+                 for k in (*SPLIT_NAMES, *(f"{s}_labels" for s in SPLIT_NAMES))}
+        return dataclasses.replace(self, **moved,
+                                   source=None if self.source is None else self.source.to(device))
 
     def sizes(self) -> dict[str, int]:
         """Number of images in each split."""

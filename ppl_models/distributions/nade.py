@@ -159,37 +159,40 @@ class _NADELogits(torch.autograd.Function):
 
     Shapes: ``x (N, D)``, ``c (N|1, H)``, ``W (D, H)``, ``V (D, H)`` -> ``(N, D)``.
     Hidden units are laid out position-major, ``(block, N, H)``, so every per-position
-    slab and every per-block product is contiguous. When gradients are needed the hidden
-    units are kept (``N x D x H`` floats); otherwise one block's buffer is reused.
-    ``x`` is data: no gradient flows to it.
+    slab and every per-block product is contiguous. Only each block's *first*
+    pre-activation is kept for the backward (``D / block_size`` slabs of ``N x H``); the
+    backward recomputes the block's hidden units from it while they are in cache, rather
+    than streaming all ``N x D x H`` of them through memory twice. ``x`` is data: no
+    gradient flows to it.
     """
 
     @staticmethod
     def forward(ctx, x, c, W, V, block_size, record):
         n, (dim, hidden) = x.shape[0], W.shape
         # needs_input_grad ignores torch.no_grad(), so the caller says whether a graph is
-        # being recorded; without one, the hidden states go through one small buffer.
+        # being recorded; only then are the blocks' starting pre-activations kept.
         keep = record and any(ctx.needs_input_grad)
         xt = x.T.contiguous()
         a = c.expand(n, hidden)
         logits = x.new_empty(dim, n, 1)
-        buffer = None if keep else x.new_empty(block_size, n, hidden)
-        hs = []
-        for s in range(0, dim, block_size):
+        buffer = x.new_empty(block_size, n, hidden)
+        starts = x.new_empty(-(-dim // block_size), n, hidden) if keep else None
+        for b, s in enumerate(range(0, dim, block_size)):
             e = min(s + block_size, dim)
-            h = x.new_empty(e - s, n, hidden) if keep else buffer[: e - s]
+            if keep:
+                starts[b] = a
+            h = buffer[: e - s]
             a = _hidden_block(h, a, xt, W, s, e)
             h.sigmoid_()
             torch.bmm(h, V[s:e, :, None], out=logits[s:e])  # eq. 4 for the whole block
-            hs.append(h)
         if keep:
-            ctx.save_for_backward(xt, c, W, V, *hs)
+            ctx.save_for_backward(xt, c, W, V, starts)
             ctx.block_size = block_size
         return logits.squeeze(2).T
 
     @staticmethod
     def backward(ctx, grad):
-        xt, c, W, V, *hs = ctx.saved_tensors
+        xt, c, W, V, starts = ctx.saved_tensors
         if torch.is_grad_enabled():
             # create_graph=True: a second derivative is wanted (e.g. a Laplace
             # approximation's Hessian), which the in-place recursion below cannot give.
@@ -199,9 +202,14 @@ class _NADELogits(torch.autograd.Function):
         gt = grad.T.contiguous()
         # upper[i, j] = 1 where position j > i: W_i reaches every later pre-activation.
         upper = torch.ones(block_size, block_size, device=xt.device).triu(1)
+        buffer = starts.new_empty(block_size, n, V.shape[1])
         r = xt.new_zeros(n, V.shape[1])  # d loss / d a_e, sent back by later blocks
-        for s, h in reversed(list(zip(range(0, dim, block_size), hs, strict=True))):
+        blocks = list(enumerate(range(0, dim, block_size)))
+        for b, s in reversed(blocks):
             e = min(s + block_size, dim)
+            h = buffer[: e - s]
+            _hidden_block(h, starts[b], xt, W, s, e)  # the forward's block, recomputed
+            h.sigmoid_()
             gb, xb = gt[s:e], xt[s:e]
             torch.bmm(gb[:, None, :], h, out=dV[s:e, None, :])
             dpre = torch.ops.aten.sigmoid_backward(gb[:, :, None] * V[s:e, None, :], h)

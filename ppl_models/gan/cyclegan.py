@@ -204,7 +204,8 @@ class CycleGAN(nn.Module):
 
     def example_condition(self, n: int) -> Tensor:
         """``n`` uniform-noise images: a valid ``condition`` for smoke checks."""
-        return torch.rand(_positive_int(n, "n"), *self.image_shape)
+        return torch.rand(_positive_int(n, "n"), *self.image_shape,
+                          device=next(self.parameters()).device)
 
     # -- the discriminators ----------------------------------------------------------------
 

@@ -264,7 +264,8 @@ class PuzzleGAN(nn.Module):
         """Completions of ``n`` images' random patches, ``condition`` the images
         ``(n, C, H, W)``; uniform noise images if omitted."""
         n = check_count(n)
-        x = (torch.rand(n, *self.image_shape) if condition is None
+        device = next(self.parameters()).device
+        x = (torch.rand(n, *self.image_shape, device=device) if condition is None
              else check_unit_images(self._images(condition), "condition"))
         if len(x) != n:
             raise ValueError(f"condition must hold n = {n} images, got {len(x)}")

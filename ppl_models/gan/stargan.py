@@ -213,8 +213,9 @@ class StarGAN(nn.Module):
     def example_condition(self, n: int) -> tuple[Tensor, Tensor]:
         """Uniform-noise images and random targets: a valid ``condition`` for smoke checks."""
         n = _positive_int(n, "n")
-        return (torch.rand(n, *self.image_shape),
-                torch.randint(0, 2, (n, self.num_domains)).float())
+        device = next(self.parameters()).device
+        return (torch.rand(n, *self.image_shape, device=device),
+                torch.randint(0, 2, (n, self.num_domains), device=device).float())
 
     # -- the discriminator's heads -----------------------------------------------------------
 

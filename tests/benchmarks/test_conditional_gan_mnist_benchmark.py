@@ -1,19 +1,23 @@
-"""The conditional-GAN benchmark runs end to end on MNIST-5k (embedded, no files) at tiny
-widths and reports every figure, with its floor, ceiling and untrained baseline, in range."""
+"""The conditional-GAN benchmark runs its recipe end to end on MNIST-5k (embedded, no files)
+at its smoke budget, through ``ppl-models train --recipe``, and reports every figure, with
+its floor, ceiling and untrained baseline, in range."""
 
 import json
 import math
 
-TINY = ["--dataset", "mnist5k", "--limit", "256", "--epochs", "1", "--channels", "4",
-        "--hidden", "16", "--latent-dim", "8", "--n-per-class", "20", "--n-monitor", "5",
-        "--threads", "1"]
+import torch
+
+from inference.cli.recipe_run import load_run
+
+TINY = ["--smoke", "--n-per-class", "20"]
 
 
-def test_json_keys_ranges_and_baselines(load_benchmark, capsys):
-    result = load_benchmark("conditional_gan_mnist").main(TINY)
+def test_json_keys_ranges_and_baselines(load_benchmark, capsys, tmp_path):
+    result = load_benchmark("conditional_gan_mnist").main(TINY + ["--out", str(tmp_path)])
     printed = capsys.readouterr().out.strip().splitlines()
     assert len(printed) == 1 and json.loads(printed[0]) == result
     assert result["epochs"] == 1 and result["n_train"] == 256
+    assert result["recipe"]["name"] == "conditional_gan_mnist"
     for key in ("label_accuracy", "baseline_untrained_label_accuracy",
                 "classifier_real_test_accuracy"):
         assert 0.0 <= result[key] <= 1.0
@@ -38,5 +42,19 @@ def test_json_keys_ranges_and_baselines(load_benchmark, capsys):
     # of a 16-wide GAN on 256 images.
     assert result["classifier_real_test_accuracy"] > 0.8
     assert result["fid_real_vs_real"] < result["fid"]
-    assert result["chance"] == 0.1 and len(result["label_accuracy_by_epoch"]) == 1
+    assert result["chance"] == 0.1 and len(result["valid_fid_by_epoch"]) == 1
     assert result["classifier"]["weights_sha256"]
+
+
+def test_the_untrained_baseline_is_the_runs_initial_generator(load_benchmark, tmp_path):
+    """Built from the run's seed as train builds it: trained from there for an epoch it is
+    not the run's model, but its architecture and initial weights are train's."""
+    bench = load_benchmark("conditional_gan_mnist")
+    bench.main(TINY + ["--out", str(tmp_path)])
+    run = load_run(tmp_path)
+    start = bench.untrained(run)
+    again = bench.untrained(run)
+    assert start.config == run.model.config
+    trained, initial = run.model.state_dict(), start.state_dict()
+    assert all(torch.equal(initial[k], again.state_dict()[k]) for k in initial)
+    assert any(not torch.equal(initial[k], trained[k]) for k in initial)

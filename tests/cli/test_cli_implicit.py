@@ -54,10 +54,20 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, cli, last_json_line):
     (("--model", "nade", "--gan-loss", "hinge"), "--gan-loss"),
     (("--model", "dcgan", "--d-steps", 0), "--d-steps"),
     (("--model", "dcgan", "--gan-loss", "kl"), "--gan-loss"),
+    (("--model", "dcgan", "--gan-betas", 0.5), "--gan-betas takes two numbers"),
+    (("--model", "dcgan", "--gan-betas", 0.5, 1.0), "--gan-betas takes two numbers"),
 ])
 def test_bad_options_are_refused(argv, match, tmp_path, cli):
     code, _, err = cli("train", *argv, "--dataset", "digits", "--out", tmp_path)
     assert code != 0 and match in err
+
+
+def test_the_adam_betas_are_the_ones_given(tmp_path, cli):
+    code, _, err = cli("train", "--model", "dcgan", *FAST, "--epochs", 1, "--gan-betas", 0,
+                       0.99, "--out", tmp_path)
+    assert code == 0, err
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert "betas (0, 0.99)" in metrics["fit"]
 
 
 def test_the_gan_on_the_ring_is_scored_by_mode_coverage(tmp_path, cli, last_json_line):

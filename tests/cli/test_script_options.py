@@ -21,8 +21,9 @@ def test_overrides_are_seed_threads_epochs_smoke_then_set():
                  "--set", "dataset=mnist5k", "--data", "/nowhere")
     overrides = recipe_overrides(args, {"epochs": 1, "dcgan_channels": 4})
     # --smoke's settings beat --epochs; --set beats both; mnist5k is embedded: no path.
-    assert overrides == {"seed": 3, "threads": 1, "epochs": 1, "dcgan_channels": 4,
-                         "hidden": [8, 8], "dataset": "mnist5k"}
+    assert overrides == {"seed": 3, "threads": 1, "device": "cpu", "precision": "fp32",
+                         "epochs": 1, "dcgan_channels": 4, "hidden": [8, 8],
+                         "dataset": "mnist5k"}
 
 
 def test_a_file_data_set_gets_its_path_from_data():

@@ -85,11 +85,13 @@ def test_representations_smoke(tmp_path):
 
 def test_gan_ring_smoke(tmp_path):
     example = load_example("gan_ring")
-    result = example.main(example.parse_args(["--smoke", "--pack", "2", "--out",
+    result = example.main(example.parse_args(["--smoke", "--set", "pack=2", "--out",
                                               str(tmp_path)]))
-    assert result["epochs"] == 2 and result["n_modes"] == 8
+    assert result["epochs"] == 2 and result["n_modes"] == 8 and result["pack"] == 2
+    assert 1 <= result["best_epoch"] <= 2 and result["mixture"] == "ring"
+    assert result["loss"] == "non_saturating"  # the game's default: the recipe sets none
     assert 0 <= result["modes_captured"] <= 8 and 0 <= result["high_quality"] <= 1
-    for name in ("samples_over_training.png", "losses.png"):
+    for name in ("samples.png", "samples_kept.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
@@ -107,7 +109,9 @@ def test_aae_mnist_smoke(tmp_path):
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     # 64 binary pixels: reconstruction below the uniform 64 ln 2 = 44.4 nats.
     assert result["epochs"] == 1 and 0 < result["test_reconstruction_nats"] < 64 * math.log(2)
-    for name in ("latent_map.png", "prior.png", "samples.png", "losses.png"):
+    assert result["dataset"] == "digits" and result["prior"] == "mixture"
+    assert result["fid"] > result["fid_train_vs_split"] > 0
+    for name in ("latent_map.png", "prior.png", "samples.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
@@ -144,23 +148,27 @@ def test_rnade_tabular_smoke(dataset):
 def test_cyclegan_digits_smoke(tmp_path):
     example = load_example("cyclegan_digits")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert result["updates"] == 4 and {"d_loss", "g_loss", "cycle", "identity"} <= set(
-        result["last_losses"])
-    assert all(math.isfinite(v) for v in result["last_losses"].values())
+    last = result["last_epoch"]
+    assert result["epochs"] == last["epoch"] == 1
+    assert all(math.isfinite(last[f"train_{k}"]) for k in ("d_loss", "g_loss", "cycle",
+                                                             "identity"))
     # The untranslated upsampled digits are read well above chance (0.1) by the MNIST
     # classifier: the baseline a trained translation is compared with.
     assert result["untranslated_baseline"] > 0.3
     assert 0 <= result["digits_to_mnist_label_kept"] <= 1 and result["cycle_l1"] >= 0
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "model.pt").is_file()  # train's run, in --out
 
 
 def test_stargan_mnist_smoke(tmp_path):
     example = load_example("stargan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert {"d_loss", "gp", "classification"} <= set(result["last_losses"])
+    assert result["epochs"] == 1
+    assert {"train_d_loss", "train_gp", "train_classification"} <= set(result["last_epoch"])
     assert set(result["attribute_accuracy"]) == {"thick", "slant_right", "inverted"}
     assert all(0 <= a <= 1 for a in result["attribute_accuracy"].values())
+    assert 0 <= result["label_accuracy"] <= 1
     assert result["target_sensitivity"] > 0  # the label reaches the output
     for f in result["figures"]:
         assert Path(f).read_bytes()[:4] == b"\x89PNG"
@@ -168,36 +176,44 @@ def test_stargan_mnist_smoke(tmp_path):
 
 def test_text_to_image_mnist_smoke(capsys, tmp_path):
     example = load_example("text_to_image_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     out = capsys.readouterr().out
     assert "mismatch" in out and "prompt -> measured caption" in out
-    assert 1 <= len(result["prompts"]) <= 6
+    assert len(result["prompts"]) == len(set(result["prompts"])) == 6
+    # The captioner measures thickness and slant; the digit is the prompt's.
+    assert [m.split()[-1] for m in result["measured"]] == [
+        p.split()[-1] for p in result["prompts"]]
+    assert result["epochs"] == 1 and 0 <= result["label_accuracy"] <= 1
     assert (tmp_path / "prompts.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_infogan_mnist_smoke(tmp_path):
     example = load_example("infogan_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
     # One epoch on 128 images: the code is not yet a digit; the best matching is at least
     # the mean over all matchings, 1/10, whatever the codes.
     assert result["epochs"] == 1 and 0.1 <= result["categorical_accuracy"] <= 1
-    for name in ("code_traversal.png", "code_traversal_c1.png", "losses.png"):
+    assert result["n_test"] == 500 and result["kept_epoch"] == 1
+    for name in ("code_traversal.png", "code_traversal_c1.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_conditional_gan_mnist_smoke(tmp_path):
     example = load_example("conditional_gan_mnist")
-    result = example.main(["--smoke", "--out", str(tmp_path)])
-    assert result["epochs"] == 1 and 0 <= result["label_accuracy"] <= 1
+    result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
+    assert result["epochs"] == result["best_epoch"] == 1 and 0 <= result["label_accuracy"] <= 1
     assert result["n"] == 100 and result["extractor"].startswith("FeatureClassifier")
-    for name in ("conditional_grid.png", "losses.png"):
+    assert result["fid"] > result["fid_train_vs_split"] > 0
+    for name in ("conditional_grid.png", "samples.png", "adversarial_losses.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_puzzle_gan_mnist_smoke(tmp_path):
     example = load_example("puzzle_gan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    assert {"d_loss", "swap", "mask", "appearance"} <= set(result["last_losses"])
+    assert result["epochs"] == 1
+    assert {"train_d_loss", "train_swap", "train_mask", "train_appearance"} <= set(
+        result["last_epoch"])
     assert 0 <= result["mask_iou"] <= 1 and 0 <= result["label_preservation"] <= 1
     assert result["patch_l1"] >= 0
     for f in result["figures"]:
@@ -207,11 +223,18 @@ def test_puzzle_gan_mnist_smoke(tmp_path):
 def test_progressive_gan_mnist_smoke(tmp_path):
     example = load_example("progressive_gan_mnist")
     result = example.main(example.parse_args(["--smoke", "--out", str(tmp_path)]))
-    # Two epochs on 8x8 digits: the schedule (3 equal phases) reaches stage 1 by the end.
-    assert result["epochs"] == 2
-    assert [r["stage"] for r in result["per_epoch"]][-1] == 1
+    # Two epochs of 23 rounds on 8x8 digits, phases of 15: stage 1 fading in after the
+    # first epoch, faded in by the end.
+    per_epoch = result["per_epoch"]
+    assert result["epochs"] == 2 and [r["stage"] for r in per_epoch] == [1, 1]
+    assert per_epoch[0]["alpha"] == 8 / 15 and per_epoch[1]["alpha"] == 1.0
+    assert per_epoch[-1]["resolution"] == 8
+    # The kept model's own clock agrees with the table's stage at the kept epoch.
+    kept = per_epoch[result["kept_epoch"] - 1]
+    assert result["kept_stage"] == [kept["stage"], kept["alpha"]]
     assert result["fid"] > result["fid_train_vs_test"] > 0
-    assert (tmp_path / "samples_epoch002.png").read_bytes()[:4] == b"\x89PNG"
+    assert all(r["fid"] > 0 for r in per_epoch)
+    assert (tmp_path / "samples_kept.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_inpainting_smoke(tmp_path):

@@ -124,7 +124,7 @@ class ExactCLI(FamilyCLI):
                            epochs=run.epochs, batch_size=run.batch_size, lr=run.lr,
                            patience=run.patience, max_seconds=run.max_seconds, seed=run.seed,
                            checkpoint_dir=run.checkpoint_dir, resume=run.resume,
-                           log_fn=_log_epoch if log else None)
+                           log_fn=_log_epoch if log else None, placement=run.placement)
 
     def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
         check_support(model, splits)

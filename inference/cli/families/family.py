@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = ["FamilyCLI", "RunSettings", "model_data", "selected_by"]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from inference.cli.fitting import FitResult
+from inference.training import Placement
 from ppl_models import registry
 from ppl_models.data import DataSplits
 from ppl_models.registry import Option
@@ -34,6 +35,8 @@ class RunSettings:
     seed: int
     checkpoint_dir: Path | None = None
     resume: bool = False
+    #: Where the updates run and in what precision (the model is there already).
+    placement: Placement = field(default_factory=Placement)
 
 
 def model_data(model: nn.Module, splits: DataSplits, split: str) -> torch.Tensor:

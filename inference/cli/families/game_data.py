@@ -36,10 +36,11 @@ its own floor, not with another kind's.
 
 from __future__ import annotations
 
-__all__ = ["SplitData", "batch_form", "conditioned_on_data", "game_data", "needs_labels"]
+__all__ = ["SplitData", "batch_form", "conditioned_on_data", "game_data", "needs_labels",
+           "without_captions"]
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -55,6 +56,7 @@ from ppl_models.data import (
     encode_captions,
     fit_caption_thresholds,
 )
+from ppl_models.data.captions import DIGIT_WORDS, SLANT_WORDS, THICKNESS_WORDS
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,28 @@ def game_data(model: nn.Module, splits: DataSplits, split: str) -> SplitData:
         return SplitData(UnpairedDomains(a, b), b, a, labels=y[0::2],
                          upright=lambda samples: 1 - samples)
     raise ValueError(f"no data for the batch form {form!r}")
+
+
+def without_captions(data: SplitData, captions: Sequence[str]) -> SplitData:
+    """A captioned split without the examples whose caption is one of ``captions`` (each as
+    :func:`ppl_models.data.caption` writes it: ``"a thick right-slanted seven"``), so that a
+    model can be judged on word combinations it never saw.
+
+    :raises ValueError: for a caption the captioner never writes.
+    """
+    words = (THICKNESS_WORDS, SLANT_WORDS, DIGIT_WORDS)
+    for text in captions:
+        parts = text.split()
+        if len(parts) != 4 or parts[0] != "a" or any(
+                w not in allowed for w, allowed in zip(parts[1:], words, strict=True)):
+            raise ValueError(f"--holdout-captions: {text!r} is not a caption the captioner "
+                             "writes ('a <thin|thick> <left-slanted|upright|right-slanted> "
+                             "<digit word>')")
+    x, codes = data.train
+    held = encode_captions(list(captions))
+    keep = ~(codes[:, None, :] == held[None]).all(-1).any(1)
+    return replace(data, train=(x[keep], codes[keep]), reference=x[keep],
+                   condition=codes[keep], labels=data.labels[keep])
 
 
 def _to_complete(model, splits: DataSplits, split: str) -> SplitData:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 __all__ = ["ImplicitCLI"]
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import Any
 import torch
 
 from inference.cli.families.family import FamilyCLI, RunSettings, selected_by
-from inference.cli.families.game_data import batch_form, game_data
+from inference.cli.families.game_data import batch_form, game_data, without_captions
 from inference.cli.families.sample_selection import (
     FEATURE_DATASETS,
     IMAGE_SAMPLES,
@@ -46,7 +47,7 @@ from inference.cli.fitting import FitResult
 from inference.cli.number_checks import check_positive_finite, check_positive_int
 from inference.games import game_class, game_for
 from inference.objectives.adversarial import LOSSES
-from inference.training import AdversarialStep, Trainer
+from inference.training import AdversarialStep, Trainer, linear_decay
 from ppl_models import registry
 from ppl_models.data import TOY_MIXTURES, DataSplits, toy_mixture
 from ppl_models.registry import Option, kind_of, num_parameters
@@ -68,11 +69,23 @@ class ImplicitCLI(FamilyCLI):
         Option("gp", None, "WGAN-GP penalty weight (default 0; 10 with --gan-loss "
                "wasserstein, as Gulrajani et al. 2017)", type=float),
         Option("r1", None, "R1 penalty weight gamma/2 on real data (default 0)", type=float),
+        Option("gan_betas", None, "both players' Adam betas, two numbers in [0, 1) (default "
+               "0.5 0.999, Radford et al. 2016; Karras et al. 2018 use 0 0.99)", type=float,
+               nargs="+"),
         Option("ema_decay", None, "keep an exponential moving average of the generator's "
                "weights, which are then selected, scored and saved (Yazici et al. 2019; "
                "default none)", type=float),
         Option("eval_samples", None, "samples drawn to score the model (default 2,500 on a "
                "toy mixture, as PacGAN; 1,000 images, at most the split's size)"),
+        Option("gan_lr_d", None, "the discriminator's Adam learning rate (default: the "
+               "generator's; e.g. 2e-4 against 1e-3, as Chen et al. 2016, App. C)",
+               type=float),
+        Option("gan_decay_from", None, "fraction f of the run's updates after which both "
+               "learning rates fall linearly to 0 at the last epoch's end (default: "
+               "constant)", type=float),
+        Option("holdout_captions", None, "captions ('a thick upright seven') whose images are "
+               "dropped from the training and validation splits, so that the model is "
+               "judged on word combinations it never saw", type=str, nargs="+"),
     )
     report_defaults = {"eval_samples": 500, "gan_lr": 2e-4}
     evaluate_options = (Option("eval_samples", None, "samples drawn to score the model "
@@ -82,7 +95,10 @@ class ImplicitCLI(FamilyCLI):
 
     def check(self, settings: dict[str, Any]) -> None:
         check_positive_int(settings, "d_steps", "eval_samples", optional=True)
-        check_positive_finite(settings, "gan_lr", optional=True)
+        check_positive_finite(settings, "gan_lr", "gan_lr_d", optional=True)
+        decay = settings.get("gan_decay_from")
+        if decay is not None and not 0 <= decay < 1:
+            raise ValueError(f"--gan-decay-from must lie in [0, 1), got {decay}")
         for name in ("gp", "r1"):
             value = settings.get(name)
             if value is not None and not (0 <= value < float("inf")):
@@ -90,6 +106,9 @@ class ImplicitCLI(FamilyCLI):
         ema = settings.get("ema_decay")
         if ema is not None and not 0 < ema < 1:
             raise ValueError(f"--ema-decay must lie in (0, 1), got {ema}")
+        betas = settings.get("gan_betas")
+        if betas is not None and (len(betas) != 2 or not all(0 <= b < 1 for b in betas)):
+            raise ValueError(f"--gan-betas takes two numbers in [0, 1), got {betas}")
         if settings.get("eval_samples") is not None and settings["eval_samples"] < 10:
             raise ValueError(f"--eval-samples must be at least 10, got "
                              f"{settings['eval_samples']}")
@@ -97,30 +116,43 @@ class ImplicitCLI(FamilyCLI):
     def check_data(self, model, splits) -> None:
         _check_scoreable(model, splits)
 
+    def takes(self, kind: str, option: str) -> bool:
+        # Only a game whose batches carry captions can hold some out.
+        if option == "holdout_captions":
+            return game_class(registry.entry(kind).game).batch_form == "captioned"
+        return True
+
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
         # Before the first update: a run that cannot be scored must not train and checkpoint.
         _check_scoreable(model, splits)
-        # Radford et al. (2016): Adam with beta1 = 0.5.
+        # Radford et al. (2016): Adam with beta1 = 0.5, unless --gan-betas says otherwise.
         lr = settings.get("gan_lr") or run.lr
+        lr_d = settings.get("gan_lr_d") or lr
+        betas = tuple(settings.get("gan_betas") or (0.5, 0.999))
         game = game_for(model, **_game_options(settings))
         ema = settings.get("ema_decay")
-        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, betas=(0.5, 0.999),
-                               ema_decay=ema)
+        # The batches the kind's game takes (labels, captions, domains: see game_data).
+        train, valid = game_data(model, splits, "train"), game_data(model, splits, "valid")
+        if settings.get("holdout_captions"):
+            train, valid = (without_captions(d, settings["holdout_captions"])
+                            for d in (train, valid))
+        step = AdversarialStep(game, d_steps=settings["d_steps"], lr=lr, lr_d=lr_d,
+                               betas=betas, ema_decay=ema,
+                               lr_lambda=_decay(settings, train.train, run))
         # The discriminator's loss is not a score, so no validation loss selects the epoch:
         # a sample metric measured after each epoch does (see sample_selection).
-        valid = game_data(model, splits, "valid")
         selection = sample_selection(model, splits, valid.reference[:valid.size],
                                      settings.get("eval_samples"), run.seed, valid.conditions)
         monitored = {} if selection is None else {
             "evaluate": selection.evaluate if ema is None else _averaged(selection.evaluate),
             "monitor": selection.monitor,
             "mode": selection.mode, "patience": run.patience}
-        # The batches the kind's game takes (labels, captions, domains: see game_data).
-        trainer = Trainer(step, game_data(model, splits, "train").train, None,
+        trainer = Trainer(step, train.train, None,
                           batch_size=run.batch_size, max_epochs=run.epochs,
                           max_seconds=run.max_seconds, checkpoint_dir=run.checkpoint_dir,
                           seed=run.seed, restore_best=selection is not None,
-                          log_fn=_log_epoch if log else None, **monitored)
+                          log_fn=_log_epoch if log else None, placement=run.placement,
+                          **monitored)
         start = time.perf_counter()
         history = trainer.fit(resume=run.resume)
         if ema is not None:
@@ -131,8 +163,12 @@ class ImplicitCLI(FamilyCLI):
                      f"({history.best_epoch})")
         penalties = "".join(f", {name} {value:g}"
                             for name, value in (("gp", game.gp), ("r1", game.r1)) if value > 0)
+        rates = f"lr {lr:g}" if lr_d == lr else f"lr {lr:g} (G), {lr_d:g} (D)"
+        decay = settings.get("gan_decay_from")
+        if decay is not None:
+            rates += f" falling linearly to 0 after {decay:g} of the updates"
         method = (f"{game.name} game ({game.loss} losses{penalties}, {settings['d_steps']} D "
-                  f"update(s) per G update, Adam lr {lr:g}, betas (0.5, 0.999)"
+                  f"update(s) per G update, Adam {rates}, betas ({betas[0]:g}, {betas[1]:g})"
                   f"{'' if ema is None else f', generator EMA {ema:g}'}); {kept}")
         return FitResult(model, history, time.perf_counter() - start, method)
 
@@ -165,7 +201,9 @@ class ImplicitCLI(FamilyCLI):
         return {
             "estimator": ESTIMATOR,
             "fid": fid["fid"],
-            "fid_train_vs_split": frechet_distance(real, train, classifier)["fid"],
+            # A FID needs more images than features: a --train-size that small has no floor.
+            "fid_train_vs_split": (frechet_distance(real, train, classifier)["fid"]
+                                   if len(train) > classifier.head.in_features else None),
             "kid": kernel_distance(real, fake, classifier, subsets=20, seed=seed)["kid"],
             **{k: pr[k] for k in ("precision", "recall", "density", "coverage")},
             "classes_present": hist["classes_present"],
@@ -330,6 +368,17 @@ def _integer(word: str) -> int:
         return int(word)
     except ValueError:
         raise ValueError(f"--condition: expected whole numbers, got {word!r}") from None
+
+
+def _decay(settings: dict[str, Any], train, run: RunSettings):
+    """``--gan-decay-from f``: both rates constant for the first ``f`` of the ``--epochs``'
+    updates, then linearly to 0 (:func:`~inference.training.schedules.linear_decay`)."""
+    start = settings.get("gan_decay_from")
+    if start is None:
+        return None
+    n = len(train[0]) if isinstance(train, tuple) else len(train)
+    total = run.epochs * math.ceil(n / run.batch_size)
+    return linear_decay(total, int(start * total))
 
 
 def _averaged(evaluate):

@@ -63,7 +63,7 @@ class LatentCLI(FamilyCLI):
                        kl_warmup=settings["kl_warmup"], batch_size=run.batch_size, lr=run.lr,
                        patience=run.patience, max_seconds=run.max_seconds, seed=run.seed,
                        checkpoint_dir=run.checkpoint_dir, resume=run.resume,
-                       log_fn=_log_epoch if log else None)
+                       log_fn=_log_epoch if log else None, placement=run.placement)
 
     def evaluate(self, model, splits, split, settings, seed) -> dict[str, Any]:
         # Imported on use: the diagnostics pull in ArviZ, seconds of start-up that other
