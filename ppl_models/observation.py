@@ -148,7 +148,7 @@ class GaussianObservation(LazyDistribution):
             the first).
         """
         mean, event_dim = _check_context(context, event_dim)
-        scale = self.sigma.to(mean.dtype).expand(mean.shape)
+        scale = self.sigma.to(mean).expand(mean.shape)  # dtype and device
         return dist.Normal(mean, scale).to_event(event_dim)
 
 
