@@ -1,40 +1,47 @@
 r"""One likelihood axis for the three families on binarized MNIST: NADE (exact), VAE (ELBO,
-IWAE, AIS), AAE (AIS) and DCGAN (AIS with a stated Bernoulli observation model) on the same
-test images, with the bidirectional Monte Carlo gap on simulated data beside every AIS row.
+IWAE, AIS), AAE (AIS) and DCGAN (AIS under a stated observation model) on the same test
+images, with the bidirectional Monte Carlo gap on simulated data beside every AIS row.
 Prints one JSON line.
 
-    python benchmarks/ais_mnist.py --data ../shared/data --threads 1 --seed 0
-    PPL_MODELS_DATA=../shared/data python benchmarks/ais_mnist.py
+    python benchmarks/ais_mnist.py --threads 1 --seed 0 --record
     python benchmarks/ais_mnist.py --smoke        # seconds, sklearn digits, no files
 
-Every model is fitted in this run, briefly (``--epochs`` on the first ``--limit`` training
-rows of the fixed binarisation of Larochelle & Murray 2011; ``--smoke``: scikit-learn's 8x8
-digits thresholded at 0.5): NADE by maximum likelihood, the VAE by SVI on ``Trace_ELBO``, the
-AAE (Gaussian prior) and the DCGAN by :class:`inference.training.AdversarialStep`. Then, on
-the first ``--n-test`` test images:
+Each model is trained by its recipe, exactly as ``ppl-models train --recipe NAME`` trains it
+(:func:`inference.cli.recipe_run.train_recipe`): ``ais_nade_binarized_mnist``,
+``ais_vae_binarized_mnist``, ``ais_aae_binarized_mnist`` and ``ais_dcgan_binarized_mnist``
+(``--nade-recipe`` and the like name others), all on the fixed binarisation of Larochelle &
+Murray (2011); ``--smoke`` trains them for an epoch at tiny sizes on scikit-learn's 8x8
+digits thresholded at 0.5. The script checks that the four runs share their data and
+binarisation, and then scores ``--n-test`` test images, evenly spaced through the test split
+(it is sorted by digit, so its first images are all zeros):
 
 - NADE: exact :math:`-\log p(x)`;
-- VAE: the ELBO (``--elbo-samples`` draws), IWAE with ``--iwae-samples`` draws, AIS;
-- AAE and DCGAN: AIS. The DCGAN's generator outputs pixel probabilities, so its stated
-  observation model is :class:`ppl_models.observation.BernoulliObservation` (clamped to
-  [1e-6, 1 - 1e-6]): a probability mass on binary images like every other row's. With
-  ``--dcgan-observation gaussian`` it is :class:`~ppl_models.observation.GaussianObservation`
+- VAE: the ELBO (``--elbo-samples`` draws), IWAE with ``--iwae-samples`` draws, AIS, and the
+  paired difference AIS minus IWAE per image (mean and its standard error);
+- AAE: AIS under its own decoder;
+- DCGAN: AIS under the observation model ``--observation`` states. Its generator outputs
+  pixel probabilities, so the default is :class:`ppl_models.observation.BernoulliObservation`
+  (clamped to [1e-6, 1 - 1e-6]): a probability mass on binary images like every other row's.
+  ``--observation gaussian`` states :class:`~ppl_models.observation.GaussianObservation`
   instead, :math:`\sigma` chosen from ``--sigmas`` by AIS on ``--n-test`` validation images
   (:func:`inference.diagnostics.select_observation_sigma`, as Wu et al. do): a density on
-  :math:`\mathbb{R}^D`, which is not comparable with the masses of the other rows.
+  :math:`\mathbb{R}^D`, not comparable with the masses of the other rows.
 
-AIS (:func:`inference.diagnostics.annealed_importance_sampling`) runs ``--chains`` chains
-over ``--steps`` sigmoid-scheduled temperatures, HMC with ``--leapfrog`` leapfrog steps and
-the step size adapted per image. Each AIS row also runs
+AIS (:func:`inference.diagnostics.annealed_importance_sampling`, the decoder and prior of
+:func:`inference.cli.ais_evaluation.stated_decoder`, as ``ppl-models evaluate --estimator
+ais`` uses) runs ``--chains`` chains over ``--steps`` sigmoid-scheduled temperatures, HMC
+with ``--leapfrog`` leapfrog steps and the step size adapted per image; the DCGAN row, whose
+convolutional generator costs about ten times the VAE's decoder per evaluation, runs
+``--dcgan-chains`` and ``--dcgan-steps``. Each AIS row also runs
 :func:`inference.diagnostics.bidirectional_monte_carlo` with the same settings on ``--n-sim``
 pairs simulated from that model: the mean gap between reverse (upper) and forward (lower)
 AIS bounds the forward estimate's error on such data (Wu et al. 2017 read it as the error on
 real data too; real images may be harder).
 
-The data folder (holding ``binarized_mnist.npz``) is ``--data`` or else the environment
-variable ``PPL_MODELS_DATA``. Figures are in nats per image, the NLL a mean over the test
-images with the standard error of that mean; ``estimator_stderr`` is the Monte Carlo
-standard error of one image's estimate, averaged.
+Figures are in nats per image, the NLL a mean over the test images with the standard error
+of that mean; ``estimator_stderr`` is the Monte Carlo standard error of one image's
+estimate, averaged. The result also gives the process's CPU seconds beside the wall seconds
+and the load average at the start and the end (on a shared machine the two differ).
 
 References
 
@@ -43,21 +50,23 @@ References
 2. Neal, "Annealed importance sampling", Statistics and Computing 2001.
 3. Grosse, Ghahramani & Adams, "Sandwiching the marginal likelihood using bidirectional
    Monte Carlo", arXiv:1511.02543, 2015.
-4. Larochelle & Murray, "The Neural Autoregressive Distribution Estimator", AISTATS 2011.
+4. Burda, Grosse & Salakhutdinov, "Importance weighted autoencoders", ICLR 2016.
+5. Larochelle & Murray, "The Neural Autoregressive Distribution Estimator", AISTATS 2011.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 import time
 from pathlib import Path
 
-import pyro.distributions as dist
 import torch
 
+from inference.cli.ais_evaluation import SIGMAS, stated_decoder
+from inference.cli.device_options import add_device_arguments
+from inference.cli.recipe_run import train_recipe
+from inference.cli.script_options import finish, recipe_overrides, script_parser
 from inference.diagnostics import (
     annealed_importance_sampling,
     bidirectional_monte_carlo,
@@ -65,100 +74,76 @@ from inference.diagnostics import (
     importance_log_likelihood,
     select_observation_sigma,
 )
-from inference.training import AdversarialStep, MLEStep, SVIStep, Trainer
-from ppl_models.aae import AAE
-from ppl_models.data import load_dataset
-from ppl_models.distributions.nade import NADE
-from ppl_models.gan import DCGAN
-from ppl_models.observation import BernoulliObservation, GaussianObservation, ObservedGenerator
-from ppl_models.vae import VAE
+from ppl_models.observation import OBSERVATION_MODELS
 
-# --smoke: every size small enough that the whole table takes seconds on one core.
-SMOKE = dict(limit=300, epochs=1, n_test=8, n_sim=4, chains=4, steps=20, leapfrog=5,
-             iwae_samples=50, elbo_samples=10, latent_dim=4, hidden=32, nade_hidden=16,
-             channels=4)
+#: The recipe each row's model is trained by (``--<model>-recipe`` names another).
+RECIPES = {"nade": "ais_nade_binarized_mnist", "vae": "ais_vae_binarized_mnist",
+           "aae": "ais_aae_binarized_mnist", "dcgan": "ais_dcgan_binarized_mnist"}
+
+#: --smoke: every model an epoch at tiny sizes on the thresholded 8x8 digits, so that the
+#: whole table takes seconds on one core; a check of the pipeline, not a result.
+_TINY = {"dataset": "digits", "epochs": 1}
+SMOKE_RECIPES = {"nade": {**_TINY, "hidden": 16},
+                 "vae": {**_TINY, "latent_dim": 4, "vae_hidden": [32], "iw_samples": 10},
+                 "aae": {**_TINY, "latent_dim": 4, "vae_hidden": [32], "eval_samples": 100},
+                 "dcgan": {**_TINY, "latent_dim": 4, "dcgan_channels": 4,
+                           "eval_samples": 100}}
+SMOKE = dict(n_test=8, n_sim=4, chains=4, steps=20, leapfrog=5, dcgan_chains=4,
+             dcgan_steps=20, iwae_samples=50, elbo_samples=10)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=None,
-                   help="folder holding binarized_mnist.npz (default: $PPL_MODELS_DATA)")
-    p.add_argument("--smoke", action="store_true",
-                   help="sklearn digits and tiny sizes: a check of the pipeline, not a result")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--limit", type=int, default=10_000, help="training rows used")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--latent-dim", type=int, default=8)
-    p.add_argument("--hidden", type=int, default=200, help="VAE/AAE hidden width")
-    p.add_argument("--nade-hidden", type=int, default=100)
-    p.add_argument("--channels", type=int, default=16, help="DCGAN base width")
-    p.add_argument("--n-test", type=int, default=20, help="test images scored by every row")
-    p.add_argument("--n-sim", type=int, default=10, help="simulated pairs for each BDMC gap")
-    p.add_argument("--chains", type=int, default=8)
-    p.add_argument("--steps", type=int, default=100, help="AIS temperatures T")
-    p.add_argument("--leapfrog", type=int, default=10)
+    p = script_parser(__doc__, out="runs/ais_mnist", data=True, record=True)
+    # Where the four recipes train (train's --device, --precision); the scoring is on the CPU.
+    add_device_arguments(p)
+    for name, recipe in RECIPES.items():
+        p.add_argument(f"--{name}-recipe", default=recipe,
+                       help=f"the recipe the {name.upper()} row's model is trained by: a "
+                            f"shipped recipe's name or a .toml path (default {recipe})")
+    p.add_argument("--n-test", type=int, default=200,
+                   help="test images scored by every row, evenly spaced through the split")
+    p.add_argument("--n-sim", type=int, default=20, help="simulated pairs for each BDMC gap")
+    p.add_argument("--chains", type=int, default=8, help="AIS chains per image (VAE, AAE)")
+    p.add_argument("--steps", type=int, default=300, help="AIS temperatures T (VAE, AAE)")
+    p.add_argument("--dcgan-chains", type=int, default=4, help="AIS chains per image (DCGAN)")
+    p.add_argument("--dcgan-steps", type=int, default=100, help="AIS temperatures (DCGAN)")
+    p.add_argument("--leapfrog", type=int, default=10, help="leapfrog steps per transition")
     # Wu et al. start at 0.01 and run thousands of temperatures; x1.02 per transition takes
     # 80 transitions to go from 0.01 to 0.05, so a short run starts nearer its working size.
     p.add_argument("--initial-step-size", type=float, default=0.05)
-    p.add_argument("--iwae-samples", type=int, default=1000)
+    p.add_argument("--iwae-samples", type=int, default=5000)
     p.add_argument("--elbo-samples", type=int, default=100)
-    p.add_argument("--dcgan-observation", choices=("bernoulli", "gaussian"),
-                   default="bernoulli",
-                   help="gaussian: sigma chosen from --sigmas by AIS on --n-test validation "
-                        "images; a density on R^D, not comparable with the other rows' masses")
-    p.add_argument("--sigmas", type=float, nargs="+", default=[0.05, 0.1, 0.2, 0.4])
+    p.add_argument("--observation", choices=OBSERVATION_MODELS, default="bernoulli",
+                   help="the DCGAN's stated observation model; gaussian: sigma chosen from "
+                        "--sigmas by AIS on --n-test validation images, a density on R^D "
+                        "not comparable with the other rows' masses")
+    p.add_argument("--sigmas", type=float, nargs="+", default=list(SIGMAS))
     args = p.parse_args(argv)
     if args.smoke:
         for name, value in SMOKE.items():
             setattr(args, name, value)
-    elif args.data is None:
-        if "PPL_MODELS_DATA" not in os.environ:
-            p.error("give --data (the folder holding binarized_mnist.npz) or set "
-                    "PPL_MODELS_DATA, or run --smoke")
-        args.data = Path(os.environ["PPL_MODELS_DATA"])
     return args
 
 
-def load(args) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
-    """Training rows, validation and test images (all ``(N, 1, H, W)`` in {0, 1}; the first
-    ``--n-test`` of each evaluation split) and the data's name."""
-    if args.smoke:
-        splits = load_dataset("digits", seed=args.seed)
-        name = "sklearn digits 8x8, threshold 0.5"
-    else:
-        splits = load_dataset("binarized_mnist", path=args.data / "binarized_mnist.npz")
-        name = "binarized MNIST (fixed, Larochelle & Murray 2011)"
-    return (splits.train[: args.limit], splits.valid[: args.n_test], splits.test[: args.n_test],
-            name)
+def train(args) -> dict:
+    """Every row's model, trained by its recipe in ``--out/<model>``."""
+    runs = {}
+    for name in RECIPES:
+        recipe = getattr(args, f"{name}_recipe")
+        overrides = recipe_overrides(argparse.Namespace(**{**vars(args), "recipe": recipe}),
+                                     SMOKE_RECIPES[name])
+        runs[name] = train_recipe(recipe, Path(args.out) / name, **overrides)
+    data = {name: (run.config["dataset"], run.config["binarize"]) for name, run in runs.items()}
+    if len(set(data.values())) != 1:
+        raise ValueError(f"the table compares models on the same images: the recipes' data "
+                         f"sets and binarisations differ ({data})")
+    return runs
 
 
-def fit(step, train, args) -> float:
-    """Train ``step`` for ``--epochs``; the wall seconds."""
-    start = time.perf_counter()
-    Trainer(step, train, batch_size=args.batch_size, max_epochs=args.epochs, seed=args.seed,
-            progress=False, restore_best=False).fit()
-    return time.perf_counter() - start
-
-
-def fit_models(train, args) -> tuple[dict, dict]:
-    """NADE, VAE, AAE and DCGAN fitted on ``train``, and their training seconds."""
-    shape, dim = tuple(train.shape[1:]), train[0].numel()
-    torch.manual_seed(args.seed)
-    models = {"nade": NADE(dim, args.nade_hidden),
-              "vae": VAE(shape, args.latent_dim, hidden=[args.hidden]),
-              "aae": AAE(shape, latent_dim=args.latent_dim, hidden=[args.hidden]),
-              "dcgan": DCGAN(shape, args.latent_dim, channels=args.channels)}
-    models["nade"].init_bias_from_data(train.reshape(len(train), dim))
-    steps = {"nade": (MLEStep(models["nade"]), train.reshape(len(train), dim)),
-             "vae": (SVIStep(models["vae"], objective="trace"), train),
-             # betas (0.5, 0.999): the GAN convention (Radford et al. 2016).
-             "aae": (AdversarialStep(models["aae"], lr=1e-3, betas=(0.5, 0.999)), train),
-             "dcgan": (AdversarialStep(models["dcgan"], lr=2e-4, betas=(0.5, 0.999)), train)}
-    seconds = {name: fit(step, data, args) for name, (step, data) in steps.items()}
-    models["dcgan"].generator.eval()  # batch norm on its running statistics from now on
-    return models, seconds
+def spaced(x: torch.Tensor, n: int) -> torch.Tensor:
+    """``n`` rows of ``x`` evenly spaced from its first (all of them if it has fewer)."""
+    n = min(n, len(x))
+    return x[torch.arange(n) * (len(x) // n)]
 
 
 def row(model: str, estimator: str, log_likelihood: torch.Tensor, started: float,
@@ -178,39 +163,48 @@ def row(model: str, estimator: str, log_likelihood: torch.Tensor, started: float
     return out
 
 
-def ais_settings(args) -> dict:
-    """The keyword arguments of every AIS run here."""
-    return dict(num_chains=args.chains, num_steps=args.steps, leapfrog_steps=args.leapfrog,
+def ais_settings(args, generator: bool = False) -> dict:
+    """The keyword arguments of a row's AIS runs: ``--dcgan-chains`` and ``--dcgan-steps``
+    for the ``generator`` row, ``--chains`` and ``--steps`` for the others."""
+    chains, steps = ((args.dcgan_chains, args.dcgan_steps) if generator
+                     else (args.chains, args.steps))
+    return dict(num_chains=chains, num_steps=steps, leapfrog_steps=args.leapfrog,
                 initial_step_size=args.initial_step_size, seed=args.seed)
 
 
-def ais_row(model: str, decoder, prior, test, args) -> dict:
-    """AIS on the test images and the BDMC gap on simulated pairs, same settings; its
-    ``seconds`` count both."""
+def ais_row(label: str, decoder, prior, test, args,
+            generator: bool = False) -> tuple[dict, torch.Tensor]:
+    """AIS on the test images and the BDMC gap on simulated pairs, same settings (its
+    ``seconds`` count both); and the per-image estimates."""
     started = time.perf_counter()
-    out = annealed_importance_sampling(decoder, prior, test, **ais_settings(args))
-    gap = bidirectional_monte_carlo(decoder, prior, args.n_sim, **ais_settings(args))
-    result = row(model, "ais", out.log_likelihood, started, out.stderr, gap)
-    result["mean_acceptance"] = round(out.acceptance.double().mean().item(), 3)
-    return result
+    settings = ais_settings(args, generator)
+    out = annealed_importance_sampling(decoder, prior, test, **settings)
+    gap = bidirectional_monte_carlo(decoder, prior, args.n_sim, **settings)
+    result = row(label, "ais", out.log_likelihood, started, out.stderr, gap)
+    result.update(mean_acceptance=round(out.acceptance.double().mean().item(), 3),
+                  chains=settings["num_chains"], steps=settings["num_steps"])
+    return result, out.log_likelihood
 
 
-def dcgan_row(generator, prior, valid, test, args) -> dict:
-    """The DCGAN's AIS row under its stated observation model (``--dcgan-observation``)."""
-    if args.dcgan_observation == "bernoulli":
-        decoder = ObservedGenerator(generator, BernoulliObservation())
-        return ais_row("dcgan (bernoulli observation)", decoder, prior, test, args)
-    chosen = select_observation_sigma(generator, prior, valid, args.sigmas, **ais_settings(args))
-    decoder = ObservedGenerator(generator, GaussianObservation(chosen.sigma))
+def dcgan_row(model, valid, test, args) -> dict:
+    """The DCGAN's AIS row under its stated observation model (``--observation``)."""
+    if args.observation == "bernoulli":
+        decoder, prior = stated_decoder(model, "bernoulli")
+        return ais_row("dcgan (bernoulli observation)", decoder, prior, test, args, True)[0]
+    generator, prior = model.generator_and_prior()
+    chosen = select_observation_sigma(generator, prior, valid, args.sigmas,
+                                      **ais_settings(args, generator=True))
+    decoder, prior = stated_decoder(model, "gaussian", chosen.sigma)
     out = ais_row(f"dcgan (gaussian observation, sigma {chosen.sigma})", decoder, prior, test,
-                  args)
+                  args, True)[0]
     out["sigma_selection"] = chosen.summary()
     out["note"] = "a density on R^D, not a probability mass: not comparable with other rows"
     return out
 
 
-def vae_rows(vae: VAE, test, args) -> list[dict]:
-    """The VAE's ELBO and IWAE rows (its AIS row is :func:`ais_row`'s)."""
+def vae_rows(vae, test, args) -> tuple[list[dict], torch.Tensor]:
+    """The VAE's ELBO and IWAE rows (its AIS row is :func:`ais_row`'s), and the IWAE's
+    per-image estimates."""
     started = time.perf_counter()
     elbo = elbo_decomposition(vae.model, vae.guide, test, args.elbo_samples, seed=args.seed,
                               vectorize_particles=True)
@@ -220,40 +214,63 @@ def vae_rows(vae: VAE, test, args) -> list[dict]:
                                      min(args.iwae_samples, 500), seed=args.seed)
     rows.append(row("vae", f"iwae-{args.iwae_samples}", iwae.log_likelihood, started,
                     iwae.stderr))
-    return rows
+    return rows, iwae.log_likelihood
+
+
+def paired(a: torch.Tensor, b: torch.Tensor) -> dict:
+    """Mean per-image difference ``a - b`` (nats) and its standard error over the images."""
+    d = (a.double() - b.double())
+    return {"mean": round(d.mean().item(), 4),
+            "stderr": round((d.std() / len(d) ** 0.5).item(), 4) if len(d) > 1 else None}
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    started = time.perf_counter()
-    train, valid, test, data_name = load(args)
-    models, train_seconds = fit_models(train, args)
-    prior = dist.Normal(torch.zeros(args.latent_dim), 1.0).to_event(1)
+    started, cpu_started, load_start = time.perf_counter(), time.process_time(), os.getloadavg()
+    runs = train(args)
+    splits = runs["vae"].splits
+    test, valid = spaced(splits.test, args.n_test), spaced(splits.valid, args.n_test)
     t0 = time.perf_counter()
     with torch.no_grad():
-        exact = models["nade"]().log_prob(test.reshape(len(test), -1))
+        exact = runs["nade"].model().log_prob(test.reshape(len(test), -1))
     table = [row("nade", "exact", exact, t0)]
-    table += vae_rows(models["vae"], test, args)
-    table.append(ais_row("vae", models["vae"].decode, prior, test, args))
-    aae = models["aae"]
-    table.append(ais_row("aae", aae.vae.decode, aae.prior_distribution(), test, args))
-    table.append(dcgan_row(models["dcgan"].generator, prior, valid, test, args))
+    vae = runs["vae"].model
+    rows, iwae = vae_rows(vae, test, args)
+    table += rows
+    vae_row, vae_ais = ais_row("vae", *stated_decoder(vae), test, args)
+    table.append(vae_row)
+    table.append(ais_row("aae", *stated_decoder(runs["aae"].model), test, args)[0])
+    table.append(dcgan_row(runs["dcgan"].model, valid, test, args))
+    recipes = {name: run.metrics["recipe"] for name, run in runs.items()}
     result = {
-        "benchmark": "ais_mnist", "data": data_name, "smoke": args.smoke, "seed": args.seed,
-        "n_train": len(train), "n_test": len(test), "epochs": args.epochs,
-        "latent_dim": args.latent_dim, "hidden": args.hidden, "nade_hidden": args.nade_hidden,
-        "dcgan_channels": args.channels,
-        "ais": {"chains": args.chains, "steps": args.steps, "schedule": "sigmoid",
+        "benchmark": "ais_mnist", "data": splits.name, "binarize": runs["vae"].config[
+            "binarize"], "smoke": args.smoke, "seed": args.seed, "recipes": recipes,
+        "n_train": len(splits.train), "n_test": len(test),
+        "test_images": f"{len(test)} evenly spaced through the test split (one in every "
+                       f"{len(splits.test) // len(test)}, from the first)",
+        "epochs": {name: run.metrics["epochs"] for name, run in runs.items()},
+        "ais": {"chains": args.chains, "steps": args.steps, "dcgan_chains": args.dcgan_chains,
+                "dcgan_steps": args.dcgan_steps, "schedule": "sigmoid",
                 "leapfrog": args.leapfrog, "step_size": "adaptive",
                 "initial_step_size": args.initial_step_size, "n_sim": args.n_sim},
-        "table": table, "train_seconds": {k: round(v, 1) for k, v in train_seconds.items()},
-        "threads": torch.get_num_threads(), "wall_seconds": round(time.perf_counter() - started,
-                                                                  1),
+        "table": table,
+        # Positive: AIS finds more probability than IWAE's guide-proposed draws.
+        "vae_ais_minus_iwae_log_likelihood": paired(vae_ais, iwae),
+        "train_seconds": {name: round(run.metrics["fit_seconds"], 1)
+                          for name, run in runs.items()},
+        "threads": torch.get_num_threads(),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "load_average": {"start": list(load_start), "end": list(os.getloadavg())},
     }
-    print(json.dumps(result), flush=True)
-    return result
+    figures = {"columns": ["model", "estimator", "NLL (nats)", "stderr", "BDMC gap (nats)",
+                           "seconds"],
+               "rows": [[r["model"], r["estimator"], r["nll_nats"], r["stderr_nats"],
+                         r.get("bdmc_gap_nats"), r["seconds"]] for r in table]}
+    record_args = argparse.Namespace(**{**vars(args), "recipe": ", ".join(
+        getattr(args, f"{name}_recipe") for name in RECIPES)})
+    return finish(record_args, result, figures=figures, started=started)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -104,6 +104,8 @@ def _bib_keys(bib: Path) -> dict[str, str]:
 
 
 def _cell(value: object) -> str:
+    if value is None:  # a figure the row does not have (e.g. no BDMC gap for an exact NLL)
+        return "—"
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 

@@ -18,9 +18,17 @@ point, which would give a pixel that disagrees zero density): one pixel then cos
 :math:`-\log \epsilon` nats.
 
 :class:`GaussianObservation` and :class:`BernoulliObservation` map the generator's output (the
-context) to the distribution; :class:`ObservedGenerator` composes one with a generator into a
+context) to the distribution (:func:`observation_model` builds one by its name in
+:data:`OBSERVATION_MODELS`); :class:`ObservedGenerator` composes one with a generator into a
 :class:`~ppl_models.distributions.lazy.LazyDistribution` from codes to images, a decoder like
 a VAE's.
+
+Two abilities are declared here, by inheritance (never discovered by probing):
+:class:`DecoderDensity`, a model that states its own :math:`p(x \mid z)` and :math:`p(z)` (the
+VAE, the AAE), and :class:`LatentGenerator`, an implicit model whose sampler is a plain
+:math:`x = G(z)`, :math:`z \sim p(z)` with a stated prior (DCGAN, the MLP GAN, the progressive
+GAN), which becomes a density once an observation model is stated. A conditional generator
+(labels, captions, input images) or one with a discrete code (InfoGAN) is neither.
 
 References
 
@@ -30,7 +38,8 @@ References
 
 from __future__ import annotations
 
-__all__ = ["BernoulliObservation", "DecoderDensity", "GaussianObservation", "ObservedGenerator"]
+__all__ = ["OBSERVATION_MODELS", "BernoulliObservation", "DecoderDensity", "GaussianObservation",
+           "LatentGenerator", "ObservedGenerator", "observation_model", "standard_normal_prior"]
 
 import math
 
@@ -38,8 +47,14 @@ import pyro.distributions as dist
 import torch
 from pyro.distributions import TorchDistribution
 from torch import Tensor, nn
+from torch.distributions import Distribution
 
 from ppl_models.distributions.lazy import LazyDistribution
+
+#: The observation models a generator can be given, by name: ``"bernoulli"`` (its outputs in
+#: [0, 1] read as pixel probabilities, a mass on binary images) and ``"gaussian"`` (its
+#: outputs as means, a density on :math:`\mathbb{R}^D` with a stated :math:`\sigma`).
+OBSERVATION_MODELS = ("bernoulli", "gaussian")
 
 
 class DecoderDensity:
@@ -48,7 +63,8 @@ class DecoderDensity:
 
     A kind inherits this to say so (the VAE, the AAE); code that needs the density asks
     ``isinstance(model, DecoderDensity)``, never probes for the methods. A GAN's generator
-    is one only once an observation model is stated (:class:`ObservedGenerator`).
+    is one only once an observation model is stated (:class:`LatentGenerator`,
+    :class:`ObservedGenerator`).
     """
 
     def decoder_and_prior(self):
@@ -56,6 +72,58 @@ class DecoderDensity:
         :math:`p(x \mid z)` of batch shape ``batch``; ``prior`` is :math:`p(z)`, batch shape
         ``()``, event shape ``(L,)``, on the model's dtype and device."""
         raise NotImplementedError
+
+
+class LatentGenerator:
+    r"""Declares that an implicit model samples by :math:`x = G(z)`, :math:`z \sim p(z)`,
+    with nothing else drawn or given: a plain unconditional generator and a stated prior.
+
+    With an observation model :math:`p(x \mid G(z))` (:class:`ObservedGenerator`) it defines
+    :math:`p(x) = \int p(x \mid G(z))\, p(z)\, dz`, which annealed importance sampling
+    estimates (Wu et al. [1]). A kind inherits this to say so and states, as data, which
+    observation models its output can parametrise (:attr:`observations`); code asks
+    ``isinstance(model, LatentGenerator)``, never probes for the method.
+
+    :cvar observations: a subset of :data:`OBSERVATION_MODELS`: ``"bernoulli"`` only for a
+        generator whose outputs lie in [0, 1] (a sigmoid output layer), ``"gaussian"`` for
+        any real-valued output.
+    """
+
+    observations: tuple[str, ...] = OBSERVATION_MODELS
+
+    def generator_and_prior(self) -> tuple[nn.Module, Distribution]:
+        r"""``(generator, prior)``: ``generator`` maps codes ``(M, L)`` to outputs
+        ``(M, *shape)`` (the shape of the kind's samples), exactly the map ``sample`` applies;
+        ``prior`` is the law ``sample`` draws codes from, batch shape ``()``, event shape
+        ``(L,)``, on the model's dtype and device. The generator follows the model's train
+        or eval mode (:class:`ObservedGenerator` needs eval)."""
+        raise NotImplementedError
+
+
+def standard_normal_prior(latent_dim: int, like: Tensor) -> Distribution:
+    r""":math:`\mathcal{N}(0, I_L)` as a distribution of event shape ``(L,)``, on ``like``'s
+    dtype and device: the prior of a generator that draws ``torch.randn(n, L)``."""
+    return dist.Normal(like.new_zeros(latent_dim), 1.0).to_event(1)
+
+
+def observation_model(name: str, sigma: float | None = None) -> LazyDistribution:
+    r"""The observation model called ``name`` (one of :data:`OBSERVATION_MODELS`).
+
+    :param str name: ``"bernoulli"`` or ``"gaussian"``.
+    :param sigma: the Gaussian's :math:`\sigma > 0`; must be ``None`` for the Bernoulli.
+    :raises ValueError: for another name, a Gaussian without ``sigma`` or a Bernoulli with
+        one.
+    """
+    if name not in OBSERVATION_MODELS:
+        raise ValueError(f"observation must be one of {', '.join(OBSERVATION_MODELS)}, got "
+                         f"{name!r}")
+    if name == "bernoulli":
+        if sigma is not None:
+            raise ValueError("sigma applies to the gaussian observation model, not bernoulli")
+        return BernoulliObservation()
+    if sigma is None:
+        raise ValueError("the gaussian observation model needs its sigma")
+    return GaussianObservation(sigma)
 
 
 class GaussianObservation(LazyDistribution):
@@ -80,7 +148,7 @@ class GaussianObservation(LazyDistribution):
             the first).
         """
         mean, event_dim = _check_context(context, event_dim)
-        scale = self.sigma.to(mean.dtype).expand(mean.shape)
+        scale = self.sigma.to(mean).expand(mean.shape)  # dtype and device
         return dist.Normal(mean, scale).to_event(event_dim)
 
 

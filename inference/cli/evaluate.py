@@ -8,7 +8,10 @@ training run's seed unless ``--iw-seed`` says otherwise, and a sample count the 
 gave comes back.
 
 ``--estimator ais`` scores a model that states its decoder and prior (the VAE, the AAE) by
-annealed importance sampling instead (:mod:`inference.cli.ais_evaluation`).
+annealed importance sampling instead, and a plain generator (DCGAN, the MLP GAN, the
+progressive GAN) under the observation model ``--observation`` states: ``bernoulli`` on
+binary data, or ``gaussian`` with its sigma chosen from ``--sigmas`` on the validation split
+(:mod:`inference.cli.ais_evaluation`).
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import math
 from inference.cli.ais_evaluation import (
     AIS_CHAINS,
     AIS_STEPS,
-    ais_kinds,
+    SIGMAS,
+    ais_scope,
     check_ais_model,
+    check_observed_data,
     evaluate_ais,
 )
 from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
@@ -34,6 +39,10 @@ from inference.cli.number_checks import check_positive_int
 from inference.cli.threads import add_threads_argument, apply_threads
 from ppl_models import registry
 from ppl_models.data.splits import SPLIT_NAMES
+from ppl_models.observation import OBSERVATION_MODELS
+
+#: The options of --estimator ais only.
+_AIS_FLAGS = ("--ais-chains", "--ais-steps", "--observation", "--sigmas")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -54,14 +63,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                            help=f"{family.name} models only: {option.help} (default: the "
                                 f"value the run recorded, else {option.default})")
     p.add_argument("--estimator", choices=("ais",), default=None,
-                   help="ais: annealed importance sampling of log p(x) for a model that "
-                        f"states its decoder and prior ({', '.join(ais_kinds())}); default: "
-                        "the family's own (exact NLL; ELBO and IWAE-K; sample metrics)")
+                   help=f"ais: annealed importance sampling of log p(x) for {ais_scope()}; "
+                        "default: the family's own (exact NLL; ELBO and IWAE-K; sample "
+                        "metrics)")
     p.add_argument("--ais-chains", type=int, default=None,
                    help=f"--estimator ais: chains per image (default {AIS_CHAINS})")
     p.add_argument("--ais-steps", type=int, default=None,
                    help=f"--estimator ais: temperatures from prior to posterior (default "
                         f"{AIS_STEPS})")
+    p.add_argument("--observation", choices=OBSERVATION_MODELS, default=None,
+                   help="--estimator ais for a generator (required there, no default): the "
+                        "stated observation model p(x | G(z)) that makes it a density; "
+                        "bernoulli: its outputs as pixel probabilities, binary data only; "
+                        "gaussian: N(G(z), sigma^2 I), sigma chosen on the validation split")
+    p.add_argument("--sigmas", type=float, nargs="+", default=None, metavar="SIGMA",
+                   help="--observation gaussian: the candidate sigmas, each scored by AIS "
+                        "on the whole validation split, the one with the lowest validation "
+                        f"NLL kept (default {' '.join(map(str, SIGMAS))})")
     add_threads_argument(p, default=None)
     add_device_arguments(p, precision=False)
     p.set_defaults(run=run)
@@ -76,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if args.estimator == "ais":
         settings = _ais_settings(family, args, model)
     else:
-        for flag in ("--ais-chains", "--ais-steps"):
+        for flag in _AIS_FLAGS:
             if getattr(args, flag[2:].replace("-", "_")) is not None:
                 raise ValueError(f"{flag} applies to --estimator ais")
         settings = _evaluate_settings(family, args, config["model"], config)
@@ -93,9 +111,14 @@ def run(args: argparse.Namespace) -> int:
                     f"{tuple(splits.image_shape)})")
     model, splits = placement.to(model), splits.to(placement.device)
     if args.estimator == "ais":
-        result = evaluate_ais(model, model_data(model, splits, args.split),
-                              chains=settings["chains"], steps=settings["steps"],
-                              seed=config.get("seed", 0))
+        x = model_data(model, splits, args.split)
+        check_observed_data(args.observation, x,
+                            f"the {args.split} split of --dataset {dataset}")
+        result = evaluate_ais(model, x, chains=settings["chains"], steps=settings["steps"],
+                              seed=config.get("seed", 0), observation=args.observation,
+                              sigmas=args.sigmas,
+                              valid=model_data(model, splits, "valid")
+                              if args.observation == "gaussian" else None)
     else:
         result = family.evaluate(model, splits, args.split, settings, config.get("seed", 0))
     nll = result.get("nll_nats")  # a sampler has none
@@ -120,9 +143,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _ais_settings(family, args, model) -> dict:
-    """``--ais-chains`` and ``--ais-steps``, defaults filled in; the family's own estimator's
-    options are refused (they would be ignored)."""
-    check_ais_model(model)
+    """``--ais-chains`` and ``--ais-steps``, defaults filled in, once the model and its
+    ``--observation`` and ``--sigmas`` are checked; the family's own estimator's options are
+    refused (they would be ignored)."""
+    check_ais_model(model, args.observation, args.sigmas)
+    if args.observation == "gaussian" and args.split == "valid":
+        raise ValueError("--observation gaussian chooses sigma on the validation split, so "
+                         "it scores --split test or train, not the images that chose it")
     given = [o.cli_flag for o in family.evaluate_options if getattr(args, o.dest) is not None]
     if given:
         raise ValueError(f"{' and '.join(given)} apply to the {family.name} family's own "

@@ -37,8 +37,10 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
+from torch.distributions import Distribution
 
 from ppl_models.gan.networks import check_count
+from ppl_models.observation import LatentGenerator, standard_normal_prior
 from ppl_models.registry import Option, register
 
 #: torch's defaults, passed by name so that neither can land in the other's place.
@@ -81,8 +83,11 @@ _OPTIONS = (
 
 
 @register("dcgan", "implicit", game="standard", options=_OPTIONS)
-class DCGAN(nn.Module):
-    """Convolutional generator and discriminator for ``(N, C, H, W)`` images in [0, 1].
+class DCGAN(nn.Module, LatentGenerator):
+    r"""Convolutional generator and discriminator for ``(N, C, H, W)`` images in [0, 1].
+
+    A :class:`~ppl_models.observation.LatentGenerator`: ``G(z)``, :math:`z \sim
+    \mathcal{N}(0, I)`, ends in a sigmoid, so either observation model can be stated.
 
     :param input_shape: ``(C, H, W)``, ``H`` and ``W`` divisible by 4.
     :param int latent_dim: noise dimension.
@@ -121,6 +126,12 @@ class DCGAN(nn.Module):
     def config(self) -> dict:
         return {"input_shape": list(self.input_shape), "latent_dim": self.latent_dim,
                 "channels": self.channels}
+
+    def generator_and_prior(self) -> tuple[nn.Module, Distribution]:
+        r"""The generator, codes ``(M, latent_dim)`` to images ``(M, C, H, W)`` in [0, 1], and
+        its prior :math:`\mathcal{N}(0, I)` (what :meth:`generate` draws)."""
+        return self.generator, standard_normal_prior(
+            self.latent_dim, next(self.generator.parameters()))
 
     def generate(self, n: int, condition: None = None) -> Tensor:
         """``n`` images ``G(z)``, differentiable in the generator's parameters;

@@ -24,9 +24,11 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
+from torch.distributions import Distribution
 
 from ppl_models.gan.networks import check_count
 from ppl_models.nn.mlp import check_widths
+from ppl_models.observation import LatentGenerator, standard_normal_prior
 from ppl_models.registry import Option, register
 
 
@@ -54,8 +56,11 @@ _OPTIONS = (
 
 
 @register("gan", "implicit", game="standard", options=_OPTIONS)
-class GAN(nn.Module):
+class GAN(nn.Module, LatentGenerator):
     """MLP generator and (packed) discriminator for ``(N, dim)`` data.
+
+    A :class:`~ppl_models.observation.LatentGenerator` whose outputs are unbounded (no output
+    activation): only a Gaussian observation model can be stated.
 
     :param int dim: data dimension ``D``.
     :param int latent_dim: noise dimension.
@@ -74,6 +79,9 @@ class GAN(nn.Module):
         self.discriminator = _mlp((pack * dim, *self.hidden, 1),
                                   lambda: nn.LeakyReLU(0.2))
 
+    #: The generator's outputs are any real numbers, not probabilities.
+    observations = ("gaussian",)
+
     @property
     def config(self) -> dict:
         return {"dim": self.dim, "latent_dim": self.latent_dim, "hidden": list(self.hidden),
@@ -81,6 +89,12 @@ class GAN(nn.Module):
 
     def _device(self) -> torch.device:
         return next(self.generator.parameters()).device
+
+    def generator_and_prior(self) -> tuple[nn.Module, Distribution]:
+        r"""The generator, codes ``(M, latent_dim)`` to points ``(M, D)``, and its prior
+        :math:`\mathcal{N}(0, I)` (what :meth:`generate` draws)."""
+        return self.generator, standard_normal_prior(
+            self.latent_dim, next(self.generator.parameters()))
 
     def generate(self, n: int, condition: None = None) -> Tensor:
         """``n`` draws ``G(z)``, differentiable in the generator's parameters; ``(n, D)``.

@@ -30,7 +30,8 @@ References
 
 from __future__ import annotations
 
-__all__ = ["EqualConv2d", "EqualLinear", "ProgressiveGAN", "minibatch_stddev", "pixel_norm"]
+__all__ = ["EqualConv2d", "EqualLinear", "ProgressiveGAN", "StagedGenerator", "minibatch_stddev",
+           "pixel_norm"]
 
 import math
 from collections.abc import Sequence
@@ -38,8 +39,10 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.distributions import Distribution
 
 from ppl_models.gan.networks import check_count
+from ppl_models.observation import LatentGenerator, standard_normal_prior
 from ppl_models.registry import Option, register
 
 
@@ -142,6 +145,21 @@ class ProgressiveGenerator(nn.Module):
         return alpha * new + (1 - alpha) * old
 
 
+class StagedGenerator(nn.Module):
+    """The generator at one ``(stage, alpha)``: codes ``(N, latent_dim)`` to full-size images
+    ``(N, C, H, W)`` in [0, 1] (a lower stage's output nearest-upsampled by ``factor``)."""
+
+    def __init__(self, generator: ProgressiveGenerator, stage: int, alpha: float,
+                 factor: int) -> None:
+        super().__init__()
+        self.generator, self.stage, self.alpha, self.factor = generator, stage, alpha, factor
+
+    def forward(self, z: Tensor) -> Tensor:
+        x = torch.sigmoid(self.generator(z, self.stage, self.alpha))
+        return F.interpolate(x, scale_factor=self.factor, mode="nearest") \
+            if self.factor > 1 else x
+
+
 class ProgressiveDiscriminator(nn.Module):
     """Images at stage ``s``'s resolution ``(N, C, b * 2**s, ...)`` -> critic scores ``(N,)``."""
 
@@ -182,8 +200,11 @@ _OPTIONS = (
 
 
 @register("progressive_gan", "implicit", game="growing", options=_OPTIONS)
-class ProgressiveGAN(nn.Module):
+class ProgressiveGAN(nn.Module, LatentGenerator):
     """Progressively grown generator and critic for ``(N, C, H, W)`` images in [0, 1].
+
+    A :class:`~ppl_models.observation.LatentGenerator`: its samples are the current stage's
+    sigmoid outputs of standard normal noise, so either observation model can be stated.
 
     :param input_shape: ``(C, H, W)``, square, ``H`` divisible by ``2 ** (stages - 1)``.
     :param int latent_dim: noise dimension.
@@ -239,10 +260,6 @@ class ProgressiveGAN(nn.Module):
             t -= self.fade_steps + self.stable_steps
         return stage, 1.0
 
-    def _full_size(self, x: Tensor) -> Tensor:
-        factor = self.input_shape[1] // x.shape[-1]
-        return F.interpolate(x, scale_factor=factor, mode="nearest") if factor > 1 else x
-
     def advance(self) -> None:
         """Move the schedule's clock on by one round (what the growing game does at every
         training round; sampling never does)."""
@@ -254,9 +271,21 @@ class ProgressiveGAN(nn.Module):
         if condition is not None:
             raise ValueError("condition must be None: ProgressiveGAN is unconditional")
         n = check_count(n)
-        stage, alpha = self.schedule()
         z = torch.randn(n, self.latent_dim, device=self.progress.device)
-        return self._full_size(torch.sigmoid(self.generator(z, stage, alpha)))
+        return self.staged_generator()(z)
+
+    def staged_generator(self) -> StagedGenerator:
+        """The generator at the current stage and fade-in, to full-size images in [0, 1];
+        in the generator's train or eval mode."""
+        stage, _ = schedule = self.schedule()
+        factor = self.input_shape[1] // (self.generator.base * 2 ** stage)
+        return StagedGenerator(self.generator, *schedule, factor).train(self.generator.training)
+
+    def generator_and_prior(self) -> tuple[nn.Module, Distribution]:
+        r"""The generator at the current stage (:meth:`staged_generator`) and its prior
+        :math:`\mathcal{N}(0, I)` (what :meth:`generate` draws)."""
+        return self.staged_generator(), standard_normal_prior(
+            self.latent_dim, next(self.generator.parameters()))
 
     @torch.no_grad()
     def sample(self, n: int, condition: None = None) -> Tensor:

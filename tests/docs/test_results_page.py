@@ -29,6 +29,16 @@ def test_records_render_with_published_figures_beside_ours(tmp_path):
     assert "seed 0; 1 thread; 2.0 min; CPU Test CPU; commit `abc1234`; 2026-12-07" in page
 
 
+def test_a_figure_a_row_does_not_have_is_a_dash_not_none(tmp_path):
+    record = {**GOOD, "published": [], "figures": {
+        "columns": ["model", "NLL", "BDMC gap"], "rows": [["nade", 103.6, None],
+                                                         ["vae", 105.5, 0.65]]}}
+    write(tmp_path, "ais.jsonl", [json.dumps(record)])
+    page = results_page.render(results_page.read_records(tmp_path))
+    assert "| nade | 103.6 | — |" in page and "| vae | 105.5 | 0.65 |" in page
+    assert "None" not in page
+
+
 @pytest.mark.parametrize("bad, message", [
     ("{not json", "not JSON"),
     (json.dumps({k: v for k, v in GOOD.items() if k != "seed"}), "missing seed"),
