@@ -42,21 +42,22 @@ variational mixture of posteriors prior of Tomczak & Welling (2018, eq. 9),
 
 .. math:: p_\lambda(z) = \frac{1}{K} \sum_{k=1}^{K} q_\phi(z \mid u_k),
 
-the VAE's own guide evaluated at :math:`K` learned **pseudo-inputs** :math:`u_k` of the data's
-shape (``num_pseudo_inputs``; 500 in the paper). It is a ``MixtureSameFamily`` of the
-encoder's diagonal Gaussians with equal weights, so :math:`\log p(z)` is a log-mean-exp
-over the :math:`K` components, and it sits at the model's site ``"z"`` like the standard
-prior: every estimator that reads the model's traces (``Trace_ELBO``, ``RenyiELBO``, the
-ELBO decomposition, importance sampling) and :meth:`decoder_and_prior` (annealed importance
-sampling) score it without knowing which prior it is. The pseudo-inputs are a ``PyroParam``
-constrained to :math:`[0, 1]^D` (a sigmoid of an unconstrained parameter; Tomczak &
-Welling clip with a hard tanh instead), initialised uniformly in :math:`[0.01, 0.99]`,
-and trained with the networks by the same optimiser (plain Pyro ``SVI`` included). The
-KL term :math:`\mathrm{KL}(q(z \mid x) \,\|\, p_\lambda(z))` has no closed form:
-``Trace_ELBO`` estimates it by Monte Carlo. Pyro's ``TraceMeanField_ELBO``, finding no
-registered KL, would silently fall back on the same estimate while claiming the analytic
-one, so :class:`~inference.training.svi_step.SVIStep` refuses ``objective="meanfield"``
-for any latent site without a closed-form KL.
+the VAE's own guide evaluated at :math:`K` learned **pseudo-inputs** :math:`u_k` of the
+data's shape (``num_pseudo_inputs``; 500 in the paper). It is an equal-weight mixture of the
+encoder's diagonal Gaussians, the density of a ``MixtureSameFamily`` scored by matrix
+products (:class:`~ppl_models.distributions.normal_mixture.EqualNormalMixture`), so
+:math:`\log p(z)` is a log-mean-exp over the :math:`K` components, and it sits at the
+model's site ``"z"`` like the standard prior: every estimator that reads the model's traces
+(``Trace_ELBO``, ``RenyiELBO``, the ELBO decomposition, importance sampling) and
+:meth:`decoder_and_prior` (annealed importance sampling) score it without knowing which
+prior it is. The pseudo-inputs are a ``PyroParam`` constrained to :math:`[0, 1]^D` (a
+sigmoid of an unconstrained parameter; Tomczak & Welling clip with a hard tanh instead),
+initialised uniformly in :math:`[0.01, 0.99]`, and trained with the networks by the same
+optimiser (plain Pyro ``SVI`` included). The KL term :math:`\mathrm{KL}(q(z \mid x) \,\|\,
+p_\lambda(z))` has no closed form: ``Trace_ELBO`` estimates it by Monte Carlo. Pyro's
+``TraceMeanField_ELBO``, finding no registered KL, would silently fall back on the same
+estimate while claiming the analytic one, so :class:`~inference.training.svi_step.SVIStep`
+refuses ``objective="meanfield"`` for any latent site without a closed-form KL.
 
 **Generation.** ``model(x=None, num_samples=n)`` draws ``n`` new images instead of observing
 ``x`` (Pyro's convention), so ``Predictive(vae.model, num_samples=S)(None, num_samples=n)``
@@ -89,6 +90,7 @@ from torch import nn
 
 from ppl_models.abilities import Representation
 from ppl_models.distributions.nade import NADE
+from ppl_models.distributions.normal_mixture import EqualNormalMixture
 from ppl_models.nn.conv import ConvDecoder, ConvEncoder
 from ppl_models.nn.mlp import MLP, check_widths
 from ppl_models.observation import DecoderDensity
@@ -277,8 +279,9 @@ class VAE(PyroModule, DecoderDensity, Representation):
         r""":math:`p(z)`, batch shape ``()``, event shape ``(latent_dim,)``.
 
         ``"standard"``: ``Normal(0, 1)`` over ``latent_dim`` independent dimensions, in
-        ``dtype`` on ``device`` (default: the parameters'). ``"vampprior"``:
-        ``MixtureSameFamily`` of the ``K`` diagonal Gaussians
+        ``dtype`` on ``device`` (default: the parameters'). ``"vampprior"``: the
+        :class:`~ppl_models.distributions.normal_mixture.EqualNormalMixture` of the ``K``
+        diagonal Gaussians
         :math:`q(z \mid u_k) = \mathcal{N}(\mu_\phi(u_k), \mathrm{diag}\,\sigma_\phi(u_k)^2)`
         with weights :math:`1/K` (Tomczak & Welling 2018, eq. 9), so
 
@@ -288,9 +291,7 @@ class VAE(PyroModule, DecoderDensity, Representation):
         with gradients to both.
         """
         if self.prior == "vampprior":
-            loc, scale = self._posterior(self.pseudo_inputs)  # (K, L) each
-            mixing = dist.Categorical(logits=loc.new_zeros(self.num_pseudo_inputs))
-            return dist.MixtureSameFamily(mixing, dist.Normal(loc, scale).to_event(1))
+            return EqualNormalMixture(*self._posterior(self.pseudo_inputs))  # (K, L) each
         if dtype is None or device is None:
             weight = next(self.parameters())
             dtype, device = dtype or weight.dtype, device or weight.device

@@ -318,7 +318,7 @@ class SVIStep:
 def missing_closed_form_kl(model_trace: Any, guide_trace: Any) -> list[str]:
     """The model's latent sites without a closed-form KL registered with
     :func:`torch.distributions.kl_divergence`, each as ``"'z' (guide Independent(Normal),
-    prior MixtureSameFamily)"``.
+    prior EqualNormalMixture)"``.
 
     :param model_trace: a trace of the model replayed on ``guide_trace``.
     :param guide_trace: a trace of the guide.
