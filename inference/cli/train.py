@@ -108,7 +108,7 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     apply_threads(args.threads)
     splits = load_binary_splits(args.dataset, args.data_path, args.binarize, args.seed)
     model = build_for_data(kind, splits, args, settings, args.seed)
-    family.check_data(model, splits)  # before the run directory is written
+    family.check_data(model, splits, settings)  # before the run directory is written
     config = _config(args, splits, model, family, settings)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,7 @@ class ExactCLI(FamilyCLI):
         if not (a >= 0 and math.isfinite(a)):  # NaN would give every table entry 0.5
             raise ValueError(f"--pseudo-count must be a finite number >= 0, got {a}")
 
-    def check_data(self, model, splits) -> None:
+    def check_data(self, model, splits, settings=None) -> None:
         check_support(model, splits)
 
     def takes(self, kind: str, option: str) -> bool:
