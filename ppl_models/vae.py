@@ -49,7 +49,7 @@ products (:class:`~ppl_models.distributions.normal_mixture.EqualNormalMixture`),
 :math:`\log p(z)` is a log-mean-exp over the :math:`K` components, and it sits at the
 model's site ``"z"`` like the standard prior: every estimator that reads the model's traces
 (``Trace_ELBO``, ``RenyiELBO``, the ELBO decomposition, importance sampling) and
-:meth:`decoder_and_prior` (annealed importance sampling) score it without knowing which
+:meth:`VAE.decoder_and_prior` (annealed importance sampling) score it without knowing which
 prior it is. The pseudo-inputs are a ``PyroParam`` constrained to :math:`[0, 1]^D` (a
 sigmoid of an unconstrained parameter; Tomczak & Welling clip with a hard tanh instead),
 initialised uniformly in :math:`[0.01, 0.99]`, and trained with the networks by the same
@@ -285,7 +285,7 @@ class VAE(PyroModule, DecoderDensity, Representation):
         :math:`q(z \mid u_k) = \mathcal{N}(\mu_\phi(u_k), \mathrm{diag}\,\sigma_\phi(u_k)^2)`
         with weights :math:`1/K` (Tomczak & Welling 2018, eq. 9), so
 
-        .. math:: \log p(z) = \log rac{1}{K} \sum_{k=1}^{K} q(z \mid u_k);
+        .. math:: \log p(z) = \log \frac{1}{K} \sum_{k=1}^{K} q(z \mid u_k);
 
         it is built from the current pseudo-inputs and encoder, on their dtype and device,
         with gradients to both.
