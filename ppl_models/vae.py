@@ -295,8 +295,9 @@ class VAE(PyroModule, DecoderDensity, Representation):
         if dtype is None or device is None:
             weight = next(self.parameters())
             dtype, device = dtype or weight.dtype, device or weight.device
-        zero, one = (torch.tensor(v, dtype=dtype, device=device) for v in (0.0, 1.0))
-        return dist.Normal(zero, one).expand([self.latent_dim]).to_event(1)
+        # torch.zeros, not torch.tensor: under JitTrace_ELBO the latter is a TracerWarning.
+        zero = torch.zeros((), dtype=dtype, device=device)
+        return dist.Normal(zero, torch.ones_like(zero)).expand([self.latent_dim]).to_event(1)
 
     def decoder_and_prior(self) -> tuple:
         """:meth:`decode` and the prior of :meth:`model` (:meth:`prior_distribution`)."""

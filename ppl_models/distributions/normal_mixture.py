@@ -57,12 +57,10 @@ class EqualNormalMixture(TorchDistribution):
     has_rsample = False
 
     def __init__(self, loc: Tensor, scale: Tensor, validate_args: bool | None = None) -> None:
-        if not isinstance(loc, Tensor) or loc.dim() != 2:
-            shape = tuple(loc.shape) if isinstance(loc, Tensor) else type(loc).__name__
-            raise ValueError(f"loc must be a (K, L) tensor, got {shape}")
-        if not isinstance(scale, Tensor) or scale.shape != loc.shape:
-            shape = tuple(scale.shape) if isinstance(scale, Tensor) else type(scale).__name__
-            raise ValueError(f"scale must have loc's shape {tuple(loc.shape)}, got {shape}")
+        # Skipped while JitTrace_ELBO traces (shapes are traced values there, and a VAE's
+        # components have the same shapes on every batch).
+        if not torch.jit.is_tracing():
+            _check_components(loc, scale)
         self.loc, self.scale = loc, scale
         super().__init__(torch.Size(), loc.shape[-1:], validate_args=validate_args)
 
@@ -87,13 +85,17 @@ class EqualNormalMixture(TorchDistribution):
             self._validate_sample(value)
         wide = torch.float64
         z = value.reshape(-1, value.shape[-1]).to(wide)  # (M, L)
-        loc, precision = self.loc.to(wide), self.scale.to(wide).pow(-2)  # (K, L)
+        loc, scale = self.loc.to(wide), self.scale.to(wide)  # (K, L)
+        precision = scale.pow(-2)
         weighted = loc * precision
         quadratic = (z.square() @ precision.T - 2 * (z @ weighted.T)
                      + (loc * weighted).sum(-1))  # (M, K)
-        log_norm = self.scale.to(wide).log().sum(-1) + 0.5 * loc.shape[-1] * math.log(
-            2 * math.pi)
-        log_p = (-0.5 * quadratic - log_norm).logsumexp(-1) - math.log(self.num_components)
+        log_norm = (scale.log() + 0.5 * math.log(2 * math.pi)).sum(-1)  # (K,)
+        log_n = -0.5 * quadratic - log_norm  # log N(z; mu_k, sigma_k), (M, K)
+        # log (1/K) sum_k exp(log_n), shifted by the largest term; .mean divides by K
+        # without reading K into Python (a traced value under JIT).
+        top = log_n.max(-1, keepdim=True).values
+        log_p = top.squeeze(-1) + (log_n - top).exp().mean(-1).log()
         log_p = log_p.reshape(value.shape[:-1]).to(value.dtype)
         return log_p.expand(torch.broadcast_shapes(log_p.shape, self.batch_shape))
 
@@ -115,3 +117,12 @@ class EqualNormalMixture(TorchDistribution):
         # The law of total variance over the uniformly chosen component.
         second = (self.scale.square() + self.loc.square()).mean(0)
         return (second - self.loc.mean(0).square()).expand(self.batch_shape + self.event_shape)
+
+
+def _check_components(loc, scale) -> None:
+    if not isinstance(loc, Tensor) or loc.dim() != 2:
+        shape = tuple(loc.shape) if isinstance(loc, Tensor) else type(loc).__name__
+        raise ValueError(f"loc must be a (K, L) tensor, got {shape}")
+    if not isinstance(scale, Tensor) or scale.shape != loc.shape:
+        shape = tuple(scale.shape) if isinstance(scale, Tensor) else type(scale).__name__
+        raise ValueError(f"scale must have loc's shape {tuple(loc.shape)}, got {shape}")
