@@ -1,6 +1,7 @@
 r"""The variational autoencoder as a Pyro model/guide pair.
 
-The generative model draws a code from a standard normal prior and an image from a decoder,
+The generative model draws a code from a prior (a standard normal unless the VampPrior is
+chosen, below) and an image from a decoder,
 
 .. math:: z \sim \mathcal{N}(0, I_L), \qquad x \mid z \sim p_\theta(x \mid z),
 
@@ -36,6 +37,28 @@ does a torch optimiser over ``vae.parameters()`` with an ELBO's ``differentiable
 VAE registers under a name of its own, so two VAEs never share parameters through Pyro's
 global parameter store.
 
+**Priors.** ``"standard"``: :math:`p(z) = \mathcal{N}(0, I_L)`. ``"vampprior"``: the
+variational mixture of posteriors prior of Tomczak & Welling (2018, eq. 9),
+
+.. math:: p_\lambda(z) = \frac{1}{K} \sum_{k=1}^{K} q_\phi(z \mid u_k),
+
+the VAE's own guide evaluated at :math:`K` learned **pseudo-inputs** :math:`u_k` of the
+data's shape (``num_pseudo_inputs``; 500 in the paper). It is an equal-weight mixture of the
+encoder's diagonal Gaussians, the density of a ``MixtureSameFamily`` scored by matrix
+products (:class:`~ppl_models.distributions.normal_mixture.EqualNormalMixture`), so
+:math:`\log p(z)` is a log-mean-exp over the :math:`K` components, and it sits at the
+model's site ``"z"`` like the standard prior: every estimator that reads the model's traces
+(``Trace_ELBO``, ``RenyiELBO``, the ELBO decomposition, importance sampling) and
+:meth:`VAE.decoder_and_prior` (annealed importance sampling) score it without knowing which
+prior it is. The pseudo-inputs are a ``PyroParam`` constrained to :math:`[0, 1]^D` (a
+sigmoid of an unconstrained parameter; Tomczak & Welling clip with a hard tanh instead),
+initialised uniformly in :math:`[0.01, 0.99]`, and trained with the networks by the same
+optimiser (plain Pyro ``SVI`` included). The KL term :math:`\mathrm{KL}(q(z \mid x) \,\|\,
+p_\lambda(z))` has no closed form: ``Trace_ELBO`` estimates it by Monte Carlo. Pyro's
+``TraceMeanField_ELBO``, finding no registered KL, would silently fall back on the same
+estimate while claiming the analytic one, so :class:`~inference.training.svi_step.SVIStep`
+refuses ``objective="meanfield"`` for any latent site without a closed-form KL.
+
 **Generation.** ``model(x=None, num_samples=n)`` draws ``n`` new images instead of observing
 ``x`` (Pyro's convention), so ``Predictive(vae.model, num_samples=S)(None, num_samples=n)``
 samples the generative model.
@@ -49,6 +72,7 @@ References:
    variational autoencoders", NeurIPS 2019.
 4. Chen, Kingma, Salimans, Duan, Dhariwal, Schulman, Sutskever & Abbeel, "Variational Lossy
    Autoencoder", ICLR 2017.
+5. Tomczak & Welling, "VAE with a VampPrior", AISTATS 2018.
 """
 
 import itertools
@@ -60,26 +84,31 @@ import pyro
 import pyro.distributions as dist
 import torch
 import torch.nn.functional as F
-from pyro.nn import PyroModule, pyro_method
+from pyro.distributions import constraints
+from pyro.nn import PyroModule, PyroParam, pyro_method
 from torch import nn
 
 from ppl_models.abilities import Representation, StartsFrom
 from ppl_models.distributions.nade import NADE
+from ppl_models.distributions.normal_mixture import EqualNormalMixture
 from ppl_models.nn.conv import ConvDecoder, ConvEncoder
 from ppl_models.nn.mlp import MLP, check_widths
 from ppl_models.observation import DecoderDensity
 from ppl_models.registry import Option, register
 
-__all__ = ["ARCHITECTURES", "LIKELIHOODS", "VAE"]
+__all__ = ["ARCHITECTURES", "LIKELIHOODS", "PRIORS", "VAE"]
 
 ARCHITECTURES = ("mlp", "conv")
 LIKELIHOODS = ("bernoulli", "continuous_bernoulli", "nade")
+PRIORS = ("standard", "vampprior")
 # A distinct Pyro name per instance: the global parameter store is keyed by names, and two
 # VAEs under one name would be handed each other's parameters by pyro.module.
 _INSTANCES = itertools.count()
 # Keeps log q(z|x) finite where softplus underflows; far below the posterior scales a trained
 # VAE uses (~0.1), so it does not restrict the guide.
 _MIN_SCALE = 1e-3
+# Pseudo-inputs start uniform in [m, 1 - m]: their parameter is the logit, finite there.
+_PSEUDO_INPUT_MARGIN = 0.01
 
 
 # The command line trains on binary data, so the grey-level likelihood is not offered there.
@@ -91,12 +120,17 @@ _OPTIONS = (
     Option("likelihood", "bernoulli", "p(x|z): independent Bernoulli pixels, or a conditional "
            "NADE (--hidden units)", type=str, choices=("bernoulli", "nade")),
     Option("nade_hidden", 500, "hidden units of a NADE decoder", flag="--hidden"),
+    Option("prior", "standard", "p(z): standard normal, or the VampPrior (a mixture of the "
+           "encoder's posteriors at --num-pseudo-inputs learned pseudo-inputs)", type=str,
+           choices=PRIORS),
+    Option("num_pseudo_inputs", 500, "pseudo-inputs K of --prior vampprior"),
 )
 
 
 @register("vae", "latent", options=_OPTIONS)
 class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
-    """Variational autoencoder with a standard normal prior and a diagonal Gaussian guide.
+    """Variational autoencoder with a standard normal or VampPrior prior and a diagonal
+    Gaussian guide.
 
     :param input_shape: ``(C, H, W)`` for images or ``(D,)`` for vectors; data ``x`` has
         shape ``(N, *input_shape)``.
@@ -110,16 +144,28 @@ class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
         ``NADE(D, nade_hidden, context_dim=latent_dim)`` and ``architecture`` shapes the
         encoder only).
     :param int nade_hidden: hidden units of the NADE decoder.
+    :param str prior: ``"standard"`` (:math:`\\mathcal{N}(0, I)`) or ``"vampprior"`` (see the
+        module's docstring).
+    :param int num_pseudo_inputs: ``K``, the VampPrior's pseudo-inputs (a parameter
+        ``pseudo_inputs`` of shape ``(K, *input_shape)``); like ``nade_hidden``, unused by
+        the other choice.
     """
 
     def __init__(self, input_shape: Sequence[int], latent_dim: int, *,
                  hidden: Sequence[int] = (400,), architecture: str = "mlp",
-                 likelihood: str = "bernoulli", nade_hidden: int = 500):
+                 likelihood: str = "bernoulli", nade_hidden: int = 500,
+                 prior: str = "standard", num_pseudo_inputs: int = 500):
         super().__init__(name=f"vae{next(_INSTANCES)}")
         if architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        if prior not in PRIORS:
+            raise ValueError(f"prior must be one of {PRIORS}, got {prior!r}")
+        if isinstance(num_pseudo_inputs, bool) or not isinstance(num_pseudo_inputs, int) \
+                or num_pseudo_inputs < 1:
+            raise ValueError(f"num_pseudo_inputs must be a positive int, got "
+                             f"{num_pseudo_inputs!r}")
         self.input_shape = _check_input_shape(input_shape, architecture)
         (self.latent_dim,) = check_widths((latent_dim,), "latent_dim")
         hidden = check_widths(hidden)
@@ -131,6 +177,12 @@ class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
         self._support_checked = _LastChecked()
         self.encoder = self._encoder(hidden)
         self.decoder = self._decoder(hidden, nade_hidden)
+        self.prior, self.num_pseudo_inputs = prior, num_pseudo_inputs
+        if prior == "vampprior":
+            # Drawn after the networks, so a standard VAE's weights are what they were.
+            low = _PSEUDO_INPUT_MARGIN
+            init = low + (1 - 2 * low) * torch.rand(num_pseudo_inputs, *self.input_shape)
+            self.pseudo_inputs = PyroParam(init, constraint=constraints.unit_interval)
 
     def _encoder(self, hidden: tuple[int, ...]) -> nn.Module:
         out = 2 * self.latent_dim  # loc and pre-softplus scale
@@ -152,13 +204,15 @@ class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
         untrained twin with the same shapes (so its ``state_dict`` loads into it)."""
         return {"input_shape": list(self.input_shape), "latent_dim": self.latent_dim,
                 "hidden": list(self.hidden), "architecture": self.architecture,
-                "likelihood": self.likelihood, "nade_hidden": self.nade_hidden}
+                "likelihood": self.likelihood, "nade_hidden": self.nade_hidden,
+                "prior": self.prior, "num_pseudo_inputs": self.num_pseudo_inputs}
 
     # -- the probabilistic program -------------------------------------------------------
 
     @pyro_method
     def model(self, x: torch.Tensor | None = None, num_samples: int | None = None) -> None:
-        """Generative model: ``z ~ N(0, I)`` at site ``"z"``, ``x ~ p(x | z)`` at site ``"x"``.
+        """Generative model: ``z ~ p(z)`` at site ``"z"`` (:meth:`prior_distribution`),
+        ``x ~ p(x | z)`` at site ``"x"``.
 
         Both sites sit in the plate ``"data"`` of size ``N``; their log-densities have shape
         ``(N,)``. With ``likelihood="nade"`` the site holds ``x.reshape(N, D)``.
@@ -178,10 +232,9 @@ class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
             x = self._check_x(x)
             n, dtype, device = x.shape[0], x.dtype, x.device
             obs = x.reshape(n, self.dim) if self.likelihood == "nade" else x
-        prior = dist.Normal(torch.zeros((), dtype=dtype, device=device),
-                            torch.ones((), dtype=dtype, device=device)).expand([self.latent_dim])
+        prior = self.prior_distribution(dtype=dtype, device=device)
         with pyro.plate("data", n):
-            z = pyro.sample("z", prior.to_event(1))
+            z = pyro.sample("z", prior)
             pyro.sample("x", self.decode(z), obs=obs)
 
     @pyro_method
@@ -202,6 +255,10 @@ class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
         :param x: ``(N, *input_shape)`` data.
         """
         x = self._check_x(x)
+        return self._posterior(x)
+
+    def _posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`encode` without the data checks (pseudo-inputs are grey levels)."""
         # Under torch.autocast the networks' products run in lower precision; the
         # posterior's parameters (and so every log-density) stay in the data's float type.
         h = self.encoder(x).to(x.dtype)
@@ -217,11 +274,34 @@ class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
         with torch.no_grad():
             return self.encode(x)[0]
 
+    def prior_distribution(self, *, dtype: torch.dtype | None = None,
+                           device: torch.device | None = None) -> dist.TorchDistribution:
+        r""":math:`p(z)`, batch shape ``()``, event shape ``(latent_dim,)``.
+
+        ``"standard"``: ``Normal(0, 1)`` over ``latent_dim`` independent dimensions, in
+        ``dtype`` on ``device`` (default: the parameters'). ``"vampprior"``: the
+        :class:`~ppl_models.distributions.normal_mixture.EqualNormalMixture` of the ``K``
+        diagonal Gaussians
+        :math:`q(z \mid u_k) = \mathcal{N}(\mu_\phi(u_k), \mathrm{diag}\,\sigma_\phi(u_k)^2)`
+        with weights :math:`1/K` (Tomczak & Welling 2018, eq. 9), so
+
+        .. math:: \log p(z) = \log \frac{1}{K} \sum_{k=1}^{K} q(z \mid u_k);
+
+        it is built from the current pseudo-inputs and encoder, on their dtype and device,
+        with gradients to both.
+        """
+        if self.prior == "vampprior":
+            return EqualNormalMixture(*self._posterior(self.pseudo_inputs))  # (K, L) each
+        if dtype is None or device is None:
+            weight = next(self.parameters())
+            dtype, device = dtype or weight.dtype, device or weight.device
+        # torch.zeros, not torch.tensor: under JitTrace_ELBO the latter is a TracerWarning.
+        zero = torch.zeros((), dtype=dtype, device=device)
+        return dist.Normal(zero, torch.ones_like(zero)).expand([self.latent_dim]).to_event(1)
+
     def decoder_and_prior(self) -> tuple:
-        """:meth:`decode` and the standard normal prior of :meth:`model`."""
-        weight = next(self.parameters())
-        zero = torch.zeros(self.latent_dim, dtype=weight.dtype, device=weight.device)
-        return self.decode, dist.Normal(zero, torch.ones_like(zero)).to_event(1)
+        """:meth:`decode` and the prior of :meth:`model` (:meth:`prior_distribution`)."""
+        return self.decode, self.prior_distribution()
 
     def decode(self, z: torch.Tensor) -> dist.TorchDistribution:
         """The distribution :math:`p(x \\mid z)`.
@@ -260,15 +340,18 @@ class VAE(PyroModule, DecoderDensity, Representation, StartsFrom):
         return decoded.mean
 
     def sample(self, n: int) -> torch.Tensor:
-        """Draw ``n`` images from the model: ``z ~ N(0, I)``, then ``x ~ p(x | z)``.
+        """Draw ``n`` images from the model: ``z ~ p(z)``, then ``x ~ p(x | z)``.
 
         :param int n: number of samples.
         :return: ``(n, *input_shape)``.
         """
         (n,) = check_widths((n,), "n")
-        weight = next(self.parameters())
-        z = torch.randn(n, self.latent_dim, device=weight.device, dtype=weight.dtype)
         with torch.no_grad():
+            if self.prior == "vampprior":
+                z = self.prior_distribution().sample((n,))
+            else:  # the draws the standard VAE has always made
+                weight = next(self.parameters())
+                z = torch.randn(n, self.latent_dim, device=weight.device, dtype=weight.dtype)
             return self.decode(z).sample().reshape((n, *self.input_shape))
 
     def _check_x(self, x: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,9 @@
 :func:`ppl_models.registry.shape_keyword`). Each kind's own options (``Option``s given to
 ``register``) and each family's options (:mod:`inference.cli.families`) become flags once,
 however many kinds share them; they default to ``None`` on the parser, so that a flag given to
-a kind that does not take it is refused rather than silently ignored.
+a kind that does not take it is refused rather than silently ignored. A flag shared by kinds
+with different choices (``--prior``: the VAE's and the AAE's priors) offers all of them on
+the parser, and :func:`kind_options` refuses a value the chosen kind does not take.
 """
 
 from __future__ import annotations
@@ -106,7 +108,14 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, model_required: bool
     for flag, pairs in _flags().items():
         option = pairs[0][1]
         group.add_argument(flag, dest=option.dest, type=option.type, nargs=option.nargs,
-                           choices=option.choices, default=None, help=_help(pairs))
+                           choices=_choices(pairs), default=None, help=_help(pairs))
+
+
+def _choices(pairs: list[tuple[str, Option]]) -> tuple[Any, ...] | None:
+    """Every choice any owner of a flag offers, in order; ``None`` if one takes any value."""
+    if any(o.choices is None for _, o in pairs):
+        return None
+    return tuple(dict.fromkeys(c for _, o in pairs for c in o.choices))
 
 
 def refuse_foreign_options(kind: str, args: argparse.Namespace) -> None:
@@ -154,7 +163,14 @@ def kind_options(kind: str, args: argparse.Namespace, *, report: bool = False) -
     """``{constructor keyword: value}`` of ``kind``'s options: as given, else the kind's
     report recipe's setting (with ``report``), else the option's default."""
     defaults = _report_settings(kind) if report else None
-    return {o.name: _value(o, args, defaults) for o in registry.entry(kind).options}
+    values = {o.name: _value(o, args, defaults) for o in registry.entry(kind).options}
+    for option in registry.entry(kind).options:
+        # A shared flag's parser offers every kind's choices (see add_model_arguments).
+        if option.choices is not None and values[option.name] not in option.choices:
+            raise ValueError(f"{option.cli_flag} for --model {kind} must be one of "
+                             f"{', '.join(map(str, option.choices))}, got "
+                             f"{values[option.name]!r}")
+    return values
 
 
 def family_settings(kind: str, args: argparse.Namespace, *,

@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
         args.dataset, args.data_path, args.binarize, args.seed), args.holdout_class),
         args.train_size)
     model = build_for_data(kind, splits, args, settings, args.seed)
-    family.check_data(model, splits)  # before the run directory is written
+    family.check_data(model, splits, settings)  # before the run directory is written
     # Fitted and scored on the device; figures and files are made from CPU copies after.
     on_cpu, splits = splits, splits.to(args.placement.device)
     model = args.placement.to(model)

@@ -20,6 +20,12 @@ loss was built from (no second pass). **KL warm-up** (Bowman et al. 2016; Sønde
 objective is :math:`D + \beta R` (with the analytic KL in place of :math:`R` for
 ``"meanfield"``).
 
+``"meanfield"`` promises an analytic KL. Where a latent site has none registered (the
+VampPrior's mixture, for one), Pyro's ``TraceMeanField_ELBO`` quietly estimates that site's
+KL by Monte Carlo instead; the step refuses it on its first update
+(:func:`check_closed_form_kl`, on the traces the loss was built from), before any parameter
+moves, so a run is never recorded under an objective it did not use.
+
 References:
 
 1. Kingma & Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
@@ -43,7 +49,9 @@ import torch
 from pyro import poutine
 from pyro.infer import ELBO, RenyiELBO
 from pyro.infer.util import is_validation_enabled
+from pyro.poutine.util import site_is_subsample
 from torch import Tensor, nn
+from torch.distributions import kl_divergence
 
 from inference.objectives import LatentScale, elbo_terms, kl_warmup_beta
 from inference.objectives.pyro_compat import (
@@ -58,7 +66,7 @@ from inference.training.divergence import TrainingDiverged
 from inference.training.optimizer_update import OptimizerUpdate
 from inference.training.step import Batch
 
-__all__ = ["OBJECTIVES", "SVIStep"]
+__all__ = ["OBJECTIVES", "SVIStep", "check_closed_form_kl", "missing_closed_form_kl"]
 
 OBJECTIVES = ("trace", "meanfield", "renyi")
 
@@ -106,12 +114,12 @@ class SVIStep:
     :param bool jit: compile the loss with :func:`pyro.ops.jit.trace`, once per batch shape
         (:class:`~inference.objectives.pyro_compat.CompiledLossAndTerms`, which also works
         around Pyro 1.9.2's JIT ELBOs recompiling on every call); ``"trace"`` and
-        ``"meanfield"`` only, in one process. The first update (Pyro's validation), any
-        update with ``validate_every_step`` and the KL warm-up's updates run eagerly. In
-        the compiled updates the programs' Python does not run: the model's own data
-        checks (the VAE's) happen only when a batch shape compiles, so data that may break
-        the likelihood's support should be checked before training. A NaN loss still stops
-        training (see :meth:`train_step`).
+        ``"meanfield"`` only, in one process. The first update (Pyro's validation; the KL
+        check of ``"meanfield"``), any update with ``validate_every_step`` and the KL
+        warm-up's updates run eagerly. In the compiled updates the programs' Python does
+        not run: the model's own data checks (the VAE's) happen only when a batch shape
+        compiles, so data that may break the likelihood's support should be checked
+        before training. A NaN loss still stops training (see :meth:`train_step`).
     """
 
     def __init__(
@@ -140,6 +148,8 @@ class SVIStep:
                 raise ValueError(f"{name} must be a bool, got {flag!r}")
         self.validate_every_step = validate_every_step
         self._validated = False
+        # objective="meanfield": the first update checks every latent site has a closed-form KL.
+        self._kl_checked = objective != "meanfield"
         self.objective = objective
         self.elbo = _make_elbo(objective, num_particles, renyi_alpha, vectorize_particles)
         if jit and objective == "renyi":
@@ -219,7 +229,8 @@ class SVIStep:
         self.update.zero_grad()
         validate = is_validation_enabled() and (self.validate_every_step or not self._validated)
         draws = self.elbo.num_particles if self.elbo.vectorize_particles else 1
-        if self._compiled is not None and not validate and self.beta == 1:
+        if self._compiled is not None and not validate and self.beta == 1 \
+                and self._kl_checked:
             loss_tensor, summed = self._compiled(model, guide, *args)
             loss_tensor.backward()
             loss = loss_tensor.item()
@@ -229,6 +240,9 @@ class SVIStep:
             with pyro.validation_enabled(validate):
                 loss = self._loss_and_grads(model, guide, args,
                                             1.0 if shard is None else shard.sum_weight())
+            if not self._kl_checked:  # before the update: refused, nothing has moved
+                check_closed_form_kl(*self.elbo.last_traces)
+                self._kl_checked = True
             # The ELBO already computed every site's log-density on this draw: read, don't
             # redo.
             terms = _mean_terms(*self.elbo.last_traces, n * draws)
@@ -299,6 +313,56 @@ class SVIStep:
         self.module.load_state_dict(state_dict["model"])
         self.update.load_state_dict(state_dict)
         self.num_updates = int(state_dict["num_updates"])
+
+
+def missing_closed_form_kl(model_trace: Any, guide_trace: Any) -> list[str]:
+    """The model's latent sites without a closed-form KL registered with
+    :func:`torch.distributions.kl_divergence`, each as ``"'z' (guide Independent(Normal),
+    prior EqualNormalMixture)"``.
+
+    :param model_trace: a trace of the model replayed on ``guide_trace``.
+    :param guide_trace: a trace of the guide.
+    """
+    missing = []
+    for name, site in model_trace.nodes.items():
+        if (site["type"] != "sample" or site["is_observed"] or site_is_subsample(site)
+                or name not in guide_trace.nodes):
+            continue
+        q, p = guide_trace.nodes[name]["fn"], site["fn"]
+        try:
+            with torch.no_grad():
+                kl_divergence(q, p)
+        except NotImplementedError:
+            missing.append(f"{name!r} (guide {_named(q)}, prior {_named(p)})")
+    return missing
+
+
+def check_closed_form_kl(model_trace: Any, guide_trace: Any) -> None:
+    r"""Refuse a model/guide pair for ``objective="meanfield"`` unless every latent site of
+    the model has a closed-form :math:`\mathrm{KL}(q \,\|\, p)`
+    (:func:`missing_closed_form_kl`).
+
+    Pyro's ``TraceMeanField_ELBO`` falls back on the Monte Carlo estimate
+    :math:`\log q(z) - \log p(z)` at a site without one; the estimate is unbiased, but the
+    run would then be described as using the analytic KL when it does not.
+
+    :param model_trace: a trace of the model replayed on ``guide_trace``.
+    :param guide_trace: a trace of the guide.
+    :raises ValueError: naming the sites and their distributions.
+    """
+    missing = missing_closed_form_kl(model_trace, guide_trace)
+    if missing:
+        raise ValueError(
+            f"objective='meanfield' needs a closed-form KL(q || p) at every latent site, and "
+            f"there is none at site {', '.join(missing)}; Pyro's TraceMeanField_ELBO would "
+            "silently estimate it by Monte Carlo: use objective='trace', which does so by "
+            "name, or 'renyi'")
+
+
+def _named(d: Any) -> str:
+    """A distribution's name with what it wraps: ``Independent(Normal)``."""
+    inner = getattr(d, "base_dist", None)
+    return type(d).__name__ + (f"({_named(inner)})" if inner is not None else "")
 
 
 def _check_param_sites(traces: tuple[Any, Any], module: nn.Module) -> None:

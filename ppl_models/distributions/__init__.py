@@ -4,6 +4,7 @@
 ``ChainRuleBernoulli`` (and its named structures), ``FVSBN``, ``NADE``, ``DeepNADE``,
 ``PixelRNN`` and ``RNADE`` (real values) are all called the same way: ``m()`` (or
 ``m(context)``) is the distribution, with exact ``log_prob`` in nats and ancestral ``sample``.
+``EqualNormalMixture`` is a plain distribution (the VAE's VampPrior density).
 """
 
 from ppl_models.distributions.autoregressive import (
@@ -31,6 +32,7 @@ from ppl_models.distributions.lazy import (
     Unconditional,
 )
 from ppl_models.distributions.nade import NADE
+from ppl_models.distributions.normal_mixture import EqualNormalMixture
 from ppl_models.distributions.pixelrnn import PixelRNN
 from ppl_models.distributions.rnade import RNADE
 
@@ -41,6 +43,7 @@ __all__ = [
     "ChainRuleBernoulli",
     "ContextDistribution",
     "DeepNADE",
+    "EqualNormalMixture",
     "FVSBN",
     "FullJointBernoulli",
     "IndependentBernoulli",

@@ -28,6 +28,9 @@ CASES = [
     Case("hidden as an int", lambda: vae(hidden=8), ("hidden",)),
     Case("unknown architecture", lambda: vae(architecture="resnet"), ("architecture",)),
     Case("unknown likelihood", lambda: vae(likelihood="gaussian"), ("likelihood",)),
+    Case("unknown prior", lambda: vae(prior="mixture"), ("prior",)),
+    Case("no pseudo-inputs", lambda: vae(prior="vampprior", num_pseudo_inputs=0),
+         ("num_pseudo_inputs",)),
     Case("conv on 7x7 images", lambda: VAE((1, 7, 7), 2, architecture="conv"), ("divisible",)),
     Case("input_shape of two numbers", lambda: VAE((4, 4), 2), ("input_shape",)),
     Case("data of the wrong shape", lambda: elbo(vae(), X.reshape(5, 16)), ("shape",)),
@@ -52,13 +55,16 @@ def test_bad_vae_input(case):
 PACKAGE = str(Path(__file__).resolve().parents[2] / "ppl_models")
 
 
-@pytest.mark.parametrize("likelihood", ["bernoulli", "continuous_bernoulli", "nade"])
-def test_jit_elbo_prints_no_tracer_warning_from_the_input_checks(likelihood):
+@pytest.mark.parametrize("config", [
+    {"likelihood": "bernoulli"}, {"likelihood": "continuous_bernoulli"},
+    {"likelihood": "nade"}, {"prior": "vampprior", "num_pseudo_inputs": 3},
+], ids=["bernoulli", "continuous_bernoulli", "nade", "vampprior"])
+def test_jit_elbo_prints_no_tracer_warning_from_the_input_checks(config):
     """JitTrace_ELBO traces the program: the input checks' Python bools printed
     TracerWarnings (13 per step); they are skipped while tracing and kept in eager mode."""
     pyro.clear_param_store()
     torch.manual_seed(0)
-    v = vae(likelihood=likelihood)
+    v = vae(**config)
     svi = pyro.infer.SVI(v.model, v.guide, pyro.optim.Adam({"lr": 1e-3}),
                          pyro.infer.JitTrace_ELBO())
     with warnings.catch_warnings(record=True) as caught:

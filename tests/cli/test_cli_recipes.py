@@ -158,3 +158,20 @@ def test_a_recipe_without_a_description_is_refused(tmp_path):
     path.write_text('[model]\nmodel = "nade"\n')
     with pytest.raises(ValueError, match="description"):
         Recipe.load(path)
+
+
+@pytest.mark.parametrize("name", ["vampprior_binarized_mnist", "iwae_binarized_mnist"])
+def test_the_latent_mnist_recipes_run_an_epoch_on_the_digits(name, tmp_path, cli):
+    # Their data is read from files that may be absent; their other settings (VampPrior
+    # with 500 pseudo-inputs and warm-up; the IWAE bound with 50 particles) run on the
+    # embedded digits, batches of 100 so that one epoch is 15 updates.
+    code, _, err = cli("train", "--recipe", name, "--dataset", "digits", "--epochs", 1,
+                       "--batch-size", 100, "--iw-samples", 10, "--threads", 1,
+                       "--out", tmp_path / name)
+    assert code == 0, err
+    config = json.loads((tmp_path / name / "config.json").read_text())
+    recipe = Recipe.load(name).flat()
+    for key in ("objective", "particles", "latent_dim", "vae_hidden", "prior",
+                "num_pseudo_inputs", "kl_warmup"):
+        if key in recipe:
+            assert config[key] == recipe[key], key

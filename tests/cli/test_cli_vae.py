@@ -141,3 +141,49 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, cli, last_json_line):
     code, _, err = cli(*args, "--epochs", 2, "--latent-dim", 3, "--out",
                        tmp_path / "resumed", "--resume")
     assert code == 2 and "latent_dim" in err
+
+
+def test_vampprior_trains_reloads_evaluates_and_samples(tmp_path, cli, last_json_line):
+    run = tmp_path / "vamp"
+    code, out, err = cli("train", "--model", "vae", "--prior", "vampprior",
+                         "--num-pseudo-inputs", 10, "--dataset", "digits", "--epochs", 1,
+                         "--iw-samples", 50, "--threads", 1, "--out", run)
+    assert code == 0, err
+    trained = last_json_line(out)
+    config = json.loads((run / "config.json").read_text())
+    assert config["prior"] == "vampprior" and config["num_pseudo_inputs"] == 10
+    assert 'prior = "vampprior"' in (run / "recipe.toml").read_text()
+    saved = torch.load(run / "model.pt", weights_only=True)
+    assert saved["config"]["prior"] == "vampprior"
+    assert saved["state"]["pseudo_inputs_unconstrained"].shape == (10, 1, 8, 8)
+    # model.pt rebuilds the VampPrior VAE (a standard one would not take its pseudo-inputs)
+    # and scores what train scored.
+    code, out, err = cli("evaluate", "--checkpoint", run / "model.pt", "--iw-samples", 50,
+                         "--threads", 1)
+    assert code == 0, err
+    scored = last_json_line(out)
+    for key in ("nll_nats", "neg_elbo_nats", "rate_nats"):
+        assert scored[key] == pytest.approx(trained[key], abs=1e-6), key
+    code, _, err = cli("sample", "--checkpoint", run / "model.pt", "--num", 8, "--out",
+                       tmp_path / "s.png", "--threads", 1)
+    assert code == 0, err
+    assert is_png(tmp_path / "s.png")
+
+
+def test_vampprior_with_the_meanfield_objective_is_refused_before_the_run(tmp_path, cli):
+    run = tmp_path / "run"
+    code, _, err = cli("train", "--model", "vae", "--prior", "vampprior", "--objective",
+                       "meanfield", "--num-pseudo-inputs", 3, "--dataset", "digits",
+                       "--out", run)
+    assert code == 2 and "--objective meanfield" in err and "site 'z'" in err
+    assert "--objective trace" in err and not run.exists()
+
+
+@pytest.mark.parametrize("argv, match", [
+    (("--prior", "mixture"), "--prior for --model vae must be one of standard, vampprior"),
+    (("--prior", "vampprior", "--num-pseudo-inputs", 0), "num_pseudo_inputs must be a positive"),
+])
+def test_bad_prior_options_are_refused_naming_them(argv, match, tmp_path, cli):
+    code, _, err = cli("train", "--model", "vae", "--dataset", "digits", *argv,
+                       "--out", tmp_path / "run")
+    assert code == 2 and match in err and not (tmp_path / "run").exists()

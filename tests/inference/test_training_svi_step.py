@@ -345,3 +345,38 @@ def test_jit_is_refused_where_it_cannot_apply():
         SVIStep(_vae(), jit=1)
     with pytest.raises(ValueError, match="jit=True step cannot be trained on several"):
         SVIStep(_vae(), jit=True).distribute()
+
+
+class _HeavyTailedPrior(nn.Module):
+    """z ~ StudentT(3) in the model, Normal in the guide: no closed-form KL is registered."""
+
+    def __init__(self):
+        super().__init__()
+        self.loc = nn.Parameter(torch.zeros(()))
+
+    def model(self, x):
+        with pyro.plate("data", x.shape[0]):
+            z = pyro.sample("z", pyro.distributions.StudentT(3.0, 0.0, 1.0))
+            pyro.sample("x", pyro.distributions.Normal(z, 1.0), obs=x)
+
+    def guide(self, x):
+        with pyro.plate("data", x.shape[0]):
+            pyro.sample("z", pyro.distributions.Normal(self.loc, 1.0))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("validation", [True, False])
+def test_meanfield_refuses_a_site_without_a_closed_form_kl_before_any_update(jit,
+                                                                            validation):
+    # Pyro's TraceMeanField_ELBO would estimate that KL by Monte Carlo and carry on, while
+    # the run is recorded as using the analytic KL.
+    pair, x = _HeavyTailedPrior(), torch.randn(5)
+    step = SVIStep(pair, objective="meanfield", jit=jit, lr=0.1)
+    with pyro.validation_enabled(validation), pytest.raises(
+            ValueError, match=r"objective='meanfield'.*site 'z' \(guide Normal, prior StudentT\)"
+                              r".*use objective='trace'"):
+        step.train_step(x)
+    assert pair.loc.item() == 0 and step.num_updates == 0
+    # The same pair trains on the trace ELBO, whose KL is a Monte Carlo estimate by name.
+    SVIStep(pair, objective="trace", lr=0.1).train_step(x)
+    assert pair.loc.item() != 0

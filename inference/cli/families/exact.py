@@ -112,7 +112,7 @@ class ExactCLI(FamilyCLI):
         if rate is not None and not 0 <= rate <= 1:  # NaN included
             raise ValueError(f"--perturb must be a rate in [0, 1], got {rate}")
 
-    def check_data(self, model, splits) -> None:
+    def check_data(self, model, splits, settings=None) -> None:
         check_support(model, splits)
 
     def takes(self, kind: str, option: str) -> bool:

@@ -78,9 +78,11 @@ class FamilyCLI:
     def check(self, settings: dict[str, Any]) -> None:
         """Refuse out-of-range option values, naming the flag."""
 
-    def check_data(self, model: nn.Module, splits: DataSplits) -> None:
-        """Refuse data ``model`` cannot be fitted to or scored on, before anything is
-        trained or written (``fit`` and ``evaluate`` check it too).
+    def check_data(self, model: nn.Module, splits: DataSplits,
+                   settings: dict[str, Any] | None = None) -> None:
+        """Refuse data ``model`` cannot be fitted to or scored on (or, given the family's
+        ``settings``, fitted with them), before anything is trained or written (``fit``
+        and ``evaluate`` check it too).
 
         :raises ValueError: naming the kind and the data set.
         """

@@ -113,7 +113,7 @@ class ImplicitCLI(FamilyCLI):
             raise ValueError(f"--eval-samples must be at least 10, got "
                              f"{settings['eval_samples']}")
 
-    def check_data(self, model, splits) -> None:
+    def check_data(self, model, splits, settings=None) -> None:
         _check_scoreable(model, splits)
 
     def takes(self, kind: str, option: str) -> bool:

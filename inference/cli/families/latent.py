@@ -16,6 +16,7 @@ from inference.cli.families.family import FamilyCLI, RunSettings, model_data
 from inference.cli.fitting import LR_SCHEDULE, FitResult, fit_vae
 from inference.cli.number_checks import check_positive_int
 from inference.training import OBJECTIVES
+from inference.training.svi_step import missing_closed_form_kl
 from ppl_models.data import DataSplits
 from ppl_models.registry import Option, kind_of, num_parameters
 
@@ -62,11 +63,11 @@ class LatentCLI(FamilyCLI):
             raise ValueError(f"--init-lr must be > 0 and goes with --init-from, got "
                              f"{settings['init_lr']}")
 
-    def check_data(self, model, splits) -> None:
-        _check_data(model, splits)
+    def check_data(self, model, splits, settings=None) -> None:
+        _check_data(model, splits, (settings or {}).get("objective"))
 
     def fit(self, model, splits, settings, run: RunSettings, *, log=False) -> FitResult:
-        _check_data(model, splits)
+        _check_data(model, splits, settings["objective"])
         return fit_vae(model, model_data(model, splits, "train"),
                        model_data(model, splits, "valid"), epochs=run.epochs,
                        objective=settings["objective"], particles=settings["particles"],
@@ -137,12 +138,17 @@ class LatentCLI(FamilyCLI):
         return written
 
 
-def _check_data(model, splits: DataSplits) -> None:
+def _check_data(model, splits: DataSplits, objective: str | None = None) -> None:
     """Run the model program on two training rows before the first update, so that data the
     model cannot score (real values for Bernoulli pixels) is refused in the command line's
-    terms; its RNG draws are forked off and leave the run's streams as they were.
+    terms; with ``objective="meanfield"``, also the guide, so that a model with a latent
+    site whose KL has no closed form (a VampPrior) is refused before anything is written
+    (:func:`~inference.training.svi_step.missing_closed_form_kl`; the step would refuse it
+    on its first update). The RNG draws are forked off and leave the run's streams as they
+    were.
 
-    :raises ValueError: naming the kind, the data set and the model's own objection.
+    :raises ValueError: naming the kind, the data set and the model's own objection, or the
+        objective and the sites.
     """
     x = model_data(model, splits, "train")[:2]
     with torch.random.fork_rng(devices=[]), torch.no_grad():
@@ -154,6 +160,16 @@ def _check_data(model, splits: DataSplits) -> None:
             reason = " ".join(str(e.__cause__ or e).split())
             raise ValueError(f"--model {kind_of(model)} cannot be fitted to --dataset "
                              f"{splits.name}: {reason}") from e
+        if objective == "meanfield":
+            guide = poutine.trace(model.guide).get_trace(x)
+            replayed = poutine.trace(poutine.replay(model.model, trace=guide)).get_trace(x)
+            missing = missing_closed_form_kl(replayed, guide)
+            if missing:
+                raise ValueError(
+                    f"--objective meanfield needs a closed-form KL(q || p) at every latent "
+                    f"site, and --model {kind_of(model)} as configured has none at site "
+                    f"{', '.join(missing)}: use --objective trace (the same KL by Monte "
+                    "Carlo, named so) or renyi")
 
 
 def _saved(path: str | None):
