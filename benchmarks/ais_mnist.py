@@ -64,7 +64,6 @@ from pathlib import Path
 import torch
 
 from inference.cli.ais_evaluation import SIGMAS, stated_decoder
-from inference.cli.device_options import add_device_arguments
 from inference.cli.recipe_run import train_recipe
 from inference.cli.script_options import finish, recipe_overrides, script_parser
 from inference.diagnostics import (
@@ -94,8 +93,6 @@ SMOKE = dict(n_test=8, n_sim=4, chains=4, steps=20, leapfrog=5, dcgan_chains=4,
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = script_parser(__doc__, out="runs/ais_mnist", data=True, record=True)
-    # Where the four recipes train (train's --device, --precision); the scoring is on the CPU.
-    add_device_arguments(p)
     for name, recipe in RECIPES.items():
         p.add_argument(f"--{name}-recipe", default=recipe,
                        help=f"the recipe the {name.upper()} row's model is trained by: a "
