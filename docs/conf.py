@@ -207,7 +207,9 @@ spec.loader.exec_module(example)
 result = {call}
 
 # %%
-# The figures the example wrote, in the order it wrote them:
+# The figures the example wrote, in the order it wrote them (the thumbnail is the last: the
+# example's own figure, after those its training run wrote):
+# sphinx_gallery_thumbnail_number = -1
 out = Path("{out}")
 if out.with_suffix(".png").is_file():  # an example whose --out names its one figure
     out = out.with_suffix(".png")
