@@ -6,6 +6,7 @@ __all__ = [
     "BINARIZE_CHOICES",
     "DATA_ENVIRONMENT",
     "FILE_DATASETS",
+    "IN_DATA_FOLDER",
     "add_data_arguments",
     "binarize_name",
     "hold_out_class",
@@ -151,12 +152,13 @@ def hold_out_class(splits: DataSplits, label: int | None) -> DataSplits:
 #: The environment variable naming the folder of the file data sets (``mnist/`` and
 #: ``binarized_mnist.npz``), used when ``--data-path`` is not given.
 DATA_ENVIRONMENT = "PPL_MODELS_DATA"
-_IN_FOLDER = {"mnist": "mnist", "binarized_mnist": "binarized_mnist.npz"}
+#: Where each file data set lies inside that folder.
+IN_DATA_FOLDER = {"mnist": "mnist", "binarized_mnist": "binarized_mnist.npz"}
 
 
 def _from_environment(dataset: str) -> str | None:
     folder = os.environ.get(DATA_ENVIRONMENT)
-    return None if not folder else os.path.join(folder, _IN_FOLDER[dataset])
+    return None if not folder else os.path.join(folder, IN_DATA_FOLDER[dataset])
 
 
 def binarize_name(dataset: str, binarize: str | None) -> str:

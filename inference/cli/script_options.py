@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from inference.cli.data_options import DATA_ENVIRONMENT, FILE_DATASETS
+from inference.cli.data_options import DATA_ENVIRONMENT, FILE_DATASETS, IN_DATA_FOLDER
 from inference.cli.device_options import add_device_arguments
 from inference.cli.records import write_record
 from inference.cli.threads import apply_threads
@@ -37,7 +37,6 @@ from inference.recipes import Recipe
 #: The shared data folder beside a checkout (``<checkout>/../shared/data``), used when
 #: ``$PPL_MODELS_DATA`` is not set.
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-_FOLDER_ITEM = {"mnist": "mnist", "binarized_mnist": "binarized_mnist.npz"}
 
 
 def shared_data() -> Path:
@@ -118,7 +117,7 @@ def recipe_overrides(args: argparse.Namespace,
     dataset = overrides.get("dataset", Recipe.load(args.recipe).flat().get("dataset"))
     if dataset in FILE_DATASETS and "data_path" not in overrides:
         folder = getattr(args, "data", None) or shared_data()
-        overrides["data_path"] = str(Path(folder) / _FOLDER_ITEM[dataset])
+        overrides["data_path"] = str(Path(folder) / IN_DATA_FOLDER[dataset])
     return overrides
 
 
