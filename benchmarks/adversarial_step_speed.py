@@ -8,15 +8,19 @@ checks, loss parts and schedule bookkeeping), the other writes the PyTorch DCGAN
 loop out: a discriminator update on real and detached fake images, then a generator update
 through the updated discriminator on the same fakes. With ``--channels-last`` both run on
 channels-last tensors; with ``--bf16`` both run under CPU bf16 autocast (where the CPU has
-it). They take turns batch by batch (the order alternating), so a noisy neighbour slows both
-alike; an epoch's time is the sum of its steps', and the median over repeats is reported
-with the ratio to the plain loop. Prints one JSON line.
+it). With ``--compile`` both contenders' networks go through ``torch.compile`` and a third,
+the plain loop left eager, runs beside them, so the compiled/eager ratio is measured in the
+same run; the warm-up's extra seconds (tracing and code generation, or a cache hit) are
+reported as the compile time. They take turns batch by batch (the order alternating), so a
+noisy neighbour slows both alike; an epoch's time is the sum of its steps', and the median
+over repeats is reported with the ratio to the plain loop. Prints one JSON line.
 
     python benchmarks/adversarial_step_speed.py --batches 40 --threads 1 --record
 """
 
 import contextlib
 import statistics
+import time
 
 import torch
 import torch.nn.functional as F
@@ -59,16 +63,26 @@ def main(args):
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(args.seed))
     batches = [images[i] for i in order.split(args.batch_size)[:args.batches]]
     steps = {}
-    for name in ("plain", "library"):
+    names = ("plain", "library") + (("plain_eager",) if args.compile else ())
+    for name in names:
         torch.manual_seed(args.seed)
         model = DCGAN((1, 28, 28), latent_dim=100, channels=args.channels)
         if args.channels_last:
             model = model.to(memory_format=torch.channels_last)
-        steps[name] = (PlainStep(model, args.lr) if name == "plain"
-                       else AdversarialStep(model, lr=args.lr, betas=(0.5, 0.999)))
+        if args.compile and name != "plain_eager":
+            # The wrappers share the eager modules' parameters, so the optimisers are alike.
+            # (Module.compile() in place traced nothing in this torch: no graph, no speed.)
+            model.generator = torch.compile(model.generator)
+            model.discriminator = torch.compile(model.discriminator)
+        steps[name] = (AdversarialStep(model, lr=args.lr, betas=(0.5, 0.999))
+                       if name == "library" else PlainStep(model, args.lr))
     context = ((lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if args.bf16
                else contextlib.nullcontext)
-    interleaved_epoch(steps, batches[:3], context)  # warm-up
+    warm_up = {}
+    for name, step in steps.items():  # one at a time, so each one's compile is its own
+        start = time.perf_counter()
+        interleaved_epoch({name: step}, batches[:3], context)
+        warm_up[name] = time.perf_counter() - start
     times = {name: [] for name in steps}
     for _ in range(args.repeats):
         for name, seconds in interleaved_epoch(steps, batches, context).items():
@@ -84,13 +98,23 @@ def main(args):
         "seconds": {k: round(v, 3) for k, v in median.items()},
         "images_per_second": {k: round(images_seen / v, 1) for k, v in median.items()},
         "ratio_library_over_plain": round(median["library"] / median["plain"], 3),
+        "compile": args.compile,
     }
+    if args.compile:
+        # The warm-up's three steps less three steady steps: what tracing and codegen cost.
+        # The first compiled contender pays it; the second finds the process's graphs.
+        per_step = {k: v / args.batches for k, v in median.items()}
+        result["compile_seconds"] = round(max(warm_up[k] - 3 * per_step[k]
+                                              for k in ("plain", "library")), 1)
+        result["ratio_compiled_over_eager"] = round(median["plain"] / median["plain_eager"], 3)
     return finish(args, result, figures={
-        "columns": ["threads", "channels_last", "bf16", "plain images/s",
-                    "AdversarialStep / plain"],
-        "rows": [[result["threads"], args.channels_last, args.bf16,
+        "columns": ["threads", "channels_last", "bf16", "compile", "plain images/s",
+                    "AdversarialStep / plain", "compiled / eager", "compile time (s)"],
+        "rows": [[result["threads"], args.channels_last, args.bf16, args.compile,
                   result["images_per_second"]["plain"],
-                  result["ratio_library_over_plain"]]]})
+                  result["ratio_library_over_plain"],
+                  result.get("ratio_compiled_over_eager", "-"),
+                  result.get("compile_seconds", "-")]]})
 
 
 def parse_args(argv=None):
@@ -102,6 +126,8 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--bf16", action="store_true", help="both under CPU bf16 autocast")
+    p.add_argument("--compile", action="store_true",
+                   help="both through torch.compile, beside an eager plain loop")
     return p.parse_args(argv)
 
 
