@@ -18,7 +18,10 @@ pre-activation tensor avoids that but streams ~160 MB through memory several tim
 :class:`_NADELogits` writes the forward *and* backward (Larochelle & Murray 2011,
 Algorithm 1) as the recursion itself, in blocks of ``block_size`` positions so each
 ``(B, block, H)`` slab is still in cache for its sigmoid, its output layer and, in the
-backward, its gradient. ``benchmarks/nade_speed.py`` measures it against the plain loop.
+backward, its gradient. On ``float32`` CPU tensors it hands both passes to a small C
+kernel (:mod:`~ppl_models.distributions.nade_kernel`, built once per machine) that fuses
+each position's work over the hidden units; the blocked torch code is the fallback where no
+C compiler is found. ``benchmarks/nade_speed.py`` measures both against the plain loop.
 
 A ``context`` (e.g. a VAE latent) shifts the hidden and output biases through a linear
 map, giving a conditional NADE :math:`p(x \\mid z)`.
@@ -38,6 +41,7 @@ from torch import nn
 from ppl_models.abilities import Representation
 from ppl_models.distributions.autoregressive import AutoregressiveModel, order_config
 from ppl_models.distributions.binary_input import check_binary
+from ppl_models.distributions.nade_kernel import NADEKernel, nade_kernel
 from ppl_models.nn.mlp import check_widths
 from ppl_models.registry import Option, register
 
@@ -172,6 +176,11 @@ class _NADELogits(torch.autograd.Function):
         # needs_input_grad ignores torch.no_grad(), so the caller says whether a graph is
         # being recorded; only then are the blocks' starting pre-activations kept.
         keep = record and any(ctx.needs_input_grad)
+        ctx.kernel = nade_kernel() if NADEKernel.accepts(x, c, W, V) else None
+        if ctx.kernel is not None:
+            if keep:
+                ctx.save_for_backward(x, c, W, V)
+            return ctx.kernel.logits(x, c, W, V)
         xt = x.T.contiguous()
         a = c.expand(n, hidden)
         logits = x.new_empty(dim, n, 1)
@@ -192,6 +201,13 @@ class _NADELogits(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.kernel is not None:
+            x, c, W, V = ctx.saved_tensors
+            if torch.is_grad_enabled():  # a second derivative: see below
+                return (None, *_differentiable_grads(x.T, c, W, V, grad), None, None)
+            dc, dW, dV = ctx.kernel.grads(x, c, W, V, grad)
+            dc = dc if c.shape[0] == x.shape[0] else dc.sum(0, keepdim=True)
+            return None, dc, dW, dV, None, None
         xt, c, W, V, starts = ctx.saved_tensors
         if torch.is_grad_enabled():
             # create_graph=True: a second derivative is wanted (e.g. a Laplace
