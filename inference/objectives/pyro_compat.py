@@ -8,6 +8,7 @@ nothing outside this module does. Each piece says why it exists.
 
 from __future__ import annotations
 
+import logging
 import warnings
 import weakref
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 import pyro.ops.jit
 import torch
 from pyro.distributions.util import scale_and_mask
-from pyro.infer import RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
+from pyro.infer import ELBO, RenyiELBO, Trace_ELBO, TraceMeanField_ELBO
 from pyro.poutine.runtime import effectful
 from torch import Tensor, nn
 
@@ -28,6 +29,7 @@ __all__ = [
     "TraceMeanFieldELBOKeepingTraces",
     "declare_params",
     "set_log_prob",
+    "settle_max_plate_nesting",
     "unscaled_log_prob",
 ]
 
@@ -87,6 +89,39 @@ def declare_params(fn: Callable, module: nn.Module) -> Callable:
         return fn(*args, **kwargs)
 
     return declared
+
+
+def settle_max_plate_nesting(elbo: ELBO, model: Callable, guide: Callable,
+                             args: tuple) -> None:
+    """Fix a vectorised ELBO's ``max_plate_nesting`` by Pyro's own guess, drawing nothing
+    from the run's random streams; nothing to do if it is set or the particles are not
+    vectorised.
+
+    Why: with ``vectorize_particles`` and no ``max_plate_nesting``, Pyro 1.9's ELBO guesses
+    the nesting on its first call (the private ``ELBO._guess_max_plate_nesting``: the model
+    and guide run once, the particle plate then sits left of every plate they use) and
+    logs the value at INFO. That run draws from torch's global generator, so every later
+    draw moves, and a step rebuilt to resume from a checkpoint draws it again at its first
+    update: the resumed run no longer repeats the uninterrupted one. Here the guess runs on
+    a forked generator (restored afterwards, as the Trainer's untrained validation does)
+    with Pyro's message silenced; the ELBO never guesses again.
+
+    :param elbo: a Pyro ELBO.
+    :param callable model: the model, as the ELBO will be called with it.
+    :param callable guide: the guide.
+    :param tuple args: the model's and guide's arguments (a batch).
+    """
+    if not elbo.vectorize_particles or elbo.max_plate_nesting != float("inf"):
+        return
+    devices = [torch.cuda.current_device()] if torch.cuda.is_initialized() else []
+    log = logging.getLogger("pyro.infer.elbo")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        with torch.random.fork_rng(devices=devices):
+            elbo._guess_max_plate_nesting(model, guide, args, {})
+    finally:
+        log.setLevel(level)
 
 
 class KeepLastTraces:

@@ -60,6 +60,7 @@ from inference.objectives.pyro_compat import (
     TraceELBOKeepingTraces,
     TraceMeanFieldELBOKeepingTraces,
     declare_params,
+    settle_max_plate_nesting,
 )
 from inference.training.distributed import Shard, data_parallel
 from inference.training.divergence import TrainingDiverged
@@ -89,8 +90,11 @@ class SVIStep:
     :param int num_particles: samples per datum in the objective (``K`` of the IWAE bound).
     :param bool vectorize_particles: draw the ``K`` particles in one pass, under a plate left
         of the model's plates (Pyro's ``vectorize_particles``; the model must broadcast over
-        a leading dimension, as the VAE does, and ``max_plate_nesting`` is found by one
-        trace). Much faster than ``K`` sequential passes for ``"renyi"``.
+        a leading dimension, as the VAE does). ``max_plate_nesting`` is found by one trace
+        on the first update, on a forked random generator, so the run's draws (and a
+        resumed run's) are those of a step told the nesting
+        (:func:`~inference.objectives.pyro_compat.settle_max_plate_nesting`). Much faster
+        than ``K`` sequential passes for ``"renyi"``.
     :param float renyi_alpha: the Rényi ``alpha`` (0 gives the IWAE bound; 1 is excluded);
         only for ``objective="renyi"``.
     :param float lr: learning rate of the default Adam (ignored if ``optimizer`` given).
@@ -229,6 +233,8 @@ class SVIStep:
         self.update.zero_grad()
         validate = is_validation_enabled() and (self.validate_every_step or not self._validated)
         draws = self.elbo.num_particles if self.elbo.vectorize_particles else 1
+        # Once: where the particle plate goes, found without moving the run's random draws.
+        settle_max_plate_nesting(self.elbo, model, guide, args)
         if self._compiled is not None and not validate and self.beta == 1 \
                 and self._kl_checked:
             loss_tensor, summed = self._compiled(model, guide, *args)

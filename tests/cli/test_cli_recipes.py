@@ -171,7 +171,7 @@ def test_the_latent_mnist_recipes_run_an_epoch_on_the_digits(name, tmp_path, cli
     assert code == 0, err
     config = json.loads((tmp_path / name / "config.json").read_text())
     recipe = Recipe.load(name).flat()
-    for key in ("objective", "particles", "latent_dim", "vae_hidden", "prior",
+    for key in ("objective", "particles", "particle_draws", "latent_dim", "vae_hidden", "prior",
                 "num_pseudo_inputs", "kl_warmup"):
         if key in recipe:
             assert config[key] == recipe[key], key

@@ -120,15 +120,38 @@ def test_iw_samples_are_refused_for_an_exact_model(tmp_path, cli):
     assert code == 2 and "exact" in err.splitlines()[-1]
 
 
+@pytest.mark.parametrize("draws", [None, "sequential"])
+def test_particles_are_vectorised_unless_asked_otherwise(draws, tmp_path, cli):
+    run = tmp_path / "run"
+    given = () if draws is None else ("--particle-draws", draws)
+    code, _, err = cli("train", "--model", "vae", "--dataset", "digits", "--latent-dim", 2,
+                       "--vae-hidden", 8, "--epochs", 1, "--objective", "renyi",
+                       "--particles", 3, *given, "--iw-samples", 10, "--threads", 1,
+                       "--out", run)
+    assert code == 0, err
+    expected = draws or "vectorized"
+    assert json.loads((run / "config.json").read_text())["particle_draws"] == expected
+    assert f"3 particle(s) ({expected})" in json.loads((run / "metrics.json").read_text())["fit"]
+
+
+def test_particle_draws_are_refused_for_a_density_model(tmp_path, cli):
+    code, _, err = cli("train", "--model", "markov", "--dataset", "digits",
+                       "--particle-draws", "sequential", "--out", tmp_path / "run")
+    assert code == 2 and "--particle-draws applies only to --model" in err
+
+
 def test_bad_vae_numbers(tmp_path, cli):
     code, _, err = cli("train", "--model", "vae", "--dataset", "digits", "--particles", 0,
                        "--out", tmp_path / "run")
     assert code == 2 and "--particles" in err
 
 
-def test_resume_matches_an_uninterrupted_run(tmp_path, cli, last_json_line):
+# The IWAE bound's vectorised particles: the step's first update finds where their plate
+# goes, which must draw nothing from the run's stream (a resumed step finds it again).
+@pytest.mark.parametrize("objective", [(), ("--objective", "renyi", "--particles", 3)])
+def test_resume_matches_an_uninterrupted_run(objective, tmp_path, cli, last_json_line):
     args = ("train", "--model", "vae", "--dataset", "digits", "--latent-dim", 2,
-            "--vae-hidden", 16, "--lr", 1e-2, "--iw-samples", 10, "--threads", 1)
+            "--vae-hidden", 16, "--lr", 1e-2, "--iw-samples", 10, "--threads", 1, *objective)
     code, out, err = cli(*args, "--epochs", 2, "--out", tmp_path / "straight")
     assert code == 0, err
     straight = last_json_line(out)

@@ -13,7 +13,7 @@ import torch
 from pyro import poutine
 
 from inference.cli.families.family import FamilyCLI, RunSettings, model_data
-from inference.cli.fitting import LR_SCHEDULE, FitResult, fit_vae
+from inference.cli.fitting import LR_SCHEDULE, PARTICLE_DRAWS, FitResult, fit_vae
 from inference.cli.number_checks import check_positive_int
 from inference.training import OBJECTIVES
 from inference.training.svi_step import missing_closed_form_kl
@@ -34,6 +34,9 @@ class LatentCLI(FamilyCLI):
         Option("objective", "trace", "trace: Trace_ELBO; meanfield: analytic KL; renyi: the "
                "IWAE bound with --particles samples", type=str, choices=OBJECTIVES),
         Option("particles", 1, "samples per datum in the objective"),
+        Option("particle_draws", "vectorized", "how --particles > 1 are drawn: vectorized, "
+               "all in one pass under a particle plate; sequential, one pass each (slower)",
+               type=str, choices=PARTICLE_DRAWS),
         Option("kl_warmup", 0, "updates over which the KL weight rises from 0 to 1 (0: none)"),
         Option("iw_samples", 1000, "importance samples K of the test IWAE-K estimate"),
         LR_SCHEDULE,
@@ -71,6 +74,7 @@ class LatentCLI(FamilyCLI):
         return fit_vae(model, model_data(model, splits, "train"),
                        model_data(model, splits, "valid"), epochs=run.epochs,
                        objective=settings["objective"], particles=settings["particles"],
+                       particle_draws=settings["particle_draws"],
                        kl_warmup=settings["kl_warmup"], batch_size=run.batch_size, lr=run.lr,
                        patience=run.patience, max_seconds=run.max_seconds, seed=run.seed,
                        checkpoint_dir=run.checkpoint_dir, resume=run.resume,
