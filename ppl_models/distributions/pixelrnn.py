@@ -56,12 +56,15 @@ References:
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from pyro.distributions import TorchDistribution
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 from torch.distributions import constraints
 
 from ppl_models.abilities import DataInitialised
@@ -145,50 +148,189 @@ class MaskedConv2d(nn.Conv2d):
 
 
 def _features_last(x: Tensor) -> Tensor:
-    """``(N, F, H, W) -> (H, W, N, F)``, contiguous: the layout of the recurrences.
-
-    Rows (or, once skewed, columns) first, so that each step's slice is contiguous and a
-    one-``unbind`` split (the backward of an index per step, ``gates[:, :, t]``, writes its
-    gradient into a zero tensor of the *whole* map at every step: quadratic in the steps,
-    and most of an epoch's time); features last, so that every convolution of a recurrence
-    is one matrix product over all positions. Only the input of a layer is permuted (a
-    small map); the gates are computed in this layout directly.
-    """
+    """``(N, F, H, W) -> (H, W, N, F)``, contiguous: the layout of the recurrences, in which
+    every 1 x 1 convolution is one matrix product over all positions."""
     return x.permute(2, 3, 0, 1).contiguous()
 
 
-def _shifted(h: Tensor, dim: int, by: int) -> Tensor:
-    """``h`` moved ``by`` places along ``dim`` (``+1``: entry ``r`` holds ``h[r - 1]``),
-    zeros shifted in."""
-    if by == 0:
-        return h
-    pad = [0, 0] * (h.dim() - dim - 1) + ([by, 0] if by > 0 else [0, -by])
-    return F.pad(h, pad).narrow(dim, 0 if by > 0 else -by, h.shape[dim])
-
-
-def _taps(x: Tensor, dim: int, shifts) -> Tensor:
-    """The convolution taps of ``x`` along ``dim``, features concatenated in the order of
-    ``shifts`` (a kernel's columns as a matrix product)."""
-    return torch.cat([_shifted(x, dim, by) for by in shifts], -1)
+def _pointwise(conv: MaskedConv2d, x: Tensor) -> Tensor:
+    """A masked 1 x 1 convolution of features-last ``x`` ``(..., F)``: ``(..., F')``."""
+    return F.linear(x, (conv.weight * conv.mask)[:, :, 0, 0], conv.bias)
 
 
 def _kernel_matrix(weight: Tensor) -> Tensor:
-    """A ``(out, in, k)`` kernel as the ``(k in, out)`` matrix that multiplies
-    :func:`_taps` in the kernel's column order."""
+    """A ``(out, in, k)`` kernel as the ``(k in, out)`` matrix that multiplies its ``k``
+    taps' features concatenated in the kernel's column order."""
     return weight.permute(2, 1, 0).reshape(-1, weight.shape[0])
 
 
-def _lstm_update(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """Eq. 3 given the summed pre-activations ``(..., 4h)`` (features last): the new
-    ``(h, c)``. One sigmoid for o, f and i together: fewer operations per step."""
-    hidden = c.shape[-1]
-    o, f, i = torch.sigmoid(gates[..., : 3 * hidden]).chunk(3, -1)
-    c = f * c + i * torch.tanh(gates[..., 3 * hidden:])
-    return o * torch.tanh(c), c
+@dataclass(frozen=True)
+class _Step:
+    """One step of a :class:`_Scan`: ``size`` positions computed at once. Offsets count
+    positions (a row of the batch is ``batch`` positions): in the state buffers ``(D,
+    slots, h)``, or, for ``gates``, in the gates ``(D, positions, 4h)``."""
+
+    size: int
+    taps: tuple[int, ...]  # where each state-to-state tap starts (in the previous block)
+    gates: int             # where this step's input-to-state pre-activations start
+    out: int               # where this step's states go
+    previous: int          # where the cell states it continues start
+    copy_to: int | None    # a slot the last row of states is copied to (None: none)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The static schedule of a recurrence: its steps, the state buffers' size and the batch
+    (the length of a row of positions)."""
+
+    steps: tuple[_Step, ...]
+    slots: int
+    batch: int
+
+
+def _doubled_g(weight: Tensor) -> Tensor:
+    """``weight`` (``(..., 4h)``, columns o, f, i, g) with the g columns doubled: what
+    :class:`_LSTMScan` multiplies."""
+    hidden = weight.shape[-1] // 4
+    return torch.cat([weight[..., : 3 * hidden], 2 * weight[..., 3 * hidden:]], -1)
+
+
+class _LSTMScan(torch.autograd.Function):
+    r"""The LSTM recurrence of eq. 3 over a :class:`_Scan`, with a hand-written backward.
+
+    ``gates``: ``(D, positions, 4h)`` input-to-state pre-activations, biases included;
+    ``weight``: ``(D, taps h, 4h)``, the state-to-state kernel's taps stacked; columns o,
+    f, i, g, the g columns of both doubled (:func:`_doubled_g`). Returns the state buffer
+    ``(D, slots, h)``; slots no step writes stay zero (the zero padding the taps read).
+
+    Per step it is one batched matrix product and a handful of element-wise operations on
+    that step's positions only, the previous states read in place: no copies of the maps
+    and no autograd nodes per step. The backward runs the steps in reverse and gets the
+    weight's gradient as one matrix product at the end. ``tanh`` is computed as
+    :math:`2 \sigma(2 x) - 1` (torch's CPU tanh costs several times its sigmoid): with the
+    g columns doubled one sigmoid serves all four gates, :math:`g = 2 (\sigma_g - 1/2)`,
+    and the cell state is kept halved, :math:`e = c / 2 = f e + i (\sigma_g - 1/2)`, so
+    that :math:`\tanh c = 2 \sigma(4 e) - 1` and no gradient carries a constant factor.
+    """
+
+    @staticmethod
+    def forward(ctx, gates: Tensor, weight: Tensor, scan: _Scan) -> Tensor:
+        directions, positions, width = gates.shape
+        hidden, n = width // 4, scan.batch
+        h = gates.new_zeros(directions, scan.slots, hidden)
+        e = torch.zeros_like(h)  # half the cell state
+        taps_all = gates.new_empty(directions, positions, weight.shape[1])
+        saved = []
+        for step in scan.steps:
+            p, at, out = step.size, step.gates, step.out
+            taps = torch.cat([h[:, t:t + p] for t in step.taps], 2,
+                             out=taps_all[:, at:at + p])
+            s = torch.baddbmm(gates[:, at:at + p], taps, weight).sigmoid_()
+            o, f, i, g = s.split(hidden, 2)
+            g = g - 0.5  # tanh(a_g) / 2
+            e_new = torch.mul(f, e[:, step.previous:step.previous + p], out=e[:, out:out + p])
+            tanh_c = torch.sigmoid_(e_new.addcmul_(i, g).mul(4)).mul_(2).sub_(1)
+            torch.mul(o, tanh_c, out=h[:, out:out + p])
+            if step.copy_to is not None:
+                last = out + p - n
+                h[:, step.copy_to:step.copy_to + n] = h[:, last:last + n]
+                e[:, step.copy_to:step.copy_to + n] = e[:, last:last + n]
+            saved.append((s, g, tanh_c))
+        ctx.scan, ctx.steps, ctx.e, ctx.taps, ctx.weight = scan, saved, e, taps_all, weight
+        return h
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_h: Tensor):
+        scan, weight, e = ctx.scan, ctx.weight, ctx.e
+        hidden, n = weight.shape[-1] // 4, scan.batch
+        weight_t = weight.transpose(1, 2)
+        dh_all = grad_h.clone(memory_format=torch.contiguous_format)
+        de_all = torch.zeros_like(dh_all)
+        d_gates = torch.empty_like(ctx.taps[..., :1].expand(-1, -1, 4 * hidden),
+                                   memory_format=torch.contiguous_format)
+        two = weight.new_tensor(2.0)
+        for step, (s, g, tanh_c) in zip(reversed(scan.steps), reversed(ctx.steps),
+                                        strict=True):
+            p, at, out = step.size, step.gates, step.out
+            if step.copy_to is not None:
+                last = out + p - n
+                dh_all[:, last:last + n] += dh_all[:, step.copy_to:step.copy_to + n]
+                de_all[:, last:last + n] += de_all[:, step.copy_to:step.copy_to + n]
+            dh, de = dh_all[:, out:out + p], de_all[:, out:out + p]  # de: from the next step
+            o, f, i, _ = s.split(hidden, 2)
+            ds = torch.addcmul(s, s, s, value=-1)  # sigma'
+            # h = o tanh(2 e): d tanh(2 e) / de = 2 (1 - tanh^2)
+            de.addcmul_(dh * o, torch.addcmul(two, tanh_c, tanh_c, value=-2))
+            da = d_gates[:, at:at + p]
+            torch.mul(dh * tanh_c, ds[..., :hidden], out=da[..., :hidden])
+            fig = torch.cat([e[:, step.previous:step.previous + p], g, i], 2).mul_(
+                ds[..., hidden:])
+            torch.mul(fig, torch.cat([de, de, de], 2), out=da[..., hidden:])
+            de_all[:, step.previous:step.previous + p].addcmul_(de, f)
+            d_taps = torch.bmm(da, weight_t)
+            for k, t in enumerate(step.taps):
+                dh_all[:, t:t + p] += d_taps[..., k * hidden:(k + 1) * hidden]
+        return d_gates, torch.bmm(ctx.taps.transpose(1, 2), d_gates), None
+
+
+@functools.lru_cache(maxsize=32)
+def _row_scan(rows: int, width: int, batch: int) -> _Scan:
+    """The Row LSTM's schedule: one step per row, reading the row above through three
+    taps (columns ``j - 1, j, j + 1``). State block ``r`` (block 0 is the zero state above
+    the first row) holds a zero column, the row's ``width`` columns and a zero column."""
+    block, row = (width + 2) * batch, width * batch
+    steps = tuple(
+        _Step(size=row, taps=(r * block, r * block + batch, r * block + 2 * batch),
+              gates=r * row, out=(r + 1) * block + batch, previous=r * block + batch,
+              copy_to=None)
+        for r in range(rows))
+    return _Scan(steps, (rows + 1) * block, batch)
+
+
+@functools.lru_cache(maxsize=32)
+def _diagonal_scan(rows: int, width: int, batch: int) -> tuple[_Scan, Tensor, Tensor]:
+    """The Diagonal LSTM's schedule over the skewed map, computing only what the image
+    needs; returns the schedule, the packing index (the pixel ``r W + j`` whose input each
+    computed row of ``batch`` positions reads; ``H W``: none) and the unpacking index (the
+    row of states of each pixel ``(r, j)``).
+
+    Step ``t`` computes the pixels ``(r, t - r)`` inside the image (rows ``lo .. hi``),
+    each reading the pixel above and the left neighbour in the previous step's block.
+    Left of the image, the skewed map's states are not zero: they start from the bias
+    alone and, all alike, evolve by reading one another; the first pixel of row ``r``
+    reads that state after ``r`` steps. So each step also computes *one* such padding row
+    (``hi + 1``, input zero) and copies it once more (``hi + 2``, the left neighbour of the
+    next step's padding row), instead of the whole triangle left of the image. Block ``t``
+    holds a zero row (the row above row 0), rows ``lo .. hi``, the padding row and its
+    copy. Right of the image nothing is computed: no pixel reads it.
+    """
+    steps, pack = [], []
+    unpack = torch.empty(rows, width, dtype=torch.long)
+    base_prev, lo_prev, base, position = 0, 0, 3 * batch, 0  # block -1: three zero rows
+    for t in range(rows + width - 1):
+        lo, hi = max(0, t - width + 1), min(t, rows - 1)
+        padded, copied = t + 1 <= rows - 1, t + 2 <= rows - 1
+        computed = hi - lo + 1 + padded
+        shift = lo - lo_prev
+        steps.append(_Step(
+            size=computed * batch,
+            taps=(base_prev + shift * batch, base_prev + (shift + 1) * batch),
+            gates=position, out=base + batch, previous=base_prev + (shift + 1) * batch,
+            copy_to=base + (1 + computed) * batch if copied else None))
+        for r in range(lo, hi + 1):
+            pack.append(r * width + t - r)
+            unpack[r, t - r] = base // batch + 1 + r - lo
+        if padded:
+            pack.append(rows * width)  # no input
+        base_prev, lo_prev = base, lo
+        base += (1 + computed + copied) * batch
+        position += computed * batch
+    return _Scan(tuple(steps), base, batch), torch.tensor(pack), unpack
 
 
 class RowLSTM(nn.Module):
-    """One Row LSTM layer: ``(N, F, H, W) -> (N, h, H, W)``.
+    """One Row LSTM layer over features-last maps: ``(H, W, N, F) -> (H, W, N, h)``.
 
     :param Tensor in_groups: channel group of each input feature.
     :param Tensor hidden_groups: channel group of each of the ``h`` hidden units.
@@ -204,23 +346,20 @@ class RowLSTM(nn.Module):
         self.state_to_state = nn.Conv1d(self.hidden, 4 * self.hidden, 3, padding=1)
 
     def forward(self, x: Tensor) -> Tensor:
-        n, _, rows, width = x.shape
-        conv, reach = self.input_to_state, self.input_to_state.kernel_size[1] // 2
-        # The masked 1 x k kernel reads columns j - reach .. j (mask B zeroes the rest).
+        rows, width, n, _ = x.shape
+        conv, state = self.input_to_state, self.state_to_state
+        # The masked 1 x k kernel reads columns j - reach .. j (mask B zeroes the rest), for
+        # every row at once; the 1 x 3 state-to-state kernel columns j - 1, j, j + 1 of
+        # the row above, row by row.
+        reach = conv.kernel_size[1] // 2
+        padded = F.pad(x, (0, 0, 0, 0, reach, 0))
+        taps = torch.cat([padded[:, k:k + width] for k in range(reach + 1)], -1)
         kernel = _kernel_matrix((conv.weight * conv.mask)[:, :, 0, : reach + 1])
-        steps = F.linear(_taps(_features_last(x), 1, range(reach, -1, -1)), kernel.T,
-                         conv.bias).unbind(0)
-        state = self.state_to_state
-        h = x.new_zeros(width, n, self.hidden)
-        c = torch.zeros_like(h)
-        out = []
-        for gates_row in steps:
-            # The 1 x 3 state-to-state kernel over columns j - 1, j, j + 1 of the row above.
-            gates = F.linear(_taps(h, 0, (1, 0, -1)), _kernel_matrix(state.weight).T,
-                             state.bias)
-            h, c = _lstm_update(gates_row + gates, c)
-            out.append(h)
-        return torch.stack(out).permute(2, 3, 0, 1).contiguous()
+        gates = F.linear(taps, _doubled_g(kernel).T, _doubled_g(conv.bias + state.bias))
+        h = _LSTMScan.apply(gates.reshape(1, -1, 4 * self.hidden),
+                            _doubled_g(_kernel_matrix(state.weight))[None],
+                            _row_scan(rows, width, n))
+        return h.view(rows + 1, width + 2, n, self.hidden)[1:, 1: width + 1]
 
 
 def skew(x: Tensor) -> Tensor:
@@ -242,52 +381,14 @@ def unskew(x: Tensor, width: int) -> Tensor:
 
 
 def _shift_down(x: Tensor) -> Tensor:
-    """Move a map down one row (row 0 becomes zeros): what makes the right-to-left
-    direction causal."""
-    return F.pad(x, (0, 0, 1, 0))[:, :, :-1]
-
-
-def _skew_features_last(x: Tensor) -> Tensor:
-    """:func:`skew` in the recurrences' layout: ``(D, H, W, *rest) -> (W + H - 1, D, H,
-    *rest)``, step ``t`` holding column ``t - r`` of row ``r`` (zero outside the image)."""
-    d, h, w, *rest = x.shape
-    flat = F.pad(x, [0, 0] * len(rest) + [0, h]).reshape(d, h * (w + h), *rest)
-    return flat[:, : h * (w + h - 1)].reshape(d, h, w + h - 1, *rest).movedim(2, 0)
-
-
-def _unskew_features_last(steps: Tensor, width: int) -> Tensor:
-    """Inverse of :func:`_skew_features_last`: ``(T, D, H, *rest) -> (D, H, W, *rest)``."""
-    t, d, h, *rest = steps.shape
-    flat = steps.movedim(0, 2).reshape(d, h * t, *rest)
-    flat = F.pad(flat, [0, 0] * len(rest) + [0, h])
-    return flat.reshape(d, h, width + h, *rest)[:, :, :width]
-
-
-def _diagonal_recurrence(gates: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
-    """Diagonal LSTMs of ``D`` directions at once, over skewed columns.
-
-    :param gates: ``(D, H, W, N, 4h)`` input-to-state pre-activations (unskewed).
-    :param weight: ``(D, 2h, 4h)``: the 2 x 1 state-to-state kernels (pixel above, pixel).
-    :param bias: ``(D, 4h)``.
-    :returns: ``(D, N, h, H, W)`` hidden states.
-    """
-    directions, rows, width, n, _ = gates.shape
-    hidden = weight.shape[-1] // 4
-    h = gates.new_zeros(directions, rows * n, hidden)
-    c = torch.zeros_like(h)
-    out = []
-    for gates_column in _skew_features_last(gates).contiguous().unbind(0):
-        # Row r reads rows r - 1 and r of the previous column: in the flattened (H N)
-        # positions, "the row above" is n places back.
-        taps = _taps(h, 1, (n, 0))
-        gates_column = gates_column.reshape(directions, rows * n, -1)
-        h, c = _lstm_update(torch.baddbmm(bias[:, None], taps, weight) + gates_column, c)
-        out.append(h.reshape(directions, rows, n, hidden))
-    return _unskew_features_last(torch.stack(out), width).permute(0, 3, 4, 1, 2)
+    """Move a features-last map ``(H, W, N, F)`` down one row (row 0 becomes zeros): what
+    makes the right-to-left direction causal."""
+    return F.pad(x, (0, 0, 0, 0, 0, 0, 1, 0))[:-1]
 
 
 class DiagonalLSTM(nn.Module):
-    """One direction of the Diagonal BiLSTM (left to right): ``(N, F, H, W) -> (N, h, H, W)``.
+    """One direction of the Diagonal BiLSTM (left to right) over features-last maps:
+    ``(H, W, N, F) -> (H, W, N, h)``.
 
     Each state reads its left neighbour and the pixel above (a 2 x 1 convolution over the
     previous column of the skewed map), so it sees everything above and to the left.
@@ -299,24 +400,49 @@ class DiagonalLSTM(nn.Module):
         self.input_to_state = MaskedConv2d(in_groups, hidden_groups.repeat(4), (1, 1), "B")
         self.state_to_state = nn.Conv1d(self.hidden, 4 * self.hidden, 2)
 
-    def gates(self, x: Tensor) -> Tensor:
-        """The 1 x 1 masked input-to-state convolution of :func:`_features_last` input
-        ``(H, W, N, F)``: ``(H, W, N, 4h)``."""
-        conv = self.input_to_state
-        return F.linear(x, (conv.weight * conv.mask)[:, :, 0, 0], conv.bias)
-
     def forward(self, x: Tensor) -> Tensor:
-        gates = self.gates(_features_last(x))[None]
-        weight = _kernel_matrix(self.state_to_state.weight)[None]
-        return _diagonal_recurrence(gates, weight, self.state_to_state.bias[None])[0]
+        return _diagonal_lstms(x, (self,))[0]
+
+
+def _diagonal_lstms(x: Tensor, directions) -> Tensor:
+    """Diagonal LSTMs of ``D`` directions (left to right, then right to left: the map
+    mirrored) over features-last ``x``: ``(D, H, W, N, h)``, each in ``x``'s coordinates.
+
+    Both directions run in one recurrence (a batched matrix product per step). Their
+    inputs are gathered once into each direction's diagonal order, with an indicator
+    feature that carries the input's bias (zero on the padding rows), and their states
+    gathered back once.
+    """
+    rows, width, n, features = x.shape
+    scan, pack, unpack = _diagonal_scan(rows, width, n)
+    pack, unpack = pack.to(x.device), unpack.to(x.device)
+    mirror = torch.arange(width - 1, -1, -1, device=x.device)
+    source = F.pad(F.pad(x.reshape(rows * width, n, features), (0, 1), value=1.0),
+                   (0, 0, 0, 0, 0, 1))
+    # Direction 1 reads the mirrored image: its pixel (r, j) is x's (r, W - 1 - j).
+    to_mirror = torch.cat([mirror + r * width for r in range(rows)]
+                          + [pack.new_tensor([rows * width])])
+    index = torch.cat([pack, to_mirror[pack]][: len(directions)])
+    inputs = source[index].reshape(len(directions), -1, features + 1)
+    input_weight = torch.stack([
+        torch.cat([(d.input_to_state.weight * d.input_to_state.mask)[:, :, 0, 0].T,
+                   d.input_to_state.bias[None]]) for d in directions])
+    state_bias = torch.stack([d.state_to_state.bias for d in directions])
+    gates = torch.baddbmm(_doubled_g(state_bias)[:, None], inputs, _doubled_g(input_weight))
+    weight = torch.stack([_kernel_matrix(d.state_to_state.weight) for d in directions])
+    h = _LSTMScan.apply(gates, _doubled_g(weight), scan)
+    rows_of = scan.slots // n
+    where = torch.stack([unpack, unpack[:, mirror] + rows_of])[: len(directions)]
+    return h.reshape(-1, n, h.shape[-1])[where.flatten()].reshape(
+        len(directions), rows, width, n, h.shape[-1])
 
 
 class DiagonalBiLSTM(nn.Module):
-    """Both directions: left-to-right plus right-to-left shifted down one row.
+    """Both directions over features-last maps, ``(H, W, N, F) -> (H, W, N, h)``:
+    left-to-right plus right-to-left shifted down one row.
 
-    The two directions run in one recurrence (a batched matrix product per column), which
-    halves the sequential steps; each keeps its own parameters. A 1 x 1 convolution
-    commutes with the flip, so the right-to-left gates are the flipped gates of ``x``.
+    The two directions run in one recurrence (a batched matrix product per step); each
+    keeps its own parameters.
     """
 
     def __init__(self, in_groups: Tensor, hidden_groups: Tensor):
@@ -325,13 +451,8 @@ class DiagonalBiLSTM(nn.Module):
         self.right_to_left = DiagonalLSTM(in_groups, hidden_groups)
 
     def forward(self, x: Tensor) -> Tensor:
-        directions = (self.left_to_right, self.right_to_left)
-        x = _features_last(x)
-        gates = torch.stack([self.left_to_right.gates(x), self.right_to_left.gates(x).flip(1)])
-        weight = torch.stack([_kernel_matrix(d.state_to_state.weight) for d in directions])
-        bias = torch.stack([d.state_to_state.bias for d in directions])
-        forward, backward = _diagonal_recurrence(gates, weight, bias)
-        return forward + _shift_down(backward.flip(-1))
+        forward, backward = _diagonal_lstms(x, (self.left_to_right, self.right_to_left))
+        return forward + _shift_down(backward)
 
 
 @register("pixelrnn", "exact",
@@ -416,10 +537,13 @@ class PixelRNN(LazyDistribution, DataInitialised):
 
         :param x: ``(N, C, H, W)`` images (values are not checked here).
         """
-        r = self.input_conv(2 * x - 1)
+        # Features last from the first convolution on: every later convolution is 1 x 1,
+        # a matrix product over the positions, and the recurrences read that layout.
+        r = _features_last(self.input_conv(2 * x - 1))
         for lstm, up in zip(self.lstms, self.up, strict=True):
-            r = r + up(lstm(r))
-        out = self.output(F.relu(self.output_hidden(F.relu(r))))
+            r = r + _pointwise(up, lstm(r))
+        out = _pointwise(self.output, F.relu(_pointwise(self.output_hidden, F.relu(r))))
+        out = out.permute(2, 3, 0, 1).contiguous()
         if self.outputs == 1:
             return out
         n, _, h, w = out.shape
