@@ -158,6 +158,34 @@ def _pointwise(conv: MaskedConv2d, x: Tensor) -> Tensor:
     return F.linear(x, (conv.weight * conv.mask)[:, :, 0, 0], conv.bias)
 
 
+def _window(x: Tensor, kernel: tuple[int, int], reach: int = 0) -> Tensor:
+    """The patches of ``(N, C, H, W)`` images that a masked ``kernel`` reads at ``reach + 1``
+    neighbouring columns ``j - reach .. j``, features last: ``(H, W, N, C T)``, per channel
+    the ``kh // 2`` rows above over columns ``j - kw // 2 - reach .. j + kw // 2``, then row
+    ``r`` over columns ``j - kw // 2 - reach .. j`` (the rest is zero by any causal mask).
+    Zero outside the image."""
+    kh, kw = kernel
+    n, channels, height, width = x.shape
+    above, centre = kh // 2 * (kw + reach), reach + kw // 2 + 1
+    padded = F.pad(x.permute(2, 3, 0, 1), (0, 0, 0, 0, kw // 2 + reach, kw // 2, kh // 2, 0))
+    out = x.new_empty(height, width, n, channels, above + centre)
+    if above:
+        out[..., :above].unflatten(-1, (kh // 2, kw + reach)).copy_(
+            padded[:-1].unfold(0, kh // 2, 1).unfold(1, kw + reach, 1))
+    out[..., above:].copy_(padded[kh // 2:, : width + centre - 1].unfold(1, centre, 1))
+    return out.flatten(3)
+
+
+def _window_matrix(conv: MaskedConv2d, reach: int = 0, shift: int = 0) -> Tensor:
+    """``conv``'s masked kernel as the ``(out, C T)`` matrix that multiplies :func:`_window`
+    patches, read at column ``j - reach + shift`` (``shift = reach``: the column itself)."""
+    kh, kw = conv.kernel_size
+    kernel = conv.weight * conv.mask
+    pad = (shift, reach - shift)
+    return torch.cat([F.pad(kernel[:, :, : kh // 2], pad).flatten(2),
+                      F.pad(kernel[:, :, kh // 2, : kw // 2 + 1], pad)], 2).flatten(1)
+
+
 def _kernel_matrix(weight: Tensor) -> Tensor:
     """A ``(out, in, k)`` kernel as the ``(k in, out)`` matrix that multiplies its ``k``
     taps' features concatenated in the kernel's column order."""
@@ -345,17 +373,34 @@ class RowLSTM(nn.Module):
         # The row above is entirely earlier in raster order: no mask.
         self.state_to_state = nn.Conv1d(self.hidden, 4 * self.hidden, 3, padding=1)
 
-    def forward(self, x: Tensor) -> Tensor:
-        rows, width, n, _ = x.shape
+    def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
+        """:param first: when given, ``x`` holds the image's :func:`_window` patches for this
+            layer's reach and the layer's input is the convolution ``first`` of the image;
+            the two kernels are composed into one instead of forming that input."""
+        n = x.shape[2]
+        rows, width = x.shape[:2]
         conv, state = self.input_to_state, self.state_to_state
         # The masked 1 x k kernel reads columns j - reach .. j (mask B zeroes the rest), for
         # every row at once; the 1 x 3 state-to-state kernel columns j - 1, j, j + 1 of
         # the row above, row by row.
         reach = conv.kernel_size[1] // 2
-        padded = F.pad(x, (0, 0, 0, 0, reach, 0))
-        taps = torch.cat([padded[:, k:k + width] for k in range(reach + 1)], -1)
-        kernel = _kernel_matrix((conv.weight * conv.mask)[:, :, 0, : reach + 1])
-        gates = F.linear(taps, _doubled_g(kernel).T, _doubled_g(conv.bias + state.bias))
+        kernel = (conv.weight * conv.mask)[:, :, 0, : reach + 1]
+        bias = conv.bias + state.bias
+        if first is None:
+            taps = F.pad(x, (0, 0, 0, 0, reach, 0)).unfold(1, reach + 1, 1)
+            gates = F.linear(taps.flatten(3), _doubled_g(kernel.flatten(1).T).T,
+                             _doubled_g(bias))
+        else:
+            # Tap k reads the input column j - reach + k: the first kernel at that shift.
+            # Columns j < reach lack the taps left of the image (zero padding there).
+            composed = [kernel[:, :, k] @ _window_matrix(first, reach, k)
+                        for k in range(reach + 1)]
+            carried = [kernel[:, :, k] @ first.bias for k in range(reach + 1)]
+            gates = F.linear(x, _doubled_g(sum(composed).T).T,
+                             _doubled_g(bias + sum(carried)))
+            for j in range(min(reach, width)):
+                gates[:, j] = F.linear(x[:, j], _doubled_g(sum(composed[reach - j:]).T).T,
+                                       _doubled_g(bias + sum(carried[reach - j:])))
         h = _LSTMScan.apply(gates.reshape(1, -1, 4 * self.hidden),
                             _doubled_g(_kernel_matrix(state.weight))[None],
                             _row_scan(rows, width, n))
@@ -400,40 +445,49 @@ class DiagonalLSTM(nn.Module):
         self.input_to_state = MaskedConv2d(in_groups, hidden_groups.repeat(4), (1, 1), "B")
         self.state_to_state = nn.Conv1d(self.hidden, 4 * self.hidden, 2)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return _diagonal_lstms(x, (self,))[0]
+    def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
+        """:param first: as :meth:`RowLSTM.forward`'s (a reach of 0)."""
+        return _diagonal_lstms(x, (self,), first)[0]
 
 
-def _diagonal_lstms(x: Tensor, directions) -> Tensor:
+def _diagonal_lstms(x: Tensor, directions, first: MaskedConv2d | None = None) -> Tensor:
     """Diagonal LSTMs of ``D`` directions (left to right, then right to left: the map
     mirrored) over features-last ``x``: ``(D, H, W, N, h)``, each in ``x``'s coordinates.
 
     Both directions run in one recurrence (a batched matrix product per step). Their
-    inputs are gathered once into each direction's diagonal order, with an indicator
-    feature that carries the input's bias (zero on the padding rows), and their states
-    gathered back once.
+    inputs are gathered once into each direction's diagonal order, with a constant
+    feature that carries the input-to-state bias (zero on the padding rows), and their
+    states gathered back once. ``first``: as :meth:`RowLSTM.forward`'s.
     """
     rows, width, n, features = x.shape
     scan, pack, unpack = _diagonal_scan(rows, width, n)
     pack, unpack = pack.to(x.device), unpack.to(x.device)
     mirror = torch.arange(width - 1, -1, -1, device=x.device)
-    source = F.pad(F.pad(x.reshape(rows * width, n, features), (0, 1), value=1.0),
-                   (0, 0, 0, 0, 0, 1))
+    source = x.new_zeros(rows * width + 1, n, features + 1)  # the last: padding rows'
+    source[:-1, :, :features] = x.reshape(rows * width, n, features)
+    source[:-1, :, features] = 1
     # Direction 1 reads the mirrored image: its pixel (r, j) is x's (r, W - 1 - j).
     to_mirror = torch.cat([mirror + r * width for r in range(rows)]
                           + [pack.new_tensor([rows * width])])
     index = torch.cat([pack, to_mirror[pack]][: len(directions)])
-    inputs = source[index].reshape(len(directions), -1, features + 1)
-    input_weight = torch.stack([
-        torch.cat([(d.input_to_state.weight * d.input_to_state.mask)[:, :, 0, 0].T,
-                   d.input_to_state.bias[None]]) for d in directions])
+    inputs = source.index_select(0, index).reshape(len(directions), -1, features + 1)
+    input_weight = []
+    for d in directions:
+        conv = d.input_to_state
+        kernel = (conv.weight * conv.mask)[:, :, 0, 0]
+        if first is None:
+            input_weight.append(torch.cat([kernel, conv.bias[:, None]], 1))
+        else:
+            input_weight.append(torch.cat([kernel @ _window_matrix(first),
+                                           (kernel @ first.bias + conv.bias)[:, None]], 1))
+    input_weight = torch.stack(input_weight).transpose(1, 2)
     state_bias = torch.stack([d.state_to_state.bias for d in directions])
     gates = torch.baddbmm(_doubled_g(state_bias)[:, None], inputs, _doubled_g(input_weight))
     weight = torch.stack([_kernel_matrix(d.state_to_state.weight) for d in directions])
     h = _LSTMScan.apply(gates, _doubled_g(weight), scan)
     rows_of = scan.slots // n
     where = torch.stack([unpack, unpack[:, mirror] + rows_of])[: len(directions)]
-    return h.reshape(-1, n, h.shape[-1])[where.flatten()].reshape(
+    return h.reshape(-1, n, h.shape[-1]).index_select(0, where.flatten()).reshape(
         len(directions), rows, width, n, h.shape[-1])
 
 
@@ -450,8 +504,10 @@ class DiagonalBiLSTM(nn.Module):
         self.left_to_right = DiagonalLSTM(in_groups, hidden_groups)
         self.right_to_left = DiagonalLSTM(in_groups, hidden_groups)
 
-    def forward(self, x: Tensor) -> Tensor:
-        forward, backward = _diagonal_lstms(x, (self.left_to_right, self.right_to_left))
+    def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
+        """:param first: as :meth:`RowLSTM.forward`'s (a reach of 0)."""
+        forward, backward = _diagonal_lstms(x, (self.left_to_right, self.right_to_left),
+                                            first)
         return forward + _shift_down(backward)
 
 
@@ -539,9 +595,19 @@ class PixelRNN(LazyDistribution, DataInitialised):
         """
         # Features last from the first convolution on: every later convolution is 1 x 1,
         # a matrix product over the positions, and the recurrences read that layout.
-        r = _features_last(self.input_conv(2 * x - 1))
-        for lstm, up in zip(self.lstms, self.up, strict=True):
-            r = r + _pointwise(up, lstm(r))
+        # The input convolution as a product with the image's patches, over the columns
+        # the first LSTM's input-to-state kernel reads too (its reach).
+        conv = self.input_conv
+        reach = self.row_kernel // 2 if self.variant == "row_lstm" else 0
+        patches = _window(2 * x - 1, conv.kernel_size, reach)
+        r = F.linear(patches, _window_matrix(conv, reach, reach), conv.bias)
+        # The first input-to-state kernel composed with the input convolution reads the
+        # patches directly when they are narrower than its input: fewer products, and no
+        # gradient to form for that input.
+        compose = patches.shape[-1] <= (reach + 1) * r.shape[-1]
+        for layer, (lstm, up) in enumerate(zip(self.lstms, self.up, strict=True)):
+            h = lstm(patches, conv) if layer == 0 and compose else lstm(r)
+            r = r + _pointwise(up, h)
         out = _pointwise(self.output, F.relu(_pointwise(self.output_hidden, F.relu(r))))
         out = out.permute(2, 3, 0, 1).contiguous()
         if self.outputs == 1:
