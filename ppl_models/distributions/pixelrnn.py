@@ -160,25 +160,28 @@ def _pointwise(conv: MaskedConv2d, x: Tensor) -> Tensor:
 
 def _window(x: Tensor, kernel: tuple[int, int], reach: int = 0) -> Tensor:
     """The patches of ``(N, C, H, W)`` images that a masked ``kernel`` reads at ``reach + 1``
-    neighbouring columns ``j - reach .. j``, features last: ``(H, W, N, C T)``, per channel
-    the ``kh // 2`` rows above over columns ``j - kw // 2 - reach .. j + kw // 2``, then row
-    ``r`` over columns ``j - kw // 2 - reach .. j`` (the rest is zero by any causal mask).
-    Zero outside the image."""
+    neighbouring columns ``j - reach .. j``, features last: ``(H, W, N, C T + 1)``, per
+    channel the ``kh // 2`` rows above over columns ``j - kw // 2 - reach .. j + kw // 2``,
+    then row ``r`` over columns ``j - kw // 2 - reach .. j`` (the rest is zero by any causal
+    mask; zero outside the image), and a constant 1 last (the bias's feature)."""
     kh, kw = kernel
     n, channels, height, width = x.shape
     above, centre = kh // 2 * (kw + reach), reach + kw // 2 + 1
     padded = F.pad(x.permute(2, 3, 0, 1), (0, 0, 0, 0, kw // 2 + reach, kw // 2, kh // 2, 0))
-    out = x.new_empty(height, width, n, channels, above + centre)
+    out = x.new_empty(height, width, n, channels * (above + centre) + 1)
+    patches = out[..., :-1].unflatten(-1, (channels, above + centre))
     if above:
-        out[..., :above].unflatten(-1, (kh // 2, kw + reach)).copy_(
+        patches[..., :above].unflatten(-1, (kh // 2, kw + reach)).copy_(
             padded[:-1].unfold(0, kh // 2, 1).unfold(1, kw + reach, 1))
-    out[..., above:].copy_(padded[kh // 2:, : width + centre - 1].unfold(1, centre, 1))
-    return out.flatten(3)
+    patches[..., above:].copy_(padded[kh // 2:, : width + centre - 1].unfold(1, centre, 1))
+    out[..., -1] = 1
+    return out
 
 
 def _window_matrix(conv: MaskedConv2d, reach: int = 0, shift: int = 0) -> Tensor:
     """``conv``'s masked kernel as the ``(out, C T)`` matrix that multiplies :func:`_window`
-    patches, read at column ``j - reach + shift`` (``shift = reach``: the column itself)."""
+    patches (but their constant), read at column ``j - reach + shift`` (``shift = reach``:
+    the column itself)."""
     kh, kw = conv.kernel_size
     kernel = conv.weight * conv.mask
     pad = (shift, reach - shift)
@@ -208,12 +211,14 @@ class _Step:
 
 @dataclass(frozen=True)
 class _Scan:
-    """The static schedule of a recurrence: its steps, the state buffers' size and the batch
-    (the length of a row of positions)."""
+    """The static schedule of a recurrence: its steps, the state buffers' size, the batch
+    (the length of a row of positions) and the slots that must start at zero."""
 
     steps: tuple[_Step, ...]
     slots: int
     batch: int
+    zero_rows: Tensor  # the rows of ``batch`` slots read as zeros (never written)
+    initial: int       # slots of cell states read before any step writes them (zeros)
 
 
 def _doubled_g(weight: Tensor) -> Tensor:
@@ -242,11 +247,14 @@ class _LSTMScan(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, gates: Tensor, weight: Tensor, scan: _Scan) -> Tensor:
+    def forward(ctx, gates: Tensor, weight: Tensor, scan: _Scan, unpack: Tensor) -> Tensor:
         directions, positions, width = gates.shape
         hidden, n = width // 4, scan.batch
-        h = gates.new_zeros(directions, scan.slots, hidden)
-        e = torch.zeros_like(h)  # half the cell state
+        h = gates.new_empty(directions, scan.slots // n, n * hidden)
+        h.index_fill_(1, scan.zero_rows.to(h.device), 0)
+        h = h.view(directions, scan.slots, hidden)
+        e = torch.empty_like(h)  # half the cell state
+        e[:, : scan.initial] = 0
         taps_all = gates.new_empty(directions, positions, weight.shape[1])
         saved = []
         for step in scan.steps:
@@ -265,16 +273,18 @@ class _LSTMScan(torch.autograd.Function):
                 e[:, step.copy_to:step.copy_to + n] = e[:, last:last + n]
             saved.append((s, g, tanh_c))
         ctx.scan, ctx.steps, ctx.e, ctx.taps, ctx.weight = scan, saved, e, taps_all, weight
-        return h
+        ctx.unpack = unpack = _flat_rows(unpack, scan.slots // n)
+        return h.view(-1, n, hidden).index_select(0, unpack).view(directions, -1, n, hidden)
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_h: Tensor):
+    def backward(ctx, grad: Tensor):
         scan, weight, e = ctx.scan, ctx.weight, ctx.e
         hidden, n = weight.shape[-1] // 4, scan.batch
         weight_t = weight.transpose(1, 2)
-        dh_all = grad_h.clone(memory_format=torch.contiguous_format)
-        de_all = torch.zeros_like(dh_all)
+        dh_all = torch.zeros_like(e)
+        dh_all.view(-1, n, hidden).index_copy_(0, ctx.unpack, grad.reshape(-1, n, hidden))
+        de_all = torch.zeros_like(e)
         d_gates = torch.empty_like(ctx.taps[..., :1].expand(-1, -1, 4 * hidden),
                                    memory_format=torch.contiguous_format)
         two = weight.new_tensor(2.0)
@@ -299,21 +309,32 @@ class _LSTMScan(torch.autograd.Function):
             d_taps = torch.bmm(da, weight_t)
             for k, t in enumerate(step.taps):
                 dh_all[:, t:t + p] += d_taps[..., k * hidden:(k + 1) * hidden]
-        return d_gates, torch.bmm(ctx.taps.transpose(1, 2), d_gates), None
+        return d_gates, torch.bmm(ctx.taps.transpose(1, 2), d_gates), None, None
+
+
+def _flat_rows(rows: Tensor, per_direction: int) -> Tensor:
+    """``(D, M)`` row indices into each direction's buffer as indices into all ``D``
+    buffers' rows."""
+    offsets = torch.arange(len(rows), device=rows.device)[:, None] * per_direction
+    return (rows + offsets).flatten()
 
 
 @functools.lru_cache(maxsize=32)
-def _row_scan(rows: int, width: int, batch: int) -> _Scan:
-    """The Row LSTM's schedule: one step per row, reading the row above through three
-    taps (columns ``j - 1, j, j + 1``). State block ``r`` (block 0 is the zero state above
-    the first row) holds a zero column, the row's ``width`` columns and a zero column."""
+def _row_scan(rows: int, width: int, batch: int) -> tuple[_Scan, Tensor]:
+    """The Row LSTM's schedule and the state row of each pixel: one step per row, reading
+    the row above through three taps (columns ``j - 1, j, j + 1``). State block ``r`` (block
+    0 is the zero state above the first row) holds a zero column, the row's ``width``
+    columns and a zero column."""
     block, row = (width + 2) * batch, width * batch
     steps = tuple(
         _Step(size=row, taps=(r * block, r * block + batch, r * block + 2 * batch),
               gates=r * row, out=(r + 1) * block + batch, previous=r * block + batch,
               copy_to=None)
         for r in range(rows))
-    return _Scan(steps, (rows + 1) * block, batch)
+    columns = torch.arange((rows + 1) * (width + 2)).view(rows + 1, width + 2)
+    zero = torch.cat([columns[0], columns[1:, 0], columns[1:, -1]])
+    return (_Scan(steps, (rows + 1) * block, batch, zero, block),
+            columns[1:, 1:-1].reshape(1, -1))
 
 
 @functools.lru_cache(maxsize=32)
@@ -354,7 +375,8 @@ def _diagonal_scan(rows: int, width: int, batch: int) -> tuple[_Scan, Tensor, Te
         base_prev, lo_prev = base, lo
         base += (1 + computed + copied) * batch
         position += computed * batch
-    return _Scan(tuple(steps), base, batch), torch.tensor(pack), unpack
+    zero = torch.tensor([0, 1, 2] + [step.out // batch - 1 for step in steps])
+    return _Scan(tuple(steps), base, batch, zero, 3 * batch), torch.tensor(pack), unpack
 
 
 class RowLSTM(nn.Module):
@@ -391,20 +413,24 @@ class RowLSTM(nn.Module):
             gates = F.linear(taps.flatten(3), _doubled_g(kernel.flatten(1).T).T,
                              _doubled_g(bias))
         else:
-            # Tap k reads the input column j - reach + k: the first kernel at that shift.
-            # Columns j < reach lack the taps left of the image (zero padding there).
-            composed = [kernel[:, :, k] @ _window_matrix(first, reach, k)
-                        for k in range(reach + 1)]
-            carried = [kernel[:, :, k] @ first.bias for k in range(reach + 1)]
-            gates = F.linear(x, _doubled_g(sum(composed).T).T,
-                             _doubled_g(bias + sum(carried)))
+            # Tap k reads the input column j - reach + k: the first kernel at that shift,
+            # and its bias through the patches' constant. Columns j < reach lack the taps
+            # left of the image (zero padding there): their own product.
+            def composed(taps: range) -> Tensor:
+                weight = sum(kernel[:, :, k] @ torch.cat([_window_matrix(first, reach, k),
+                                                          first.bias[:, None]], 1)
+                             for k in taps)
+                weight[:, -1] += bias
+                return _doubled_g(weight.T).T
+
+            gates = F.linear(x, composed(range(reach + 1)))
             for j in range(min(reach, width)):
-                gates[:, j] = F.linear(x[:, j], _doubled_g(sum(composed[reach - j:]).T).T,
-                                       _doubled_g(bias + sum(carried[reach - j:])))
+                gates[:, j] = F.linear(x[:, j], composed(range(reach - j, reach + 1)))
+        scan, unpack = _row_scan(rows, width, n)
         h = _LSTMScan.apply(gates.reshape(1, -1, 4 * self.hidden),
-                            _doubled_g(_kernel_matrix(state.weight))[None],
-                            _row_scan(rows, width, n))
-        return h.view(rows + 1, width + 2, n, self.hidden)[1:, 1: width + 1]
+                            _doubled_g(_kernel_matrix(state.weight))[None], scan,
+                            unpack.to(x.device))
+        return h.view(rows, width, n, self.hidden)
 
 
 def skew(x: Tensor) -> Tensor:
@@ -463,32 +489,32 @@ def _diagonal_lstms(x: Tensor, directions, first: MaskedConv2d | None = None) ->
     scan, pack, unpack = _diagonal_scan(rows, width, n)
     pack, unpack = pack.to(x.device), unpack.to(x.device)
     mirror = torch.arange(width - 1, -1, -1, device=x.device)
-    source = x.new_zeros(rows * width + 1, n, features + 1)  # the last: padding rows'
-    source[:-1, :, :features] = x.reshape(rows * width, n, features)
-    source[:-1, :, features] = 1
+    # Features: the input, an indicator (1; the composed patches' own constant) that
+    # carries the input-to-state bias, and a constant 1 for the state-to-state bias; a
+    # last row for the padding rows, where only the constant is 1.
+    source = F.pad(x.reshape(rows * width, n, features), (0, 1 + (first is None), 0, 0, 0, 1),
+                   value=1.0)
+    source[-1, :, :-1] = 0
     # Direction 1 reads the mirrored image: its pixel (r, j) is x's (r, W - 1 - j).
     to_mirror = torch.cat([mirror + r * width for r in range(rows)]
                           + [pack.new_tensor([rows * width])])
     index = torch.cat([pack, to_mirror[pack]][: len(directions)])
-    inputs = source.index_select(0, index).reshape(len(directions), -1, features + 1)
+    inputs = source.index_select(0, index).reshape(len(directions), -1, source.shape[-1])
     input_weight = []
     for d in directions:
         conv = d.input_to_state
         kernel = (conv.weight * conv.mask)[:, :, 0, 0]
-        if first is None:
-            input_weight.append(torch.cat([kernel, conv.bias[:, None]], 1))
+        if first is not None:
+            kernel = kernel @ torch.cat([_window_matrix(first), first.bias[:, None]], 1)
+            kernel[:, -1] += conv.bias
         else:
-            input_weight.append(torch.cat([kernel @ _window_matrix(first),
-                                           (kernel @ first.bias + conv.bias)[:, None]], 1))
-    input_weight = torch.stack(input_weight).transpose(1, 2)
-    state_bias = torch.stack([d.state_to_state.bias for d in directions])
-    gates = torch.baddbmm(_doubled_g(state_bias)[:, None], inputs, _doubled_g(input_weight))
+            kernel = torch.cat([kernel, conv.bias[:, None]], 1)
+        input_weight.append(torch.cat([kernel, d.state_to_state.bias[:, None]], 1))
+    gates = torch.bmm(inputs, _doubled_g(torch.stack(input_weight).transpose(1, 2)))
     weight = torch.stack([_kernel_matrix(d.state_to_state.weight) for d in directions])
-    h = _LSTMScan.apply(gates, _doubled_g(weight), scan)
-    rows_of = scan.slots // n
-    where = torch.stack([unpack, unpack[:, mirror] + rows_of])[: len(directions)]
-    return h.reshape(-1, n, h.shape[-1]).index_select(0, where.flatten()).reshape(
-        len(directions), rows, width, n, h.shape[-1])
+    unpack = torch.stack([unpack.flatten(), unpack[:, mirror].flatten()])
+    h = _LSTMScan.apply(gates, _doubled_g(weight), scan, unpack[: len(directions)])
+    return h.view(len(directions), rows, width, n, h.shape[-1])
 
 
 class DiagonalBiLSTM(nn.Module):
@@ -600,11 +626,12 @@ class PixelRNN(LazyDistribution, DataInitialised):
         conv = self.input_conv
         reach = self.row_kernel // 2 if self.variant == "row_lstm" else 0
         patches = _window(2 * x - 1, conv.kernel_size, reach)
-        r = F.linear(patches, _window_matrix(conv, reach, reach), conv.bias)
+        r = F.linear(patches, torch.cat([_window_matrix(conv, reach, reach),
+                                         conv.bias[:, None]], 1))
         # The first input-to-state kernel composed with the input convolution reads the
         # patches directly when they are narrower than its input: fewer products, and no
         # gradient to form for that input.
-        compose = patches.shape[-1] <= (reach + 1) * r.shape[-1]
+        compose = patches.shape[-1] - 1 <= (reach + 1) * r.shape[-1]
         for layer, (lstm, up) in enumerate(zip(self.lstms, self.up, strict=True)):
             h = lstm(patches, conv) if layer == 0 and compose else lstm(r)
             r = r + _pointwise(up, h)
