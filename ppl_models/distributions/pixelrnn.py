@@ -231,10 +231,12 @@ def _doubled_g(weight: Tensor) -> Tensor:
 class _LSTMScan(torch.autograd.Function):
     r"""The LSTM recurrence of eq. 3 over a :class:`_Scan`, with a hand-written backward.
 
-    ``gates``: ``(D, positions, 4h)`` input-to-state pre-activations, biases included;
-    ``weight``: ``(D, taps h, 4h)``, the state-to-state kernel's taps stacked; columns o,
-    f, i, g, the g columns of both doubled (:func:`_doubled_g`). Returns the state buffer
-    ``(D, slots, h)``; slots no step writes stay zero (the zero padding the taps read).
+    ``gates``: ``(D, positions, 4h)`` input-to-state pre-activations, or None; ``inputs``:
+    ``(D, positions, F)`` features multiplied at each step with the last ``F`` rows of the
+    weight, or None; ``weight``: ``(D, taps h + F, 4h)``, the state-to-state kernel's taps
+    stacked, then the inputs' rows; columns o, f, i, g, the g columns of ``gates`` and
+    ``weight`` doubled (:func:`_doubled_g`). ``unpack``: ``(D, M)``, the state row (of
+    ``batch`` slots) of each output. Returns the states ``(D, M, batch, h)``.
 
     Per step it is one batched matrix product and a handful of element-wise operations on
     that step's positions only, the previous states read in place: no copies of the maps
@@ -247,21 +249,28 @@ class _LSTMScan(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, gates: Tensor, weight: Tensor, scan: _Scan, unpack: Tensor) -> Tensor:
-        directions, positions, width = gates.shape
+    def forward(ctx, gates: Tensor | None, inputs: Tensor | None, weight: Tensor,
+                scan: _Scan, unpack: Tensor) -> Tensor:
+        directions, width = weight.shape[0], weight.shape[-1]
         hidden, n = width // 4, scan.batch
-        h = gates.new_empty(directions, scan.slots // n, n * hidden)
+        positions = sum(step.size for step in scan.steps)
+        h = weight.new_empty(directions, scan.slots // n, n * hidden)
         h.index_fill_(1, scan.zero_rows.to(h.device), 0)
         h = h.view(directions, scan.slots, hidden)
         e = torch.empty_like(h)  # half the cell state
         e[:, : scan.initial] = 0
-        taps_all = gates.new_empty(directions, positions, weight.shape[1])
+        taps_all = weight.new_empty(directions, positions, weight.shape[1])
         saved = []
         for step in scan.steps:
             p, at, out = step.size, step.gates, step.out
-            taps = torch.cat([h[:, t:t + p] for t in step.taps], 2,
-                             out=taps_all[:, at:at + p])
-            s = torch.baddbmm(gates[:, at:at + p], taps, weight).sigmoid_()
+            taps = [h[:, t:t + p] for t in step.taps]
+            if inputs is not None:
+                taps.append(inputs[:, at:at + p])
+            taps = torch.cat(taps, 2, out=taps_all[:, at:at + p])
+            if gates is None:
+                s = torch.bmm(taps, weight).sigmoid_()
+            else:
+                s = torch.baddbmm(gates[:, at:at + p], taps, weight).sigmoid_()
             o, f, i, g = s.split(hidden, 2)
             g = g - 0.5  # tanh(a_g) / 2
             e_new = torch.mul(f, e[:, step.previous:step.previous + p], out=e[:, out:out + p])
@@ -281,7 +290,8 @@ class _LSTMScan(torch.autograd.Function):
     def backward(ctx, grad: Tensor):
         scan, weight, e = ctx.scan, ctx.weight, ctx.e
         hidden, n = weight.shape[-1] // 4, scan.batch
-        weight_t = weight.transpose(1, 2)
+        state_taps = len(scan.steps[0].taps) * hidden
+        weight_t = weight[:, :state_taps].transpose(1, 2)
         dh_all = torch.zeros_like(e)
         dh_all.view(-1, n, hidden).index_copy_(0, ctx.unpack, grad.reshape(-1, n, hidden))
         de_all = torch.zeros_like(e)
@@ -309,7 +319,11 @@ class _LSTMScan(torch.autograd.Function):
             d_taps = torch.bmm(da, weight_t)
             for k, t in enumerate(step.taps):
                 dh_all[:, t:t + p] += d_taps[..., k * hidden:(k + 1) * hidden]
-        return d_gates, torch.bmm(ctx.taps.transpose(1, 2), d_gates), None, None
+        d_inputs = None
+        if ctx.needs_input_grad[1]:
+            d_inputs = torch.bmm(d_gates, weight[:, state_taps:].transpose(1, 2))
+        return (d_gates if ctx.needs_input_grad[0] else None, d_inputs,
+                torch.bmm(ctx.taps.transpose(1, 2), d_gates), None, None)
 
 
 def _flat_rows(rows: Tensor, per_direction: int) -> Tensor:
@@ -427,7 +441,7 @@ class RowLSTM(nn.Module):
             for j in range(min(reach, width)):
                 gates[:, j] = F.linear(x[:, j], composed(range(reach - j, reach + 1)))
         scan, unpack = _row_scan(rows, width, n)
-        h = _LSTMScan.apply(gates.reshape(1, -1, 4 * self.hidden),
+        h = _LSTMScan.apply(gates.reshape(1, -1, 4 * self.hidden), None,
                             _doubled_g(_kernel_matrix(state.weight))[None], scan,
                             unpack.to(x.device))
         return h.view(rows, width, n, self.hidden)
@@ -510,10 +524,11 @@ def _diagonal_lstms(x: Tensor, directions, first: MaskedConv2d | None = None) ->
         else:
             kernel = torch.cat([kernel, conv.bias[:, None]], 1)
         input_weight.append(torch.cat([kernel, d.state_to_state.bias[:, None]], 1))
-    gates = torch.bmm(inputs, _doubled_g(torch.stack(input_weight).transpose(1, 2)))
-    weight = torch.stack([_kernel_matrix(d.state_to_state.weight) for d in directions])
+    # The input-to-state product is part of each step's product: no gates map.
+    weight = torch.stack([torch.cat([_kernel_matrix(d.state_to_state.weight), w.T])
+                          for d, w in zip(directions, input_weight, strict=True)])
     unpack = torch.stack([unpack.flatten(), unpack[:, mirror].flatten()])
-    h = _LSTMScan.apply(gates, _doubled_g(weight), scan, unpack[: len(directions)])
+    h = _LSTMScan.apply(None, inputs, _doubled_g(weight), scan, unpack[: len(directions)])
     return h.view(len(directions), rows, width, n, h.shape[-1])
 
 
