@@ -260,26 +260,31 @@ class _LSTMScan(torch.autograd.Function):
         e = torch.empty_like(h)  # half the cell state
         e[:, : scan.initial] = 0
         taps_all = weight.new_empty(directions, positions, weight.shape[1])
+        # Per-step views made once (one call each): the loop's cost is mostly calls.
+        sizes = [step.size for step in scan.steps]
+        none = [None] * len(sizes)
+        gate_steps = none if gates is None else gates.split(sizes, 1)
+        input_steps = none if inputs is None else inputs.split(sizes, 1)
         saved = []
-        for step in scan.steps:
-            p, at, out = step.size, step.gates, step.out
-            taps = [h[:, t:t + p] for t in step.taps]
-            if inputs is not None:
-                taps.append(inputs[:, at:at + p])
-            taps = torch.cat(taps, 2, out=taps_all[:, at:at + p])
-            if gates is None:
+        for step, taps_out, gates_in, inputs_in in zip(
+                scan.steps, taps_all.split(sizes, 1), gate_steps, input_steps, strict=True):
+            p, out = step.size, step.out
+            taps = [h.narrow(1, t, p) for t in step.taps]
+            if inputs_in is not None:
+                taps.append(inputs_in)
+            taps = torch.cat(taps, 2, out=taps_out)
+            if gates_in is None:
                 s = torch.bmm(taps, weight).sigmoid_()
             else:
-                s = torch.baddbmm(gates[:, at:at + p], taps, weight).sigmoid_()
+                s = torch.baddbmm(gates_in, taps, weight).sigmoid_()
             o, f, i, g = s.split(hidden, 2)
             g = g - 0.5  # tanh(a_g) / 2
-            e_new = torch.mul(f, e[:, step.previous:step.previous + p], out=e[:, out:out + p])
+            e_new = torch.mul(f, e.narrow(1, step.previous, p), out=e.narrow(1, out, p))
             tanh_c = torch.sigmoid_(e_new.addcmul_(i, g).mul(4)).mul_(2).sub_(1)
-            torch.mul(o, tanh_c, out=h[:, out:out + p])
+            torch.mul(o, tanh_c, out=h.narrow(1, out, p))
             if step.copy_to is not None:
-                last = out + p - n
-                h[:, step.copy_to:step.copy_to + n] = h[:, last:last + n]
-                e[:, step.copy_to:step.copy_to + n] = e[:, last:last + n]
+                h.narrow(1, step.copy_to, n).copy_(h.narrow(1, out + p - n, n))
+                e.narrow(1, step.copy_to, n).copy_(e.narrow(1, out + p - n, n))
             saved.append((s, g, tanh_c))
         ctx.scan, ctx.steps, ctx.e, ctx.taps, ctx.weight = scan, saved, e, taps_all, weight
         ctx.unpack = unpack = _flat_rows(unpack, scan.slots // n)
@@ -298,27 +303,28 @@ class _LSTMScan(torch.autograd.Function):
         d_gates = torch.empty_like(ctx.taps[..., :1].expand(-1, -1, 4 * hidden),
                                    memory_format=torch.contiguous_format)
         two = weight.new_tensor(2.0)
-        for step, (s, g, tanh_c) in zip(reversed(scan.steps), reversed(ctx.steps),
-                                        strict=True):
-            p, at, out = step.size, step.gates, step.out
+        split = [hidden, 3 * hidden]
+        d_steps = d_gates.split([step.size for step in scan.steps], 1)
+        for step, (s, g, tanh_c), da in zip(reversed(scan.steps), reversed(ctx.steps),
+                                            reversed(d_steps), strict=True):
+            p, out = step.size, step.out
             if step.copy_to is not None:
-                last = out + p - n
-                dh_all[:, last:last + n] += dh_all[:, step.copy_to:step.copy_to + n]
-                de_all[:, last:last + n] += de_all[:, step.copy_to:step.copy_to + n]
-            dh, de = dh_all[:, out:out + p], de_all[:, out:out + p]  # de: from the next step
+                dh_all.narrow(1, out + p - n, n).add_(dh_all.narrow(1, step.copy_to, n))
+                de_all.narrow(1, out + p - n, n).add_(de_all.narrow(1, step.copy_to, n))
+            dh, de = dh_all.narrow(1, out, p), de_all.narrow(1, out, p)  # de: from step + 1
             o, f, i, _ = s.split(hidden, 2)
-            ds = torch.addcmul(s, s, s, value=-1)  # sigma'
+            ds_o, ds_fig = torch.addcmul(s, s, s, value=-1).split(split, 2)  # sigma'
+            da_o, da_fig = da.split(split, 2)
             # h = o tanh(2 e): d tanh(2 e) / de = 2 (1 - tanh^2)
             de.addcmul_(dh * o, torch.addcmul(two, tanh_c, tanh_c, value=-2))
-            da = d_gates[:, at:at + p]
-            torch.mul(dh * tanh_c, ds[..., :hidden], out=da[..., :hidden])
-            fig = torch.cat([e[:, step.previous:step.previous + p], g, i], 2).mul_(
-                ds[..., hidden:])
-            torch.mul(fig, torch.cat([de, de, de], 2), out=da[..., hidden:])
-            de_all[:, step.previous:step.previous + p].addcmul_(de, f)
-            d_taps = torch.bmm(da, weight_t)
-            for k, t in enumerate(step.taps):
-                dh_all[:, t:t + p] += d_taps[..., k * hidden:(k + 1) * hidden]
+            torch.mul(dh * tanh_c, ds_o, out=da_o)
+            previous = e.narrow(1, step.previous, p)
+            fig = torch.cat([previous, g, i], 2).mul_(ds_fig)
+            torch.mul(fig, torch.cat([de, de, de], 2), out=da_fig)
+            de_all.narrow(1, step.previous, p).addcmul_(de, f)
+            d_taps = torch.bmm(da, weight_t).split(hidden, 2)
+            for t, d_tap in zip(step.taps, d_taps, strict=True):
+                dh_all.narrow(1, t, p).add_(d_tap)
         d_inputs = None
         if ctx.needs_input_grad[1]:
             d_inputs = torch.bmm(d_gates, weight[:, state_taps:].transpose(1, 2))
