@@ -496,14 +496,17 @@ class DiagonalLSTM(nn.Module):
         return _diagonal_lstms(x, (self,), first)[0]
 
 
-def _diagonal_lstms(x: Tensor, directions, first: MaskedConv2d | None = None) -> Tensor:
+def _diagonal_lstms(x: Tensor, directions, first: MaskedConv2d | None = None,
+                    shift_second: bool = False) -> Tensor:
     """Diagonal LSTMs of ``D`` directions (left to right, then right to left: the map
     mirrored) over features-last ``x``: ``(D, H, W, N, h)``, each in ``x``'s coordinates.
 
     Both directions run in one recurrence (a batched matrix product per step). Their
     inputs are gathered once into each direction's diagonal order, with a constant
     feature that carries the input-to-state bias (zero on the padding rows), and their
-    states gathered back once. ``first``: as :meth:`RowLSTM.forward`'s.
+    states gathered back once. ``first``: as :meth:`RowLSTM.forward`'s. ``shift_second``:
+    the second direction's states come out shifted down one row (:func:`_shift_down` of
+    where they are read: row 0 reads a zero slot), at no cost.
     """
     rows, width, n, features = x.shape
     scan, pack, unpack = _diagonal_scan(rows, width, n)
@@ -533,7 +536,10 @@ def _diagonal_lstms(x: Tensor, directions, first: MaskedConv2d | None = None) ->
     # The input-to-state product is part of each step's product: no gates map.
     weight = torch.stack([torch.cat([_kernel_matrix(d.state_to_state.weight), w.T])
                           for d, w in zip(directions, input_weight, strict=True)])
-    unpack = torch.stack([unpack.flatten(), unpack[:, mirror].flatten()])
+    second = unpack[:, mirror]
+    if shift_second:  # slot row 0 is zero (the initial block's)
+        second = _shift_down(second[:, :, None, None])[:, :, 0, 0]
+    unpack = torch.stack([unpack.flatten(), second.flatten()])
     h = _LSTMScan.apply(None, inputs, _doubled_g(weight), scan, unpack[: len(directions)])
     return h.view(len(directions), rows, width, n, h.shape[-1])
 
@@ -554,8 +560,8 @@ class DiagonalBiLSTM(nn.Module):
     def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
         """:param first: as :meth:`RowLSTM.forward`'s (a reach of 0)."""
         forward, backward = _diagonal_lstms(x, (self.left_to_right, self.right_to_left),
-                                            first)
-        return forward + _shift_down(backward)
+                                            first, shift_second=True)
+        return forward + backward
 
 
 @register("pixelrnn", "exact",
@@ -647,15 +653,23 @@ class PixelRNN(LazyDistribution, DataInitialised):
         conv = self.input_conv
         reach = self.row_kernel // 2 if self.variant == "row_lstm" else 0
         patches = _window(2 * x - 1, conv.kernel_size, reach)
-        r = F.linear(patches, torch.cat([_window_matrix(conv, reach, reach),
-                                         conv.bias[:, None]], 1))
+        matrix = torch.cat([_window_matrix(conv, reach, reach), conv.bias[:, None]], 1)
         # The first input-to-state kernel composed with the input convolution reads the
         # patches directly when they are narrower than its input: fewer products, and no
         # gradient to form for that input.
-        compose = patches.shape[-1] - 1 <= (reach + 1) * r.shape[-1]
-        for layer, (lstm, up) in enumerate(zip(self.lstms, self.up, strict=True)):
-            h = lstm(patches, conv) if layer == 0 and compose else lstm(r)
-            r = r + _pointwise(up, h)
+        compose = patches.shape[-1] - 1 <= (reach + 1) * len(matrix)
+        r = None if compose else F.linear(patches, matrix)
+        for lstm, up in zip(self.lstms, self.up, strict=True):
+            weight = (up.weight * up.mask)[:, :, 0, 0]
+            if r is None:
+                h = lstm(patches, conv)
+                # The input convolution is needed only here: it carries up's bias, and
+                # the residual sum is the product's own accumulation.
+                r = F.linear(patches, torch.cat([matrix[:, :-1],
+                                                 (matrix[:, -1] + up.bias)[:, None]], 1))
+                r = torch.addmm(r.flatten(0, 2), h.flatten(0, 2), weight.T).view(r.shape)
+            else:
+                r = r + F.linear(lstm(r), weight, up.bias)
         out = _pointwise(self.output, F.relu(_pointwise(self.output_hidden, F.relu(r))))
         out = out.permute(2, 3, 0, 1).contiguous()
         if self.outputs == 1:
