@@ -44,10 +44,17 @@ convolution to ``2h`` features; ``layers`` LSTM layers of ``h`` units, each foll
 mask-B convolution, ReLU, and a 1 x 1 mask-B convolution to the outputs: one logit per
 channel (``levels = 2``, a Bernoulli) or a ``levels``-way softmax per channel (sec. 2.2).
 
-Images are ``(N, C, H, W)`` floats ``k / (levels - 1)``. The recurrences are Python loops
-over rows (or diagonals) because the model is sequential by definition; everything inside a
-row is a tensor operation. Sampling is ancestral, one pixel and channel at a time, and
-recomputes the network each step (simple and exact; it costs ``H W C`` forward passes).
+Images are ``(N, C, H, W)`` floats ``k / (levels - 1)``. Inside, maps are *features last*,
+``(H, W, N, F)``: every 1 x 1 convolution is one matrix product over all positions, and the
+first convolution one product with the image's patches (composed with the first LSTM's
+input-to-state kernel when that is cheaper). The recurrences are loops over rows (or
+diagonals) because the model is sequential by definition, run by one autograd function
+with a hand-written backward (``_LSTMScan``): per step one batched matrix product and a
+few element-wise operations on that step's positions, reading the previous states in place;
+the Diagonal BiLSTM runs both directions in one loop and computes only the image's pixels
+(plus one row a step of the states the skewed map carries left of the image). Sampling is
+ancestral, one pixel and channel at a time, and recomputes the network each step (simple
+and exact; it costs ``H W C`` forward passes).
 
 References:
 
@@ -145,12 +152,6 @@ class MaskedConv2d(nn.Conv2d):
         weight = (self.weight * self.mask)[..., :rows, :cols]
         padded = F.pad(x, (kw // 2, cols - kw // 2 - 1, kh // 2, 0))
         return F.conv2d(padded, weight, self.bias)
-
-
-def _features_last(x: Tensor) -> Tensor:
-    """``(N, F, H, W) -> (H, W, N, F)``, contiguous: the layout of the recurrences, in which
-    every 1 x 1 convolution is one matrix product over all positions."""
-    return x.permute(2, 3, 0, 1).contiguous()
 
 
 def _pointwise(conv: MaskedConv2d, x: Tensor) -> Tensor:
@@ -492,7 +493,7 @@ class DiagonalLSTM(nn.Module):
         self.state_to_state = nn.Conv1d(self.hidden, 4 * self.hidden, 2)
 
     def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
-        """:param first: as :meth:`RowLSTM.forward`'s (a reach of 0)."""
+        """:param first: as :meth:`RowLSTM.forward`'s (with a reach of 0)."""
         return _diagonal_lstms(x, (self,), first)[0]
 
 
@@ -558,7 +559,7 @@ class DiagonalBiLSTM(nn.Module):
         self.right_to_left = DiagonalLSTM(in_groups, hidden_groups)
 
     def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
-        """:param first: as :meth:`RowLSTM.forward`'s (a reach of 0)."""
+        """:param first: as :meth:`RowLSTM.forward`'s (with a reach of 0)."""
         forward, backward = _diagonal_lstms(x, (self.left_to_right, self.right_to_left),
                                             first, shift_second=True)
         return forward + backward
