@@ -120,11 +120,14 @@ def main(args):
     load = f"{result['load_before'][0]:.1f} / {result['load_after'][0]:.1f}"
     return finish(args, result, figures={
         "columns": ["kind", "threads", "baseline s / epoch", "library s / epoch", "speed-up",
-                    "speed-up (CPU time)", "load (1 min, before / after)"],
+                    "speed-up (CPU time)", "page faults / update (baseline, library)",
+                    "timed updates each", "load (1 min, before / after)"],
         "rows": [[kind, result["threads"], round(result[kind]["baseline_s_per_epoch"], 1),
                   round(result[kind]["library_s_per_epoch"], 1),
                   round(result[kind]["speed_up"], 2), round(result[kind]["speed_up_cpu"], 2),
-                  load] for kind in args.kinds]})
+                  f"{result[kind]['baseline_page_faults_per_update']:.0f}, "
+                  f"{result[kind]['library_page_faults_per_update']:.0f}",
+                  args.steps, load] for kind in args.kinds]})
 
 
 if __name__ == "__main__":
