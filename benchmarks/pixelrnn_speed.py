@@ -1,104 +1,133 @@
-"""PixelRNN training throughput before and after a change of implementation, in one run.
+"""PixelRNN training throughput: the library's implementation against the one it replaced,
+measured in the same run.
 
-Loads the ``pixelrnn`` module of another commit (``--before``, by default the commit before
-the throughput work) from git, builds both implementations with the *same* parameters
-(their state dicts share every key), checks that they give the same ``log_prob`` to 1e-4
-nats, then times Adam updates (forward, backward, step) on one batch of binarized-MNIST-like
-images ``(B, 1, 28, 28)``, alternating the two implementations so that other load on the
-machine falls on both alike. Reports the median seconds per update and the implied seconds
-per epoch of 50,000 images, for both kinds. Prints one JSON line.
+The baseline is a frozen copy of the forward as it was before the scan rewrite
+(``benchmarks/pixelrnn_baseline.py``, commit 4b27140); both get the *same* parameters (their
+state dicts share every key). First the two are checked to agree: ``log_prob`` and the
+gradient of the mean negative ``log_prob`` with respect to every parameter, in float32 at
+the benchmark's shape (relative gap at most ``--tolerance``) and in float64 on a few images
+(where only rounding separates them). Then Adam updates (forward, backward, step) on
+batches of binarized-MNIST-like images ``(B, 1, 28, 28)`` alternate between the two, the
+order swapped every round so that other load on the machine falls on both alike. Reports
+per implementation the median wall and CPU seconds of an update, the seconds of an epoch of
+50,000 images implied by the median (timed updates extrapolated, not a whole epoch run), the
+page faults per update and the ratio baseline / library; with the load average before and
+after. Prints one JSON line.
 
-    python benchmarks/pixelrnn_speed.py --hidden 16 --layers 1
+    python benchmarks/pixelrnn_speed.py --hidden 16 --layers 1 --threads 1 --record
 """
 
-import importlib.util
+import os
+import resource
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from unittest import mock
 
 import torch
 
+from inference.cli.records import cpu_model
 from inference.cli.script_options import finish, script_parser
-from ppl_models.distributions import pixelrnn as after_module
+from ppl_models.distributions.pixelrnn import KINDS, PixelRNN
 
-ROOT = Path(__file__).resolve().parents[1]
-MODULE = "ppl_models/distributions/pixelrnn.py"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pixelrnn_baseline import BaselinePixelRNN  # noqa: E402
+
+EPOCH = 50_000  # binarized MNIST's training images
 
 
 def parse_args(argv=None):
     p = script_parser(__doc__, record=True, smoke=False)
-    p.add_argument("--before", default="094eba7", help="git commit of the baseline")
+    p.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     p.add_argument("--hidden", type=int, default=16)
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--size", type=int, default=28, help="image height and width")
+    p.add_argument("--steps", type=int, default=40,
+                   help="timed updates per implementation and kind (after 2 untimed)")
+    p.add_argument("--tolerance", type=float, default=1e-5,
+                   help="largest relative gap allowed between the two in float32")
     return p.parse_args(argv)
 
 
-def load_before(commit: str):
-    """The module as it was at ``commit``; its ``register`` is a no-op so that the kind
-    is not registered twice."""
-    source = subprocess.run(["git", "show", f"{commit}:{MODULE}"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "pixelrnn_before.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("pixelrnn_before", path)
-    module = importlib.util.module_from_spec(spec)
-    with mock.patch("ppl_models.registry.register", lambda *a, **k: (lambda cls: cls)):
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
+def _gaps(new, old, x):
+    """Largest relative gaps of ``log_prob`` and of each parameter's gradient."""
+    lp_new, lp_old = new.log_prob_images(x), old.log_prob_images(x)
+    g_new = torch.autograd.grad(-lp_new.mean(), list(new.parameters()))
+    g_old = torch.autograd.grad(-lp_old.mean(), list(old.parameters()))
+    lp_gap = ((lp_new - lp_old).abs().max() / lp_old.abs().max()).item()
+    grad_gap = max(((a - b).abs().max() / b.abs().max().clamp_min(1e-30)).item()
+                   for a, b in zip(g_new, g_old, strict=True))
+    return lp_gap, grad_gap
 
 
-def update_seconds(model, x):
-    """Seconds of one Adam update on ``x`` (a fresh optimiser: its state costs the same)."""
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    start = time.perf_counter()
-    opt.zero_grad()
-    (-model.log_prob_images(x).mean()).backward()
-    opt.step()
-    return time.perf_counter() - start
+def _faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def main(args):
-    before_module = load_before(args.before)
+    shape = (1, args.size, args.size)
     torch.manual_seed(args.seed)
-    x = torch.bernoulli(torch.full((args.batch_size, 1, 28, 28), 0.13))
-    result = {"benchmark": "pixelrnn_speed", "before": args.before, "hidden": args.hidden,
-              "layers": args.layers, "batch_size": args.batch_size, "seed": args.seed,
-              "threads": args.threads, "repeats": args.repeats}
-    for kind in after_module.KINDS:
+    batches = [torch.bernoulli(torch.full((args.batch_size, *shape), 0.13)) for _ in range(4)]
+    result = {"benchmark": "pixelrnn_speed",
+              "baseline": "benchmarks/pixelrnn_baseline.py (commit 4b27140)",
+              "hidden": args.hidden, "layers": args.layers, "batch_size": args.batch_size,
+              "image": list(shape), "steps": args.steps, "seed": args.seed,
+              "threads": torch.get_num_threads(), "cpu": cpu_model(),
+              "epoch_images": EPOCH, "seconds_per_epoch": "median update x epoch / batch",
+              "load_before": [round(v, 2) for v in os.getloadavg()]}
+    for kind in args.kinds:
         torch.manual_seed(args.seed)
-        after = after_module.PixelRNN((1, 28, 28), kind, args.hidden, args.layers)
-        before = before_module.PixelRNN((1, 28, 28), kind, args.hidden, args.layers)
-        before.load_state_dict(after.state_dict())
-        with torch.no_grad():
-            gap = (after.log_prob_images(x) - before.log_prob_images(x)).abs().max().item()
-        if gap > 1e-4:
-            raise SystemExit(f"{kind}: the implementations disagree by {gap} nats")
-        times = {"before": [], "after": []}
-        for model in (before, after):  # warm-up, not timed
-            update_seconds(model, x)
-        for _ in range(args.repeats):
-            times["before"].append(update_seconds(before, x))
-            times["after"].append(update_seconds(after, x))
-        med = {k: statistics.median(v) for k, v in times.items()}
-        per_epoch = 50_000 / args.batch_size
-        result[kind] = {"max_log_prob_gap_nats": gap,
-                        "before_s_per_update": med["before"],
-                        "after_s_per_update": med["after"],
-                        "before_s_per_epoch": med["before"] * per_epoch,
-                        "after_s_per_epoch": med["after"] * per_epoch,
-                        "speed_up": med["before"] / med["after"]}
+        new = PixelRNN(shape, kind, args.hidden, args.layers)
+        old = BaselinePixelRNN(shape, kind, args.hidden, args.layers)
+        old.load_state_dict(new.state_dict())
+        gaps32 = _gaps(new, old, batches[0])
+        gaps64 = _gaps(new.double(), old.double(), batches[0][:4].double())
+        new.float(), old.float()
+        if max(gaps32) > args.tolerance:
+            raise SystemExit(f"{kind}: the implementations disagree (relative gaps of "
+                             f"log_prob and gradients {gaps32})")
+        models = {"baseline": old, "library": new}
+        optimisers = {name: torch.optim.Adam(m.parameters(), lr=1e-3)
+                      for name, m in models.items()}
+        wall, cpu, faults = ({name: [] for name in models} for _ in range(3))
+        for step in range(args.steps + 2):
+            x = batches[step % len(batches)]
+            for name in (models if step % 2 == 0 else reversed(models)):
+                f0, c0, t0 = _faults(), time.process_time(), time.perf_counter()
+                optimisers[name].zero_grad()
+                (-models[name].log_prob_images(x).mean()).backward()
+                optimisers[name].step()
+                if step >= 2:
+                    wall[name].append(time.perf_counter() - t0)
+                    cpu[name].append(time.process_time() - c0)
+                    faults[name].append(_faults() - f0)
+        median = {name: statistics.median(v) for name, v in wall.items()}
+        result[kind] = {
+            "log_prob_relative_gap_fp32": gaps32[0], "grad_relative_gap_fp32": gaps32[1],
+            "log_prob_relative_gap_fp64": gaps64[0], "grad_relative_gap_fp64": gaps64[1],
+            **{f"{name}_s_per_update": median[name] for name in models},
+            **{f"{name}_cpu_s_per_update": statistics.median(cpu[name]) for name in models},
+            **{f"{name}_s_per_epoch": median[name] * EPOCH / args.batch_size
+               for name in models},
+            **{f"{name}_page_faults_per_update": statistics.mean(faults[name])
+               for name in models},
+            "speed_up": median["baseline"] / median["library"],
+            "speed_up_cpu": statistics.median(cpu["baseline"]) / statistics.median(
+                cpu["library"]),
+            "load_after": [round(v, 2) for v in os.getloadavg()]}
+    result["load_after"] = [round(v, 2) for v in os.getloadavg()]
+    load = f"{result['load_before'][0]:.1f} / {result['load_after'][0]:.1f}"
     return finish(args, result, figures={
-        "columns": ["kind", "before (s / epoch)", "after (s / epoch)", "speed-up"],
-        "rows": [[kind, round(result[kind]["before_s_per_epoch"], 1),
-                  round(result[kind]["after_s_per_epoch"], 1),
-                  round(result[kind]["speed_up"], 2)] for kind in after_module.KINDS]})
+        "columns": ["kind", "threads", "baseline s / epoch", "library s / epoch", "speed-up",
+                    "speed-up (CPU time)", "page faults / update (baseline, library)",
+                    "timed updates each", "load (1 min, before / after)"],
+        "rows": [[kind, result["threads"], round(result[kind]["baseline_s_per_epoch"], 1),
+                  round(result[kind]["library_s_per_epoch"], 1),
+                  round(result[kind]["speed_up"], 2), round(result[kind]["speed_up_cpu"], 2),
+                  f"{result[kind]['baseline_page_faults_per_update']:.0f}, "
+                  f"{result[kind]['library_page_faults_per_update']:.0f}",
+                  args.steps, load] for kind in args.kinds]})
 
 
 if __name__ == "__main__":

@@ -44,10 +44,17 @@ convolution to ``2h`` features; ``layers`` LSTM layers of ``h`` units, each foll
 mask-B convolution, ReLU, and a 1 x 1 mask-B convolution to the outputs: one logit per
 channel (``levels = 2``, a Bernoulli) or a ``levels``-way softmax per channel (sec. 2.2).
 
-Images are ``(N, C, H, W)`` floats ``k / (levels - 1)``. The recurrences are Python loops
-over rows (or diagonals) because the model is sequential by definition; everything inside a
-row is a tensor operation. Sampling is ancestral, one pixel and channel at a time, and
-recomputes the network each step (simple and exact; it costs ``H W C`` forward passes).
+Images are ``(N, C, H, W)`` floats ``k / (levels - 1)``. Inside, maps are *features last*,
+``(H, W, N, F)``: every 1 x 1 convolution is one matrix product over all positions, and the
+first convolution one product with the image's patches (composed with the first LSTM's
+input-to-state kernel when that is cheaper). The recurrences are loops over rows (or
+diagonals) because the model is sequential by definition, run by one autograd function
+with a hand-written backward (``_LSTMScan``): per step one batched matrix product and a
+few element-wise operations on that step's positions, reading the previous states in place;
+the Diagonal BiLSTM runs both directions in one loop and computes only the image's pixels
+(plus one row a step of the states the skewed map carries left of the image). Sampling is
+ancestral, one pixel and channel at a time, and recomputes the network each step (simple
+and exact; it costs ``H W C`` forward passes).
 
 References:
 
@@ -56,12 +63,15 @@ References:
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from pyro.distributions import TorchDistribution
 from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
 from torch.distributions import constraints
 
 from ppl_models.abilities import DataInitialised
@@ -144,51 +154,254 @@ class MaskedConv2d(nn.Conv2d):
         return F.conv2d(padded, weight, self.bias)
 
 
-def _features_last(x: Tensor) -> Tensor:
-    """``(N, F, H, W) -> (H, W, N, F)``, contiguous: the layout of the recurrences.
-
-    Rows (or, once skewed, columns) first, so that each step's slice is contiguous and a
-    one-``unbind`` split (the backward of an index per step, ``gates[:, :, t]``, writes its
-    gradient into a zero tensor of the *whole* map at every step: quadratic in the steps,
-    and most of an epoch's time); features last, so that every convolution of a recurrence
-    is one matrix product over all positions. Only the input of a layer is permuted (a
-    small map); the gates are computed in this layout directly.
-    """
-    return x.permute(2, 3, 0, 1).contiguous()
+def _pointwise(conv: MaskedConv2d, x: Tensor) -> Tensor:
+    """A masked 1 x 1 convolution of features-last ``x`` ``(..., F)``: ``(..., F')``."""
+    return F.linear(x, (conv.weight * conv.mask)[:, :, 0, 0], conv.bias)
 
 
-def _shifted(h: Tensor, dim: int, by: int) -> Tensor:
-    """``h`` moved ``by`` places along ``dim`` (``+1``: entry ``r`` holds ``h[r - 1]``),
-    zeros shifted in."""
-    if by == 0:
-        return h
-    pad = [0, 0] * (h.dim() - dim - 1) + ([by, 0] if by > 0 else [0, -by])
-    return F.pad(h, pad).narrow(dim, 0 if by > 0 else -by, h.shape[dim])
+def _window(x: Tensor, kernel: tuple[int, int], reach: int = 0) -> Tensor:
+    """The patches of ``(N, C, H, W)`` images that a masked ``kernel`` reads at ``reach + 1``
+    neighbouring columns ``j - reach .. j``, features last: ``(H, W, N, C T + 1)``, per
+    channel the ``kh // 2`` rows above over columns ``j - kw // 2 - reach .. j + kw // 2``,
+    then row ``r`` over columns ``j - kw // 2 - reach .. j`` (the rest is zero by any causal
+    mask; zero outside the image), and a constant 1 last (the bias's feature)."""
+    kh, kw = kernel
+    n, channels, height, width = x.shape
+    above, centre = kh // 2 * (kw + reach), reach + kw // 2 + 1
+    padded = F.pad(x.permute(2, 3, 0, 1), (0, 0, 0, 0, kw // 2 + reach, kw // 2, kh // 2, 0))
+    out = x.new_empty(height, width, n, channels * (above + centre) + 1)
+    patches = out[..., :-1].unflatten(-1, (channels, above + centre))
+    if above:
+        patches[..., :above].unflatten(-1, (kh // 2, kw + reach)).copy_(
+            padded[:-1].unfold(0, kh // 2, 1).unfold(1, kw + reach, 1))
+    patches[..., above:].copy_(padded[kh // 2:, : width + centre - 1].unfold(1, centre, 1))
+    out[..., -1] = 1
+    return out
 
 
-def _taps(x: Tensor, dim: int, shifts) -> Tensor:
-    """The convolution taps of ``x`` along ``dim``, features concatenated in the order of
-    ``shifts`` (a kernel's columns as a matrix product)."""
-    return torch.cat([_shifted(x, dim, by) for by in shifts], -1)
+def _window_matrix(conv: MaskedConv2d, reach: int = 0, shift: int = 0) -> Tensor:
+    """``conv``'s masked kernel as the ``(out, C T)`` matrix that multiplies :func:`_window`
+    patches (but their constant), read at column ``j - reach + shift`` (``shift = reach``:
+    the column itself)."""
+    kh, kw = conv.kernel_size
+    kernel = conv.weight * conv.mask
+    pad = (shift, reach - shift)
+    return torch.cat([F.pad(kernel[:, :, : kh // 2], pad).flatten(2),
+                      F.pad(kernel[:, :, kh // 2, : kw // 2 + 1], pad)], 2).flatten(1)
 
 
 def _kernel_matrix(weight: Tensor) -> Tensor:
-    """A ``(out, in, k)`` kernel as the ``(k in, out)`` matrix that multiplies
-    :func:`_taps` in the kernel's column order."""
+    """A ``(out, in, k)`` kernel as the ``(k in, out)`` matrix that multiplies its ``k``
+    taps' features concatenated in the kernel's column order."""
     return weight.permute(2, 1, 0).reshape(-1, weight.shape[0])
 
 
-def _lstm_update(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """Eq. 3 given the summed pre-activations ``(..., 4h)`` (features last): the new
-    ``(h, c)``. One sigmoid for o, f and i together: fewer operations per step."""
-    hidden = c.shape[-1]
-    o, f, i = torch.sigmoid(gates[..., : 3 * hidden]).chunk(3, -1)
-    c = f * c + i * torch.tanh(gates[..., 3 * hidden:])
-    return o * torch.tanh(c), c
+@dataclass(frozen=True)
+class _Step:
+    """One step of a :class:`_Scan`: ``size`` positions computed at once. Offsets count
+    positions (a row of the batch is ``batch`` positions): in the state buffers ``(D,
+    slots, h)``, or, for ``gates``, in the gates ``(D, positions, 4h)``."""
+
+    size: int
+    taps: tuple[int, ...]  # where each state-to-state tap starts (in the previous block)
+    gates: int             # where this step's input-to-state pre-activations start
+    out: int               # where this step's states go
+    previous: int          # where the cell states it continues start
+    copy_to: int | None    # a slot the last row of states is copied to (None: none)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The static schedule of a recurrence: its steps, the state buffers' size, the batch
+    (the length of a row of positions) and the slots that must start at zero."""
+
+    steps: tuple[_Step, ...]
+    slots: int
+    batch: int
+    zero_rows: Tensor  # the rows of ``batch`` slots read as zeros (never written)
+    initial: int       # slots of cell states read before any step writes them (zeros)
+
+
+def _doubled_g(weight: Tensor) -> Tensor:
+    """``weight`` (``(..., 4h)``, columns o, f, i, g) with the g columns doubled: what
+    :class:`_LSTMScan` multiplies."""
+    hidden = weight.shape[-1] // 4
+    return torch.cat([weight[..., : 3 * hidden], 2 * weight[..., 3 * hidden:]], -1)
+
+
+class _LSTMScan(torch.autograd.Function):
+    r"""The LSTM recurrence of eq. 3 over a :class:`_Scan`, with a hand-written backward.
+
+    ``gates``: ``(D, positions, 4h)`` input-to-state pre-activations, or None; ``inputs``:
+    ``(D, positions, F)`` features multiplied at each step with the last ``F`` rows of the
+    weight, or None; ``weight``: ``(D, taps h + F, 4h)``, the state-to-state kernel's taps
+    stacked, then the inputs' rows; columns o, f, i, g, the g columns of ``gates`` and
+    ``weight`` doubled (:func:`_doubled_g`). ``unpack``: ``(D, M)``, the state row (of
+    ``batch`` slots) of each output. Returns the states ``(D, M, batch, h)``.
+
+    Per step it is one batched matrix product and a handful of element-wise operations on
+    that step's positions only, the previous states read in place: no copies of the maps
+    and no autograd nodes per step. The backward runs the steps in reverse and gets the
+    weight's gradient as one matrix product at the end. ``tanh`` is computed as
+    :math:`2 \sigma(2 x) - 1` (torch's CPU tanh costs several times its sigmoid): with the
+    g columns doubled one sigmoid serves all four gates, :math:`g = 2 (\sigma_g - 1/2)`,
+    and the cell state is kept halved, :math:`e = c / 2 = f e + i (\sigma_g - 1/2)`, so
+    that :math:`\tanh c = 2 \sigma(4 e) - 1` and no gradient carries a constant factor.
+    """
+
+    @staticmethod
+    def forward(ctx, gates: Tensor | None, inputs: Tensor | None, weight: Tensor,
+                scan: _Scan, unpack: Tensor) -> Tensor:
+        directions, width = weight.shape[0], weight.shape[-1]
+        hidden, n = width // 4, scan.batch
+        positions = sum(step.size for step in scan.steps)
+        h = weight.new_empty(directions, scan.slots // n, n * hidden)
+        h.index_fill_(1, scan.zero_rows.to(h.device), 0)
+        h = h.view(directions, scan.slots, hidden)
+        e = torch.empty_like(h)  # half the cell state
+        e[:, : scan.initial] = 0
+        taps_all = weight.new_empty(directions, positions, weight.shape[1])
+        # Per-step views made once (one call each): the loop's cost is mostly calls.
+        sizes = [step.size for step in scan.steps]
+        none = [None] * len(sizes)
+        gate_steps = none if gates is None else gates.split(sizes, 1)
+        input_steps = none if inputs is None else inputs.split(sizes, 1)
+        saved = []
+        for step, taps_out, gates_in, inputs_in in zip(
+                scan.steps, taps_all.split(sizes, 1), gate_steps, input_steps, strict=True):
+            p, out = step.size, step.out
+            taps = [h.narrow(1, t, p) for t in step.taps]
+            if inputs_in is not None:
+                taps.append(inputs_in)
+            taps = torch.cat(taps, 2, out=taps_out)
+            if gates_in is None:
+                s = torch.bmm(taps, weight).sigmoid_()
+            else:
+                s = torch.baddbmm(gates_in, taps, weight).sigmoid_()
+            o, f, i, g = s.split(hidden, 2)
+            g = g - 0.5  # tanh(a_g) / 2
+            e_new = torch.mul(f, e.narrow(1, step.previous, p), out=e.narrow(1, out, p))
+            tanh_c = torch.sigmoid_(e_new.addcmul_(i, g).mul(4)).mul_(2).sub_(1)
+            torch.mul(o, tanh_c, out=h.narrow(1, out, p))
+            if step.copy_to is not None:
+                h.narrow(1, step.copy_to, n).copy_(h.narrow(1, out + p - n, n))
+                e.narrow(1, step.copy_to, n).copy_(e.narrow(1, out + p - n, n))
+            saved.append((s, g, tanh_c))
+        ctx.scan, ctx.steps, ctx.e, ctx.taps, ctx.weight = scan, saved, e, taps_all, weight
+        ctx.unpack = unpack = _flat_rows(unpack, scan.slots // n)
+        return h.view(-1, n, hidden).index_select(0, unpack).view(directions, -1, n, hidden)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: Tensor):
+        scan, weight, e = ctx.scan, ctx.weight, ctx.e
+        hidden, n = weight.shape[-1] // 4, scan.batch
+        state_taps = len(scan.steps[0].taps) * hidden
+        weight_t = weight[:, :state_taps].transpose(1, 2)
+        dh_all = torch.zeros_like(e)
+        dh_all.view(-1, n, hidden).index_copy_(0, ctx.unpack, grad.reshape(-1, n, hidden))
+        de_all = torch.zeros_like(e)
+        d_gates = torch.empty_like(ctx.taps[..., :1].expand(-1, -1, 4 * hidden),
+                                   memory_format=torch.contiguous_format)
+        two = weight.new_tensor(2.0)
+        split = [hidden, 3 * hidden]
+        d_steps = d_gates.split([step.size for step in scan.steps], 1)
+        for step, (s, g, tanh_c), da in zip(reversed(scan.steps), reversed(ctx.steps),
+                                            reversed(d_steps), strict=True):
+            p, out = step.size, step.out
+            if step.copy_to is not None:
+                dh_all.narrow(1, out + p - n, n).add_(dh_all.narrow(1, step.copy_to, n))
+                de_all.narrow(1, out + p - n, n).add_(de_all.narrow(1, step.copy_to, n))
+            dh, de = dh_all.narrow(1, out, p), de_all.narrow(1, out, p)  # de: from step + 1
+            o, f, i, _ = s.split(hidden, 2)
+            ds_o, ds_fig = torch.addcmul(s, s, s, value=-1).split(split, 2)  # sigma'
+            da_o, da_fig = da.split(split, 2)
+            # h = o tanh(2 e): d tanh(2 e) / de = 2 (1 - tanh^2)
+            de.addcmul_(dh * o, torch.addcmul(two, tanh_c, tanh_c, value=-2))
+            torch.mul(dh * tanh_c, ds_o, out=da_o)
+            previous = e.narrow(1, step.previous, p)
+            fig = torch.cat([previous, g, i], 2).mul_(ds_fig)
+            torch.mul(fig, torch.cat([de, de, de], 2), out=da_fig)
+            de_all.narrow(1, step.previous, p).addcmul_(de, f)
+            d_taps = torch.bmm(da, weight_t).split(hidden, 2)
+            for t, d_tap in zip(step.taps, d_taps, strict=True):
+                dh_all.narrow(1, t, p).add_(d_tap)
+        d_inputs = None
+        if ctx.needs_input_grad[1]:
+            d_inputs = torch.bmm(d_gates, weight[:, state_taps:].transpose(1, 2))
+        return (d_gates if ctx.needs_input_grad[0] else None, d_inputs,
+                torch.bmm(ctx.taps.transpose(1, 2), d_gates), None, None)
+
+
+def _flat_rows(rows: Tensor, per_direction: int) -> Tensor:
+    """``(D, M)`` row indices into each direction's buffer as indices into all ``D``
+    buffers' rows."""
+    offsets = torch.arange(len(rows), device=rows.device)[:, None] * per_direction
+    return (rows + offsets).flatten()
+
+
+@functools.lru_cache(maxsize=32)
+def _row_scan(rows: int, width: int, batch: int) -> tuple[_Scan, Tensor]:
+    """The Row LSTM's schedule and the state row of each pixel: one step per row, reading
+    the row above through three taps (columns ``j - 1, j, j + 1``). State block ``r`` (block
+    0 is the zero state above the first row) holds a zero column, the row's ``width``
+    columns and a zero column."""
+    block, row = (width + 2) * batch, width * batch
+    steps = tuple(
+        _Step(size=row, taps=(r * block, r * block + batch, r * block + 2 * batch),
+              gates=r * row, out=(r + 1) * block + batch, previous=r * block + batch,
+              copy_to=None)
+        for r in range(rows))
+    columns = torch.arange((rows + 1) * (width + 2)).view(rows + 1, width + 2)
+    zero = torch.cat([columns[0], columns[1:, 0], columns[1:, -1]])
+    return (_Scan(steps, (rows + 1) * block, batch, zero, block),
+            columns[1:, 1:-1].reshape(1, -1))
+
+
+@functools.lru_cache(maxsize=32)
+def _diagonal_scan(rows: int, width: int, batch: int) -> tuple[_Scan, Tensor, Tensor]:
+    """The Diagonal LSTM's schedule over the skewed map, computing only what the image
+    needs; returns the schedule, the packing index (the pixel ``r W + j`` whose input each
+    computed row of ``batch`` positions reads; ``H W``: none) and the unpacking index (the
+    row of states of each pixel ``(r, j)``).
+
+    Step ``t`` computes the pixels ``(r, t - r)`` inside the image (rows ``lo .. hi``),
+    each reading the pixel above and the left neighbour in the previous step's block.
+    Left of the image, the skewed map's states are not zero: they start from the bias
+    alone and, all alike, evolve by reading one another; the first pixel of row ``r``
+    reads that state after ``r`` steps. So each step also computes *one* such padding row
+    (``hi + 1``, input zero) and copies it once more (``hi + 2``, the left neighbour of the
+    next step's padding row), instead of the whole triangle left of the image. Block ``t``
+    holds a zero row (the row above row 0), rows ``lo .. hi``, the padding row and its
+    copy. Right of the image nothing is computed: no pixel reads it.
+    """
+    steps, pack = [], []
+    unpack = torch.empty(rows, width, dtype=torch.long)
+    base_prev, lo_prev, base, position = 0, 0, 3 * batch, 0  # block -1: three zero rows
+    for t in range(rows + width - 1):
+        lo, hi = max(0, t - width + 1), min(t, rows - 1)
+        padded, copied = t + 1 <= rows - 1, t + 2 <= rows - 1
+        computed = hi - lo + 1 + padded
+        shift = lo - lo_prev
+        steps.append(_Step(
+            size=computed * batch,
+            taps=(base_prev + shift * batch, base_prev + (shift + 1) * batch),
+            gates=position, out=base + batch, previous=base_prev + (shift + 1) * batch,
+            copy_to=base + (1 + computed) * batch if copied else None))
+        for r in range(lo, hi + 1):
+            pack.append(r * width + t - r)
+            unpack[r, t - r] = base // batch + 1 + r - lo
+        if padded:
+            pack.append(rows * width)  # no input
+        base_prev, lo_prev = base, lo
+        base += (1 + computed + copied) * batch
+        position += computed * batch
+    zero = torch.tensor([0, 1, 2] + [step.out // batch - 1 for step in steps])
+    return _Scan(tuple(steps), base, batch, zero, 3 * batch), torch.tensor(pack), unpack
 
 
 class RowLSTM(nn.Module):
-    """One Row LSTM layer: ``(N, F, H, W) -> (N, h, H, W)``.
+    """One Row LSTM layer over features-last maps: ``(H, W, N, F) -> (H, W, N, h)``.
 
     :param Tensor in_groups: channel group of each input feature.
     :param Tensor hidden_groups: channel group of each of the ``h`` hidden units.
@@ -203,24 +416,42 @@ class RowLSTM(nn.Module):
         # The row above is entirely earlier in raster order: no mask.
         self.state_to_state = nn.Conv1d(self.hidden, 4 * self.hidden, 3, padding=1)
 
-    def forward(self, x: Tensor) -> Tensor:
-        n, _, rows, width = x.shape
-        conv, reach = self.input_to_state, self.input_to_state.kernel_size[1] // 2
-        # The masked 1 x k kernel reads columns j - reach .. j (mask B zeroes the rest).
-        kernel = _kernel_matrix((conv.weight * conv.mask)[:, :, 0, : reach + 1])
-        steps = F.linear(_taps(_features_last(x), 1, range(reach, -1, -1)), kernel.T,
-                         conv.bias).unbind(0)
-        state = self.state_to_state
-        h = x.new_zeros(width, n, self.hidden)
-        c = torch.zeros_like(h)
-        out = []
-        for gates_row in steps:
-            # The 1 x 3 state-to-state kernel over columns j - 1, j, j + 1 of the row above.
-            gates = F.linear(_taps(h, 0, (1, 0, -1)), _kernel_matrix(state.weight).T,
-                             state.bias)
-            h, c = _lstm_update(gates_row + gates, c)
-            out.append(h)
-        return torch.stack(out).permute(2, 3, 0, 1).contiguous()
+    def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
+        """:param first: when given, ``x`` holds the image's :func:`_window` patches for this
+            layer's reach and the layer's input is the convolution ``first`` of the image;
+            the two kernels are composed into one instead of forming that input."""
+        n = x.shape[2]
+        rows, width = x.shape[:2]
+        conv, state = self.input_to_state, self.state_to_state
+        # The masked 1 x k kernel reads columns j - reach .. j (mask B zeroes the rest), for
+        # every row at once; the 1 x 3 state-to-state kernel columns j - 1, j, j + 1 of
+        # the row above, row by row.
+        reach = conv.kernel_size[1] // 2
+        kernel = (conv.weight * conv.mask)[:, :, 0, : reach + 1]
+        bias = conv.bias + state.bias
+        if first is None:
+            taps = F.pad(x, (0, 0, 0, 0, reach, 0)).unfold(1, reach + 1, 1)
+            gates = F.linear(taps.flatten(3), _doubled_g(kernel.flatten(1).T).T,
+                             _doubled_g(bias))
+        else:
+            # Tap k reads the input column j - reach + k: the first kernel at that shift,
+            # and its bias through the patches' constant. Columns j < reach lack the taps
+            # left of the image (zero padding there): their own product.
+            def composed(taps: range) -> Tensor:
+                weight = sum(kernel[:, :, k] @ torch.cat([_window_matrix(first, reach, k),
+                                                          first.bias[:, None]], 1)
+                             for k in taps)
+                weight[:, -1] += bias
+                return _doubled_g(weight.T).T
+
+            gates = F.linear(x, composed(range(reach + 1)))
+            for j in range(min(reach, width)):
+                gates[:, j] = F.linear(x[:, j], composed(range(reach - j, reach + 1)))
+        scan, unpack = _row_scan(rows, width, n)
+        h = _LSTMScan.apply(gates.reshape(1, -1, 4 * self.hidden), None,
+                            _doubled_g(_kernel_matrix(state.weight))[None], scan,
+                            unpack.to(x.device))
+        return h.view(rows, width, n, self.hidden)
 
 
 def skew(x: Tensor) -> Tensor:
@@ -242,52 +473,14 @@ def unskew(x: Tensor, width: int) -> Tensor:
 
 
 def _shift_down(x: Tensor) -> Tensor:
-    """Move a map down one row (row 0 becomes zeros): what makes the right-to-left
-    direction causal."""
-    return F.pad(x, (0, 0, 1, 0))[:, :, :-1]
-
-
-def _skew_features_last(x: Tensor) -> Tensor:
-    """:func:`skew` in the recurrences' layout: ``(D, H, W, *rest) -> (W + H - 1, D, H,
-    *rest)``, step ``t`` holding column ``t - r`` of row ``r`` (zero outside the image)."""
-    d, h, w, *rest = x.shape
-    flat = F.pad(x, [0, 0] * len(rest) + [0, h]).reshape(d, h * (w + h), *rest)
-    return flat[:, : h * (w + h - 1)].reshape(d, h, w + h - 1, *rest).movedim(2, 0)
-
-
-def _unskew_features_last(steps: Tensor, width: int) -> Tensor:
-    """Inverse of :func:`_skew_features_last`: ``(T, D, H, *rest) -> (D, H, W, *rest)``."""
-    t, d, h, *rest = steps.shape
-    flat = steps.movedim(0, 2).reshape(d, h * t, *rest)
-    flat = F.pad(flat, [0, 0] * len(rest) + [0, h])
-    return flat.reshape(d, h, width + h, *rest)[:, :, :width]
-
-
-def _diagonal_recurrence(gates: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
-    """Diagonal LSTMs of ``D`` directions at once, over skewed columns.
-
-    :param gates: ``(D, H, W, N, 4h)`` input-to-state pre-activations (unskewed).
-    :param weight: ``(D, 2h, 4h)``: the 2 x 1 state-to-state kernels (pixel above, pixel).
-    :param bias: ``(D, 4h)``.
-    :returns: ``(D, N, h, H, W)`` hidden states.
-    """
-    directions, rows, width, n, _ = gates.shape
-    hidden = weight.shape[-1] // 4
-    h = gates.new_zeros(directions, rows * n, hidden)
-    c = torch.zeros_like(h)
-    out = []
-    for gates_column in _skew_features_last(gates).contiguous().unbind(0):
-        # Row r reads rows r - 1 and r of the previous column: in the flattened (H N)
-        # positions, "the row above" is n places back.
-        taps = _taps(h, 1, (n, 0))
-        gates_column = gates_column.reshape(directions, rows * n, -1)
-        h, c = _lstm_update(torch.baddbmm(bias[:, None], taps, weight) + gates_column, c)
-        out.append(h.reshape(directions, rows, n, hidden))
-    return _unskew_features_last(torch.stack(out), width).permute(0, 3, 4, 1, 2)
+    """Move a features-last map ``(H, W, N, F)`` down one row (row 0 becomes zeros): what
+    makes the right-to-left direction causal."""
+    return F.pad(x, (0, 0, 0, 0, 0, 0, 1, 0))[:-1]
 
 
 class DiagonalLSTM(nn.Module):
-    """One direction of the Diagonal BiLSTM (left to right): ``(N, F, H, W) -> (N, h, H, W)``.
+    """One direction of the Diagonal BiLSTM (left to right) over features-last maps:
+    ``(H, W, N, F) -> (H, W, N, h)``.
 
     Each state reads its left neighbour and the pixel above (a 2 x 1 convolution over the
     previous column of the skewed map), so it sees everything above and to the left.
@@ -299,24 +492,65 @@ class DiagonalLSTM(nn.Module):
         self.input_to_state = MaskedConv2d(in_groups, hidden_groups.repeat(4), (1, 1), "B")
         self.state_to_state = nn.Conv1d(self.hidden, 4 * self.hidden, 2)
 
-    def gates(self, x: Tensor) -> Tensor:
-        """The 1 x 1 masked input-to-state convolution of :func:`_features_last` input
-        ``(H, W, N, F)``: ``(H, W, N, 4h)``."""
-        conv = self.input_to_state
-        return F.linear(x, (conv.weight * conv.mask)[:, :, 0, 0], conv.bias)
+    def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
+        """:param first: as :meth:`RowLSTM.forward`'s (with a reach of 0)."""
+        return _diagonal_lstms(x, (self,), first)[0]
 
-    def forward(self, x: Tensor) -> Tensor:
-        gates = self.gates(_features_last(x))[None]
-        weight = _kernel_matrix(self.state_to_state.weight)[None]
-        return _diagonal_recurrence(gates, weight, self.state_to_state.bias[None])[0]
+
+def _diagonal_lstms(x: Tensor, directions, first: MaskedConv2d | None = None,
+                    shift_second: bool = False) -> Tensor:
+    """Diagonal LSTMs of ``D`` directions (left to right, then right to left: the map
+    mirrored) over features-last ``x``: ``(D, H, W, N, h)``, each in ``x``'s coordinates.
+
+    Both directions run in one recurrence (a batched matrix product per step). Their
+    inputs are gathered once into each direction's diagonal order, with a constant
+    feature that carries the input-to-state bias (zero on the padding rows), and their
+    states gathered back once. ``first``: as :meth:`RowLSTM.forward`'s. ``shift_second``:
+    the second direction's states come out shifted down one row (:func:`_shift_down` of
+    where they are read: row 0 reads a zero slot), at no cost.
+    """
+    rows, width, n, features = x.shape
+    scan, pack, unpack = _diagonal_scan(rows, width, n)
+    pack, unpack = pack.to(x.device), unpack.to(x.device)
+    mirror = torch.arange(width - 1, -1, -1, device=x.device)
+    # Features: the input, an indicator (1; the composed patches' own constant) that
+    # carries the input-to-state bias, and a constant 1 for the state-to-state bias; a
+    # last row for the padding rows, where only the constant is 1.
+    source = F.pad(x.reshape(rows * width, n, features), (0, 1 + (first is None), 0, 0, 0, 1),
+                   value=1.0)
+    source[-1, :, :-1] = 0
+    # Direction 1 reads the mirrored image: its pixel (r, j) is x's (r, W - 1 - j).
+    to_mirror = torch.cat([mirror + r * width for r in range(rows)]
+                          + [pack.new_tensor([rows * width])])
+    index = torch.cat([pack, to_mirror[pack]][: len(directions)])
+    inputs = source.index_select(0, index).reshape(len(directions), -1, source.shape[-1])
+    input_weight = []
+    for d in directions:
+        conv = d.input_to_state
+        kernel = (conv.weight * conv.mask)[:, :, 0, 0]
+        if first is not None:
+            kernel = kernel @ torch.cat([_window_matrix(first), first.bias[:, None]], 1)
+            kernel[:, -1] += conv.bias
+        else:
+            kernel = torch.cat([kernel, conv.bias[:, None]], 1)
+        input_weight.append(torch.cat([kernel, d.state_to_state.bias[:, None]], 1))
+    # The input-to-state product is part of each step's product: no gates map.
+    weight = torch.stack([torch.cat([_kernel_matrix(d.state_to_state.weight), w.T])
+                          for d, w in zip(directions, input_weight, strict=True)])
+    second = unpack[:, mirror]
+    if shift_second:  # slot row 0 is zero (the initial block's)
+        second = _shift_down(second[:, :, None, None])[:, :, 0, 0]
+    unpack = torch.stack([unpack.flatten(), second.flatten()])
+    h = _LSTMScan.apply(None, inputs, _doubled_g(weight), scan, unpack[: len(directions)])
+    return h.view(len(directions), rows, width, n, h.shape[-1])
 
 
 class DiagonalBiLSTM(nn.Module):
-    """Both directions: left-to-right plus right-to-left shifted down one row.
+    """Both directions over features-last maps, ``(H, W, N, F) -> (H, W, N, h)``:
+    left-to-right plus right-to-left shifted down one row.
 
-    The two directions run in one recurrence (a batched matrix product per column), which
-    halves the sequential steps; each keeps its own parameters. A 1 x 1 convolution
-    commutes with the flip, so the right-to-left gates are the flipped gates of ``x``.
+    The two directions run in one recurrence (a batched matrix product per step); each
+    keeps its own parameters.
     """
 
     def __init__(self, in_groups: Tensor, hidden_groups: Tensor):
@@ -324,14 +558,11 @@ class DiagonalBiLSTM(nn.Module):
         self.left_to_right = DiagonalLSTM(in_groups, hidden_groups)
         self.right_to_left = DiagonalLSTM(in_groups, hidden_groups)
 
-    def forward(self, x: Tensor) -> Tensor:
-        directions = (self.left_to_right, self.right_to_left)
-        x = _features_last(x)
-        gates = torch.stack([self.left_to_right.gates(x), self.right_to_left.gates(x).flip(1)])
-        weight = torch.stack([_kernel_matrix(d.state_to_state.weight) for d in directions])
-        bias = torch.stack([d.state_to_state.bias for d in directions])
-        forward, backward = _diagonal_recurrence(gates, weight, bias)
-        return forward + _shift_down(backward.flip(-1))
+    def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
+        """:param first: as :meth:`RowLSTM.forward`'s (with a reach of 0)."""
+        forward, backward = _diagonal_lstms(x, (self.left_to_right, self.right_to_left),
+                                            first, shift_second=True)
+        return forward + backward
 
 
 @register("pixelrnn", "exact",
@@ -416,10 +647,32 @@ class PixelRNN(LazyDistribution, DataInitialised):
 
         :param x: ``(N, C, H, W)`` images (values are not checked here).
         """
-        r = self.input_conv(2 * x - 1)
+        # Features last from the first convolution on: every later convolution is 1 x 1,
+        # a matrix product over the positions, and the recurrences read that layout.
+        # The input convolution as a product with the image's patches, over the columns
+        # the first LSTM's input-to-state kernel reads too (its reach).
+        conv = self.input_conv
+        reach = self.row_kernel // 2 if self.variant == "row_lstm" else 0
+        patches = _window(2 * x - 1, conv.kernel_size, reach)
+        matrix = torch.cat([_window_matrix(conv, reach, reach), conv.bias[:, None]], 1)
+        # The first input-to-state kernel composed with the input convolution reads the
+        # patches directly when they are narrower than its input: fewer products, and no
+        # gradient to form for that input.
+        compose = patches.shape[-1] - 1 <= (reach + 1) * len(matrix)
+        r = None if compose else F.linear(patches, matrix)
         for lstm, up in zip(self.lstms, self.up, strict=True):
-            r = r + up(lstm(r))
-        out = self.output(F.relu(self.output_hidden(F.relu(r))))
+            weight = (up.weight * up.mask)[:, :, 0, 0]
+            if r is None:
+                h = lstm(patches, conv)
+                # The input convolution is needed only here: it carries up's bias, and
+                # the residual sum is the product's own accumulation.
+                r = F.linear(patches, torch.cat([matrix[:, :-1],
+                                                 (matrix[:, -1] + up.bias)[:, None]], 1))
+                r = torch.addmm(r.flatten(0, 2), h.flatten(0, 2), weight.T).view(r.shape)
+            else:
+                r = r + F.linear(lstm(r), weight, up.bias)
+        out = _pointwise(self.output, F.relu(_pointwise(self.output_hidden, F.relu(r))))
+        out = out.permute(2, 3, 0, 1).contiguous()
         if self.outputs == 1:
             return out
         n, _, h, w = out.shape

@@ -5,6 +5,7 @@ import itertools
 
 import pytest
 import torch
+import torch.nn.functional as F
 from pyro.distributions.testing.gof import multinomial_goodness_of_fit
 
 from ppl_models.distributions import pixelrnn as pixelrnn_module
@@ -213,3 +214,161 @@ def test_init_bias_from_data_gives_the_independent_model():
     p = x.mean().clamp(1e-3, 1 - 1e-3)
     expected = -(9 * (x.mean() * p.log() + (1 - x.mean()) * (1 - p).log())).item()
     assert -model().log_prob(x).mean().item() == pytest.approx(expected, rel=1e-4)
+
+
+# -- the implementation against the computation written out ---------------------------------
+
+def _masked(conv):
+    return conv.weight * conv.mask
+
+
+def _cell(a, c):
+    o, f, i, g = a.chunk(4, 1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def _reference_row_lstm(lstm, x):
+    """Row by row: the masked 1 x k input-to-state convolution, the 1 x 3 state-to-state
+    one over the row above."""
+    conv, state = lstm.input_to_state, lstm.state_to_state
+    gates = F.conv2d(x, _masked(conv), conv.bias, padding=conv.padding)
+    h = x.new_zeros(len(x), lstm.hidden, x.shape[-1])
+    c, rows = torch.zeros_like(h), []
+    for r in range(x.shape[2]):
+        h, c = _cell(gates[:, :, r] + F.conv1d(h, state.weight, state.bias, padding=1), c)
+        rows.append(h)
+    return torch.stack(rows, 2)
+
+
+def _reference_diagonal_lstm(lstm, x, zero_padding_state=False):
+    """Column by column of the skewed map, every position of it (the padding too), each
+    state reading the one above and its left neighbour."""
+    conv, state = lstm.input_to_state, lstm.state_to_state
+    gates = F.conv2d(x, _masked(conv), conv.bias)
+    n, _, height, width = gates.shape
+    skewed = gates.new_zeros(n, gates.shape[1], height, width + height - 1)
+    for r in range(height):
+        skewed[:, :, r, r: r + width] = gates[:, :, r]
+    h = x.new_zeros(n, lstm.hidden, height)
+    c, columns = torch.zeros_like(h), []
+    for t in range(skewed.shape[-1]):
+        a = skewed[..., t] + F.conv1d(F.pad(h, (1, 0)), state.weight, state.bias)
+        h, c = _cell(a, c)
+        if zero_padding_state:  # a plausible rewrite's mistake: zero states left of the image
+            left = (torch.arange(height) > t).to(h)
+            h, c = h * (1 - left), c * (1 - left)
+        columns.append(h)
+    steps = torch.stack(columns, -1)
+    return torch.stack([steps[:, :, r, r: r + width] for r in range(height)], 2)
+
+
+def reference_log_prob(model, x, zero_padding_state=False):
+    """``model``'s log p(x) computed the plain way: whole masked kernels by ``F.conv2d``
+    in (N, C, H, W), the recurrences as loops, tanh as ``torch.tanh``."""
+    conv = model.input_conv
+    r = F.conv2d(2 * x - 1, _masked(conv), conv.bias, padding=conv.padding)
+    for lstm, up in zip(model.lstms, model.up, strict=True):
+        if model.variant == "row_lstm":
+            h = _reference_row_lstm(lstm, r)
+        else:
+            right = _reference_diagonal_lstm(lstm.right_to_left, r.flip(-1), zero_padding_state)
+            h = (_reference_diagonal_lstm(lstm.left_to_right, r, zero_padding_state)
+                 + F.pad(right.flip(-1), (0, 0, 1, 0))[:, :, :-1])
+        r = r + F.conv2d(h, _masked(up), up.bias)
+    hidden = F.relu(F.conv2d(F.relu(r), _masked(model.output_hidden), model.output_hidden.bias))
+    logits = F.conv2d(hidden, _masked(model.output), model.output.bias)
+    if model.outputs == 1:
+        lp = -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    else:
+        n, _, height, width = logits.shape
+        logits = logits.reshape(n, x.shape[1], model.outputs, height, width)
+        k = (x * (model.levels - 1)).round().long().unsqueeze(2)
+        lp = torch.log_softmax(logits, 2).gather(2, k).squeeze(2)
+    return lp.flatten(1).sum(1)
+
+
+REFERENCE_CASES = [  # shape, hidden, layers, levels, kwargs
+    ((1, 4, 5), 6, 2, 2, {}),                                   # input convolution formed
+    ((1, 5, 4), 16, 1, 2, {}),                                  # ... composed into layer 1
+    ((3, 3, 4), 48, 2, 4, {}),                                  # colour, composed
+    ((1, 4, 6), 6, 2, 2, {"first_kernel": 3, "row_kernel": 5}),  # composed, reach 2
+    ((1, 1, 4), 4, 1, 2, {}), ((1, 4, 1), 4, 1, 2, {}),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shape,hidden,layers,levels,kwargs", REFERENCE_CASES)
+def test_log_prob_and_gradients_equal_the_computation_written_out(kind, shape, hidden, layers,
+                                                                  levels, kwargs):
+    model = randomised(shape, kind, hidden, layers, levels, seed=4, **kwargs)
+    torch.manual_seed(5)
+    x = torch.randint(0, levels, (3, *shape)).double() / (levels - 1)
+    params = list(model.parameters())
+    lp, expected = model().log_prob(x), reference_log_prob(model, x)
+    torch.testing.assert_close(lp, expected, rtol=1e-10, atol=1e-9)
+    for g, g_expected in zip(torch.autograd.grad(lp.sum(), params),
+                             torch.autograd.grad(expected.sum(), params), strict=True):
+        torch.testing.assert_close(g, g_expected, rtol=1e-9, atol=1e-9)
+
+
+def test_the_comparison_tells_a_wrong_computation():
+    # Zero states left of the image (instead of those the skewed map carries from the
+    # bias) is a different model; so is a first layer that reads the current pixel.
+    shape = (1, 4, 5)
+    model = randomised(shape, "diagonal_bilstm", 6, 1, seed=4)
+    x = torch.bernoulli(torch.full((3, *shape), 0.5, dtype=torch.float64))
+    lp = model().log_prob(x)
+    assert (lp - reference_log_prob(model, x, zero_padding_state=True)).abs().max() > 1e-3
+    conv = model.input_conv
+    wide = torch.arange(conv.out_channels) * 0
+    conv.mask.copy_(causal_mask(wide, torch.arange(1), conv.kernel_size, "B"))
+    assert (lp - reference_log_prob(model, x)).abs().max() > 1e-3
+
+
+@pytest.mark.parametrize("rows,width,batch", [(1, 1, 1), (1, 4, 2), (4, 1, 2), (3, 5, 2),
+                                              (5, 3, 1), (6, 6, 3)])
+def test_scan_schedules_read_only_written_or_zeroed_slots(rows, width, batch):
+    # The state buffers start uninitialised but for the slots a schedule lists as zeros:
+    # every slot a step reads must be one of those or written by an earlier step, and
+    # every pixel's state must be written.
+    row_scan, row_unpack = pixelrnn_module._row_scan(rows, width, batch)
+    diagonal_scan, _, diagonal_unpack = pixelrnn_module._diagonal_scan(rows, width, batch)
+    for scan, unpack in ((row_scan, row_unpack), (diagonal_scan, diagonal_unpack)):
+        zero = {int(r) * batch + k for r in scan.zero_rows for k in range(batch)}
+        h_ok, e_ok = set(zero), set(range(scan.initial))
+        for step in scan.steps:
+            for start in step.taps:
+                assert set(range(start, start + step.size)) <= h_ok
+            assert set(range(step.previous, step.previous + step.size)) <= e_ok
+            written = set(range(step.out, step.out + step.size))
+            assert not written & zero
+            if step.copy_to is not None:
+                written |= set(range(step.copy_to, step.copy_to + batch))
+            h_ok |= written
+            e_ok |= written
+        assert {int(r) * batch for r in unpack.flatten()} <= h_ok - zero
+
+
+@pytest.mark.parametrize("with_gates", [True, False])
+def test_scan_backward_is_the_gradient(with_gates):
+    torch.manual_seed(0)
+    hidden = 2
+    for scan, unpack, taps in [
+            (*pixelrnn_module._row_scan(3, 2, 2), 3),
+            (pixelrnn_module._diagonal_scan(4, 3, 1)[0],
+             pixelrnn_module._diagonal_scan(4, 3, 1)[2].flatten().repeat(2, 1), 2)]:
+        directions, positions = len(unpack), sum(step.size for step in scan.steps)
+        gates = torch.randn(directions, positions, 4 * hidden, dtype=torch.float64,
+                            requires_grad=True) if with_gates else None
+        inputs = torch.randn(directions, positions, 3, dtype=torch.float64,
+                             requires_grad=True)
+        weight = torch.randn(directions, taps * hidden + 3, 4 * hidden, dtype=torch.float64,
+                             requires_grad=True)
+        args = [a for a in (gates, inputs, weight) if a is not None]
+
+        def scan_of(*args, scan=scan, unpack=unpack):
+            g = args[0] if with_gates else None
+            return pixelrnn_module._LSTMScan.apply(g, *args[-2:], scan, unpack)
+
+        assert torch.autograd.gradcheck(scan_of, args)
