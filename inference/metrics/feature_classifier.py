@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ppl_models.cache_folder import default_cache_dir
 from ppl_models.data import load_dataset
 
 #: Bump when the architecture or the training recipe changes: old cache files are ignored.
@@ -106,11 +107,6 @@ class FeatureClassifier(nn.Module):
             h.update(name.encode())
             h.update(t.detach().cpu().contiguous().float().numpy().tobytes())
         return h.hexdigest()
-
-
-def default_cache_dir() -> Path:
-    """``$PPL_MODELS_CACHE``, else ``~/.cache/ppl-models``."""
-    return Path(os.environ.get("PPL_MODELS_CACHE", Path.home() / ".cache" / "ppl-models"))
 
 
 def _train(images: Tensor, labels: Tensor, *, seed: int, epochs: int,

@@ -10,7 +10,7 @@ the hidden units one slice of 64 units at a time instead of storing ``N x D x H`
 
 The C file is compiled once per machine with its C compiler (``$CC``, else ``cc``) at
 ``-O3 -march=native`` and cached under ``$PPL_MODELS_CACHE`` (default
-``~/.cache/ppl_models``), keyed by the source, the flags and the CPU. Where no compiler is
+``~/.cache/ppl-models``), keyed by the source, the flags and the CPU. Where no compiler is
 found, the build fails, or ``PPL_MODELS_NADE_KERNEL=0`` is set, :func:`nade_kernel` returns
 None and NADE keeps its torch implementation: the kernel is speed only (``float32`` on the
 CPU), never a requirement. Work is split over ``torch.get_num_threads()`` threads by rows
@@ -35,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
+
+from ppl_models.cache_folder import default_cache_dir
 
 SOURCE = Path(__file__).with_name("nade_kernel.c")
 FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-shared", "-fPIC")
@@ -165,8 +167,7 @@ def _built() -> NADEKernel | None:
         return None
     key = hashlib.sha256("\0".join([SOURCE.read_text(), *FLAGS, compiler, _cpu_key()])
                          .encode()).hexdigest()[:16]
-    cache = Path(os.environ.get("PPL_MODELS_CACHE", Path.home() / ".cache" / "ppl_models"))
-    target = cache / f"nade_kernel-{key}.so"
+    target = default_cache_dir() / f"nade_kernel-{key}.so"
     try:
         if not target.exists():
             _build(compiler, target)

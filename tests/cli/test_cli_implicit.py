@@ -21,6 +21,9 @@ def test_train_evaluate_sample_a_dcgan(tmp_path, cli, last_json_line):
     assert metrics["estimator"] == "sample metrics (no likelihood)"
     assert not any(k.startswith(("nll", "bits")) for k in metrics)  # never a likelihood
     assert metrics["fid"] > 0 and metrics["fid_train_vs_split"] > 0 and metrics["n"] == 100
+    # The class histogram reads ten rounds of n draws: its plug-in KL's upward bias
+    # (C - 1) / (2 m) is then 0.0045 nats at n = 100, not 0.045.
+    assert metrics["histogram_samples"] == 1000
     assert len(metrics["extractor_sha256"]) == 64 and metrics["epochs"] == 2
     for name in ("samples.png", "adversarial_losses.png"):
         assert (run / name).read_bytes()[:8] == PNG, name
@@ -30,6 +33,7 @@ def test_train_evaluate_sample_a_dcgan(tmp_path, cli, last_json_line):
     scored = last_json_line(out)
     # Same weights, same seeded draws, same features: the same number.
     assert scored["fid"] == metrics["fid"] and scored["kid"] == metrics["kid"]
+    assert scored["class_kl_to_uniform"] == metrics["class_kl_to_uniform"]
 
     code, _, err = cli("sample", "--checkpoint", run / "model.pt", "--num", 16,
                        "--out", tmp_path / "s.png")
