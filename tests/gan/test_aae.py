@@ -10,14 +10,7 @@ from inference.objectives.adversarial import minimax_discriminator_loss
 from inference.training import AdversarialStep
 from ppl_models.aae import AAE
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Small networks: one thread is as fast idle and far faster on a shared, loaded machine.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _train_discriminator(model, x, steps=100):

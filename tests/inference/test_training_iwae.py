@@ -40,14 +40,7 @@ CONFIGS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny networks: one thread is as fast idle and far faster beside other jobs (the
-    # expectation test took 33 s on two threads under load, 4 s on one).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _vae_and_data(config: str) -> tuple[VAE, torch.Tensor]:

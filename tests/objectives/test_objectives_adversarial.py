@@ -193,15 +193,6 @@ def test_gradient_penalty_is_zero_for_a_1_lipschitz_linear_critic():
 
 # -- a trained discriminator approaches D* -------------------------------------------------
 
-@pytest.fixture
-def one_thread():
-    # Small networks: one thread is as fast idle and far faster on a shared, loaded machine.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_a_trained_discriminator_approaches_d_star_pointwise(one_thread):
     # Data: N(-1, 0.5^2) + N(1.5, 0.5^2) mixture; "generator": a fixed N(0, 1). A small MLP
     # trained with the minimax discriminator loss should learn D* = p / (p + q).

@@ -32,12 +32,7 @@ SHAPE = (1, 3, 3)  # 9 pixels
 K = 5
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _vamp(seed=0, *, latent=3, likelihood="continuous_bernoulli", spread=1.0) -> VAE:
