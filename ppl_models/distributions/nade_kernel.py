@@ -107,13 +107,16 @@ def _run(function, args, total: int, grain: int, work: int) -> None:
     else:
         step = -(-total // (threads * grain)) * grain
         ranges = [(s, min(s + step, total)) for s in range(0, total, step)]
-        failed = list(_pool(len(ranges)).map(lambda r: function(*args, *r), ranges))
+        pool = _pool(len(ranges), os.getpid())
+        failed = list(pool.map(lambda r: function(*args, *r), ranges))
     if any(failed):
         raise MemoryError("NADE kernel: could not allocate its working buffers")
 
 
 @functools.cache
-def _pool(workers: int) -> ThreadPoolExecutor:
+def _pool(workers: int, pid: int) -> ThreadPoolExecutor:
+    # Keyed by the process: a forked child inherits the parent's pool without its threads,
+    # and work handed to it would wait forever.
     return ThreadPoolExecutor(workers, thread_name_prefix="nade-kernel")
 
 

@@ -157,3 +157,32 @@ def test_a_failing_build_warns_and_falls_back(monkeypatch, tmp_path):
 def test_the_switch_off_variable(monkeypatch):
     monkeypatch.setenv("PPL_MODELS_NADE_KERNEL", "0")
     assert nade_kernel() is None
+
+
+def _forked_logits(kernel, x, c, W, V, queue):
+    torch.set_num_threads(2)  # a forked child may start on one
+    queue.put(kernel.logits(x, c, W, V).numpy())  # plain bytes: the child exits at once
+
+
+def test_a_forked_process_gets_its_own_threads(kernel):
+    # The parent's pool exists before the fork; the child must not hand work to it.
+    import multiprocessing as mp
+
+    x, c, W, V, _ = problem(64, 70, 300, True)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        expected = kernel.logits(x, c, W, V)
+        queue = mp.get_context("fork").Queue()
+        child = mp.get_context("fork").Process(target=_forked_logits,
+                                               args=(kernel, x, c, W, V, queue))
+        child.start()
+        try:
+            got = queue.get(timeout=60)  # a child waiting on the parent's pool never answers
+        finally:
+            child.join(timeout=5)
+            if child.is_alive():
+                child.kill()
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(torch.from_numpy(got), expected)
