@@ -13,8 +13,9 @@ The C file is compiled once per machine with its C compiler (``$CC``, else ``cc`
 ``~/.cache/ppl-models``), keyed by the source, the flags and the CPU. Where no compiler is
 found, the build fails, or ``PPL_MODELS_NADE_KERNEL=0`` is set, :func:`nade_kernel` returns
 None and NADE keeps its torch implementation: the kernel is speed only (``float32`` on the
-CPU), never a requirement. Work is split over ``torch.get_num_threads()`` threads by rows
-(forward) and by hidden units (backward); ``ctypes`` releases the GIL during each call.
+CPU, outside a CPU autocast), never a requirement. Work is split over
+``torch.get_num_threads()`` threads by rows (forward) and by hidden units (backward);
+``ctypes`` releases the GIL during each call.
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ class NADEKernel:
 
     @staticmethod
     def accepts(*tensors: torch.Tensor) -> bool:
-        """Whether the kernel computes with these tensors (float32 on the CPU)."""
-        return all(t.dtype == torch.float32 and t.device.type == "cpu" for t in tensors)
+        """Whether the kernel computes with these tensors: float32 on the CPU, and no CPU
+        autocast asking for lower precision (``--precision bf16`` is then honoured by the
+        torch code)."""
+        return (not torch.is_autocast_enabled("cpu")
+                and all(t.dtype == torch.float32 and t.device.type == "cpu" for t in tensors))
 
     @staticmethod
     def _bias(c: torch.Tensor) -> tuple[torch.Tensor, int]:

@@ -186,3 +186,18 @@ def test_a_forked_process_gets_its_own_threads(kernel):
     finally:
         torch.set_num_threads(before)
     assert torch.equal(torch.from_numpy(got), expected)
+
+
+def test_cpu_autocast_uses_the_torch_code(kernel, monkeypatch):
+    # --precision bf16 asks for bf16 products; the float32 kernel would silently ignore it.
+    calls = []
+    real = type(kernel).logits
+    monkeypatch.setattr(type(kernel), "logits",
+                        lambda self, *args: calls.append(1) or real(self, *args))
+    m = NADE(12, 8)
+    x = torch.bernoulli(torch.full((5, 12), 0.4))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        m().log_prob(x).sum().backward()
+    assert calls == []
+    m().log_prob(x)
+    assert calls == [1]
