@@ -50,7 +50,7 @@ _SLICE = 64  # the C file's SLICE: backward ranges start on its multiples
 class NADEKernel:
     """The compiled library's two entry points, with tensors in and out.
 
-    Shapes as :class:`~ppl_models.distributions.nade._NADELogits`: ``x (N, D)``,
+    Shapes as ``_NADELogits`` (:mod:`ppl_models.distributions.nade`): ``x (N, D)``,
     ``c (N|1, H)``, ``W (D, H)``, ``V (D, H)``, all contiguous ``float32`` on the CPU.
     """
 

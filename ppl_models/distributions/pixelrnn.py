@@ -417,9 +417,12 @@ class RowLSTM(nn.Module):
         self.state_to_state = nn.Conv1d(self.hidden, 4 * self.hidden, 3, padding=1)
 
     def forward(self, x: Tensor, first: MaskedConv2d | None = None) -> Tensor:
-        """:param first: when given, ``x`` holds the image's :func:`_window` patches for this
+        """The layer's output for input ``x``.
+
+        :param first: when given, ``x`` holds the image's ``_window`` patches for this
             layer's reach and the layer's input is the convolution ``first`` of the image;
-            the two kernels are composed into one instead of forming that input."""
+            the two kernels are composed into one instead of forming that input.
+        """
         n = x.shape[2]
         rows, width = x.shape[:2]
         conv, state = self.input_to_state, self.state_to_state
