@@ -18,18 +18,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from ppl_models.cpu_info import cpuinfo_field
+
 _CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def cpu_model() -> str | None:
     """The CPU's model name (Linux ``/proc/cpuinfo``; elsewhere the platform's word)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or None
+    return cpuinfo_field("model name") or platform.processor() or None
 
 
 def git_commit(folder: Path = _CHECKOUT) -> str | None:

@@ -38,6 +38,7 @@ from pathlib import Path
 import torch
 
 from ppl_models.cache_folder import default_cache_dir
+from ppl_models.cpu_info import cpuinfo_field
 
 SOURCE = Path(__file__).with_name("nade_kernel.c")
 FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-shared", "-fPIC")
@@ -126,13 +127,7 @@ def _pool(workers: int, pid: int) -> ThreadPoolExecutor:
 
 def _cpu_key() -> str:
     """What ``-march=native`` depends on: the CPU's feature flags where Linux lists them."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return line
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return cpuinfo_field("flags") or platform.processor() or platform.machine()
 
 
 def _build(compiler: str, target: Path) -> None:
