@@ -11,12 +11,15 @@ __all__ = [
     "binarize_name",
     "hold_out_class",
     "limit_train",
+    "limit_valid",
     "load_binary_splits",
 ]
 
 import argparse
 import dataclasses
 import os
+
+import torch
 
 from ppl_models.data import DATASETS, REAL_DATASETS, TOY_DATASETS, DataSplits, load_dataset
 
@@ -113,6 +116,36 @@ def limit_train(splits: DataSplits, size: int | None) -> DataSplits:
               else limit_train(splits.source, min(size, len(splits.source.train))))
     return dataclasses.replace(splits, train=splits.train[:size],
                                train_labels=None if labels is None else labels[:size],
+                               source=source)
+
+
+def limit_valid(splits: DataSplits, size: int | None) -> DataSplits:
+    """``splits`` with a subset of ``size`` validation images (and their labels), drawn at
+    random by a fixed generator, so that every run and seed validates on the same images;
+    training and test splits unchanged. ``None``: all of them.
+
+    Early stopping needs only a ranking of epochs; a model whose exact score is costly (the
+    DeepNADE's, 784 masked passes an image) validates on a subset so that epochs stay cheap.
+
+    :raises ValueError: naming ``--valid-size`` if ``size`` is not a positive integer or
+        exceeds the validation split.
+    """
+    if size is None:
+        return splits
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"--valid-size must be a positive integer, got {size!r}")
+    if size > len(splits.valid):
+        raise ValueError(f"--valid-size {size}: {splits.name} has {len(splits.valid)} "
+                         "validation images")
+    # Sorted, so a split stored by class keeps its order; a random subset, because such a
+    # split's first images would be one class.
+    keep = torch.randperm(len(splits.valid), generator=torch.Generator().manual_seed(0))
+    keep = keep[:size].sort().values.to(splits.valid.device)
+    labels = splits.valid_labels
+    source = (None if splits.source is None
+              else limit_valid(splits.source, min(size, len(splits.source.valid))))
+    return dataclasses.replace(splits, valid=splits.valid[keep],
+                               valid_labels=None if labels is None else labels[keep],
                                source=source)
 
 

@@ -23,7 +23,7 @@ _NOT_SETTINGS = ("help", "recipe", "out", "resume", "threads", "device", "precis
                  "command")
 # Which table of a resolved recipe a setting goes in (the rest are the model's or its
 # family's options).
-_DATA = ("dataset", "data_path", "binarize", "train_size", "holdout_class")
+_DATA = ("dataset", "data_path", "binarize", "train_size", "valid_size", "holdout_class")
 _TRAINING = ("seed", "epochs", "batch_size", "lr", "patience", "max_seconds")
 
 

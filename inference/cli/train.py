@@ -33,6 +33,7 @@ from inference.cli.data_options import (
     binarize_name,
     hold_out_class,
     limit_train,
+    limit_valid,
     load_binary_splits,
 )
 from inference.cli.device_options import add_device_arguments, placement_from
@@ -76,6 +77,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--train-size", type=int, default=None,
                    help="train on the first N training images only (default: all; with "
                         "--holdout-class, the first N of the other classes)")
+    p.add_argument("--valid-size", type=int, default=None,
+                   help="validate (early stopping, the kept epoch) on N validation images "
+                        "drawn at random, the same N for every run (default: all)")
     p.add_argument("--holdout-class", type=int, default=None, metavar="K",
                    help="remove the images of class K from the training and validation "
                         "splits and keep them in the test split (a held-out class for anomaly "
@@ -127,9 +131,9 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     settings = family_settings(kind, args)
     family.check(settings)
     apply_threads(args.threads)
-    splits = limit_train(hold_out_class(load_binary_splits(
+    splits = limit_valid(limit_train(hold_out_class(load_binary_splits(
         args.dataset, args.data_path, args.binarize, args.seed), args.holdout_class),
-        args.train_size)
+        args.train_size), args.valid_size)
     model = build_for_data(kind, splits, args, settings, args.seed)
     family.check_data(model, splits, settings)  # before the run directory is written
     # Fitted and scored on the device; figures and files are made from CPU copies after.
@@ -188,7 +192,7 @@ def _write_recipe(out: Path, args, recipe, config: dict[str, Any]) -> None:
 
 def _check_numbers(args) -> None:
     check_positive_int(args, "epochs", "batch_size")
-    check_positive_int(args, "patience", "train_size", optional=True)
+    check_positive_int(args, "patience", "train_size", "valid_size", optional=True)
     check_positive_finite(args, "lr")
     check_positive_finite(args, "max_seconds", optional=True)
     check_seed(args)
@@ -206,6 +210,7 @@ def _config(args, splits: DataSplits, model, family: FamilyCLI, settings) -> dic
         # Real-valued sets are not binarised: store None so evaluate reloads them as they are.
         "binarize": args.binarize or (None if args.dataset in REAL_DATASETS else "threshold"),
         "train_size": args.train_size,
+        "valid_size": args.valid_size,
         "holdout_class": args.holdout_class,
         "image_shape": list(splits.image_shape),
         "seed": args.seed,

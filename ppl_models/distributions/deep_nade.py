@@ -372,6 +372,13 @@ class OrderMixture(TorchDistribution):
 
     def log_prob(self, value: Tensor) -> Tensor:
         """:math:`\\log \\frac1K \\sum_k p(x \\mid o^{(k)})`, shape ``value.shape[:-1]``."""
+        per_order = self.component_log_prob(value)
+        return per_order.logsumexp(0) - math.log(self.orders.shape[0])
+
+    def component_log_prob(self, value: Tensor) -> Tensor:
+        """Each order's exact :math:`\\log p(x \\mid o^{(k)})`, shape
+        ``(K,) + value.shape[:-1]``: the mixture of the first ``k`` orders is their
+        log-mean-exp over the leading ``k`` rows, so nested ensembles cost one pass."""
         x = self.model._check_x(value, "value")
         flat = x.reshape(-1, self.model.dim)
         k, n = self.orders.shape[0], flat.shape[0]
@@ -379,7 +386,7 @@ class OrderMixture(TorchDistribution):
         orders = self.orders.repeat_interleave(n, 0)
         logits = self.model.ordered_logits(repeated, orders)
         lp = -F.binary_cross_entropy_with_logits(logits, repeated, reduction="none").sum(-1)
-        return (lp.reshape(k, n).logsumexp(0) - math.log(k)).reshape(x.shape[:-1])
+        return lp.reshape((k,) + x.shape[:-1])
 
     def sample(self, sample_shape=()) -> Tensor:
         shape = self._extended_shape(sample_shape)

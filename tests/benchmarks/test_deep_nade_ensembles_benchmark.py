@@ -4,8 +4,10 @@ on the embedded digits and scores them on the same test images."""
 import json
 
 import pytest
+import torch
 
 from docs.results_page import read_records
+from inference.cli.recipe_run import load_run
 
 
 def test_ensembles_and_paired_baselines(load_benchmark, capsys, tmp_path):
@@ -33,3 +35,26 @@ def test_a_baseline_on_other_data_is_refused(load_benchmark, tmp_path):
         load_benchmark("deep_nade_ensembles").main(
             ["--smoke", "--orderings", "1", "--single-orderings", "0", "--baselines",
              "nade_mnist5k", "--out", str(tmp_path)])
+
+
+def test_nested_ensembles_on_a_test_subset_are_the_ensembles_themselves(load_benchmark,
+                                                                        tmp_path):
+    bench = load_benchmark("deep_nade_ensembles")
+    result = bench.main(["--smoke", "--orderings", "1", "2", "4", "--single-orderings", "3",
+                         "--baselines", "--test-size", "50", "--out", str(tmp_path)])
+    run = load_run(tmp_path / "deep_nade_digits")
+    test = bench.test_images(run.splits.flat("test"), 50, 0)
+    assert result["n_test"] == 50 and len(test) == 50
+    assert result["identity_ordering_all_test"]["n"] == 180
+    deep = result["deep_nade"]
+    with torch.no_grad():
+        for k in (1, 2, 4):  # scored one order at a time, then mixed: the same figure
+            direct = -run.model.ensemble(k).log_prob(test).double().mean().item()
+            assert deep[f"orderings_{k}"]["nll_nats"] == pytest.approx(direct, rel=1e-6)
+        members = run.model.ensemble(4).orders[1:]
+        singles = [-run.model.log_prob(test, ordering=o).double().mean().item()
+                   for o in members]
+    assert deep["single_random_orderings_nll_nats"] == pytest.approx(singles, rel=1e-6)
+    with pytest.raises(ValueError, match="--single-orderings 4: the largest ensemble"):
+        bench.main(["--smoke", "--orderings", "4", "--single-orderings", "4", "--baselines",
+                    "--out", str(tmp_path / "again")])

@@ -53,14 +53,17 @@ def _smoke(recipe: Recipe, folder) -> dict:
     """One short epoch of ``recipe``: the first 128 training images, at most a second; a
     recipe on file data runs on the embedded MNIST-5k (same image shape) so that the suite
     needs no files, and an IWAE-K test score takes K = 10 (the recipe's K is for its
-    figure, not for checking that it runs). A recipe that starts from another run's model
-    (``init_from``) starts from an untrained one of the same kind and width in ``folder``."""
+    figure, not for checking that it runs), and a validation subset 64 images. A recipe
+    that starts from another run's model (``init_from``) starts from an untrained one of
+    the same kind and width in ``folder``."""
     flat = recipe.flat()
     smoke = {"epochs": 1, "max_seconds": 1.0, "train_size": 128}
     if flat.get("dataset", "mnist") in FILE_DATASETS:
         smoke["dataset"] = "mnist5k"
     if "iw_samples" in flat:
         smoke["iw_samples"] = 10
+    if "valid_size" in flat:  # the smoke data's validation split is smaller
+        smoke["valid_size"] = 64
     if "init_from" in flat:
         from inference.persistence import save_model
         from ppl_models import registry

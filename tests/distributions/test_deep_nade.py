@@ -107,6 +107,22 @@ def test_an_ensemble_of_k_orders_is_the_same_on_every_call_and_starts_with_the_d
     assert not torch.equal(m.ensemble(5, seed=1).orders, a.orders)
 
 
+def test_ensembles_nest_and_their_components_are_the_joints(all_states):
+    # Ensemble K's orders are ensemble K + j's first K: one component pass scores them all.
+    m = make_model()
+    x = all_states(N).double()
+    big = m.ensemble(6)
+    parts = big.component_log_prob(x)
+    assert parts.shape == (6, 2 ** N)
+    for k in (1, 2, 6):
+        assert torch.equal(m.ensemble(k).orders, big.orders[:k])
+        torch.testing.assert_close(m.ensemble(k).log_prob(x),
+                                   parts[:k].logsumexp(0) - math.log(k))
+    for order, part in zip(big.orders, parts, strict=True):
+        torch.testing.assert_close(part, m.log_prob(x, ordering=order))
+    assert big.component_log_prob(x.reshape(4, -1, N)).shape == (6, 4, 2 ** N // 4)
+
+
 def test_the_fast_pass_is_the_definition():
     """The cumulative-sum pass equals one masked network pass per position."""
     m = make_model()
