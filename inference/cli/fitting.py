@@ -294,7 +294,9 @@ def fit_vae(
                               placement=placement)
     warmup = f", KL warm-up over {kl_warmup} updates" if kl_warmup else ""
     drawn = f" ({particle_draws})" if particles > 1 else ""
+    # The kept epoch is the best on the bound trained (SVIStep.eval_step's loss).
+    kept = f"IWAE-{particles} bound" if objective == "renyi" else "ELBO"
     method = (f"SVI: {_OBJECTIVE_NAMES[objective]}, {particles} particle(s){drawn}{warmup}, Adam "
               f"lr={lr:g}{_SCHEDULE_NAMES[lr_schedule]}, batch {batch_size}, parameters of the "
-              f"best validation-ELBO epoch ({history.best_epoch}){started}")
+              f"best validation-{kept} epoch ({history.best_epoch}){started}")
     return FitResult(vae, history, seconds, method)

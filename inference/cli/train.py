@@ -266,8 +266,7 @@ def _metrics(config, fit: FitResult, family: FamilyCLI, test: dict[str, Any],
         "epochs": fit.epochs,
         "best_epoch": None if history is None else history.best_epoch,
         # Named for what the validation loss is: an NLL, or a -ELBO (a sampler has none).
-        **({} if family.best_key is None else {
-            family.best_key: None if history is None else history.best_valid_loss}),
+        **family.best_figures(history, config),
         # What chose the kept epoch, when it is not the validation loss (a sample metric).
         **selected_by(history),
         "fit_seconds": fit.seconds,

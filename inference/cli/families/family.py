@@ -78,6 +78,13 @@ class FamilyCLI:
     def check(self, settings: dict[str, Any]) -> None:
         """Refuse out-of-range option values, naming the flag."""
 
+    def best_figures(self, history, config: dict[str, Any]) -> dict[str, Any]:
+        """The kept epoch's validation figures for ``metrics.json``: the validation loss
+        under :attr:`best_key` (nothing for a family without one)."""
+        if self.best_key is None:
+            return {}
+        return {self.best_key: None if history is None else history.best_valid_loss}
+
     def check_data(self, model: nn.Module, splits: DataSplits,
                    settings: dict[str, Any] | None = None) -> None:
         """Refuse data ``model`` cannot be fitted to or scored on (or, given the family's

@@ -55,6 +55,18 @@ class LatentCLI(FamilyCLI):
     best_key = "best_valid_neg_elbo_nats"
     scored_as = "has no exact likelihood (ELBO and IWAE-K bounds)"
 
+    def best_figures(self, history, config: dict[str, Any]) -> dict[str, Any]:
+        """The kept epoch's validation -ELBO; for ``--objective renyi`` also the negative of
+        the IWAE-K bound it was kept on (the validation loss, see ``SVIStep.eval_step``)."""
+        if history is None or history.best_epoch is None:
+            return {self.best_key: None}
+        best = history.epochs[history.best_epoch - 1]
+        figures = {self.best_key: -best["valid_elbo"]}
+        if config["objective"] == "renyi":
+            figures[f"best_valid_neg_iwae_{config['particles']}_nats"] = \
+                history.best_valid_loss
+        return figures
+
     def check(self, settings: dict[str, Any]) -> None:
         check_positive_int(settings, "particles", "iw_samples", optional=True)
         if settings.get("kl_warmup") is not None and settings["kl_warmup"] < 0:
