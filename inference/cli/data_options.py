@@ -106,11 +106,7 @@ def limit_train(splits: DataSplits, size: int | None) -> DataSplits:
     """
     if size is None:
         return splits
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"--train-size must be a positive integer, got {size!r}")
-    if size > len(splits.train):
-        raise ValueError(f"--train-size {size}: {splits.name} has {len(splits.train)} "
-                         "training images")
+    _check_size(size, "--train-size", splits.name, len(splits.train), "training")
     labels = splits.train_labels
     source = (None if splits.source is None
               else limit_train(splits.source, min(size, len(splits.source.train))))
@@ -132,11 +128,7 @@ def limit_valid(splits: DataSplits, size: int | None) -> DataSplits:
     """
     if size is None:
         return splits
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"--valid-size must be a positive integer, got {size!r}")
-    if size > len(splits.valid):
-        raise ValueError(f"--valid-size {size}: {splits.name} has {len(splits.valid)} "
-                         "validation images")
+    _check_size(size, "--valid-size", splits.name, len(splits.valid), "validation")
     # Sorted, so a split stored by class keeps its order; a random subset, because such a
     # split's first images would be one class.
     keep = torch.randperm(len(splits.valid), generator=torch.Generator().manual_seed(0))
@@ -147,6 +139,13 @@ def limit_valid(splits: DataSplits, size: int | None) -> DataSplits:
     return dataclasses.replace(splits, valid=splits.valid[keep],
                                valid_labels=None if labels is None else labels[keep],
                                source=source)
+
+
+def _check_size(size, flag: str, name: str, available: int, split: str) -> None:
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"{flag} must be a positive integer, got {size!r}")
+    if size > available:
+        raise ValueError(f"{flag} {size}: {name} has {available} {split} images")
 
 
 def hold_out_class(splits: DataSplits, label: int | None) -> DataSplits:
