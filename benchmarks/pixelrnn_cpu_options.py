@@ -15,8 +15,9 @@ beside the spread of two float32 seeds. Prints one JSON line.
    scores in float32 whatever the updates' precision). bf16 is within the seed spread when
    ``|bf16 - fp32|`` at the same seed is no larger than ``|fp32(s) - fp32(s + 1)|``.
 
-bf16 is measured only where the CPU has bf16 instructions (``avx512_bf16`` or ``amx_bf16``
-among ``/proc/cpuinfo``'s flags); elsewhere autocast emulates it and the record says so.
+bf16 is measured on every CPU; ``cpu_has_bf16`` in the output says whether the CPU has bf16
+instructions (``avx512_bf16`` or ``amx_bf16`` among ``/proc/cpuinfo``'s flags) or autocast
+emulated them, which makes its ratio meaningless.
 
     python benchmarks/pixelrnn_cpu_options.py --threads 1 --record
 """
