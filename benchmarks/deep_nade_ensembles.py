@@ -55,6 +55,9 @@ def parse_args(argv=None):
     p.add_argument("--test-size", type=int, default=None,
                    help="score on this many test images drawn at random (seeded by "
                         "--order-seed; default: all)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the DeepNADE's stopped run in OUT from its last checkpoint "
+                        "(train --resume) before scoring")
     return p.parse_args(argv)
 
 
@@ -101,7 +104,7 @@ def main(argv=None) -> dict:
                          "ones")
     started = time.perf_counter()
     deep = train_recipe(args.recipe, Path(args.out) / args.recipe,
-                        **recipe_overrides(args, SMOKE))
+                        **recipe_overrides(args, SMOKE), resume=args.resume or None)
     baselines = [baseline_run(args, recipe, deep) for recipe in args.baselines]
     model, m = deep.model, deep.metrics
     test = test_images(deep.splits.flat("test"), args.test_size, args.order_seed)

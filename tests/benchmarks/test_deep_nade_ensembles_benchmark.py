@@ -58,3 +58,17 @@ def test_nested_ensembles_on_a_test_subset_are_the_ensembles_themselves(load_ben
     with pytest.raises(ValueError, match="--single-orderings 4: the largest ensemble"):
         bench.main(["--smoke", "--orderings", "4", "--single-orderings", "4", "--baselines",
                     "--out", str(tmp_path / "again")])
+
+
+def test_resume_continues_a_stopped_run_before_scoring(load_benchmark, tmp_path):
+    bench = load_benchmark("deep_nade_ensembles")
+    words = ["--smoke", "--orderings", "1", "2", "--single-orderings", "1", "--baselines",
+             "--out", str(tmp_path)]
+    bench.main([*words, "--set", "epochs=1"])  # --smoke sets 2 epochs; --set wins
+    first = load_run(tmp_path / "deep_nade_digits").history
+    result = bench.main([*words, "--set", "epochs=2", "--resume"])
+    resumed = load_run(tmp_path / "deep_nade_digits").history
+    assert result["deep_nade"]["epochs"] == 2
+    # The first epoch is the stopped run's, read from its checkpoint, not trained again: its
+    # wall-clock seconds too, which a second training could not reproduce to the bit.
+    assert len(resumed["epochs"]) == 2 and resumed["epochs"][0] == first["epochs"][0]
