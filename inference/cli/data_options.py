@@ -13,6 +13,7 @@ __all__ = [
     "limit_train",
     "limit_valid",
     "load_binary_splits",
+    "run_splits",
 ]
 
 import argparse
@@ -139,6 +140,17 @@ def limit_valid(splits: DataSplits, size: int | None) -> DataSplits:
     return dataclasses.replace(splits, valid=splits.valid[keep],
                                valid_labels=None if labels is None else labels[keep],
                                source=source)
+
+
+def run_splits(whole: DataSplits, holdout_class: int | None, train_size: int | None,
+               valid_size: int | None) -> DataSplits:
+    """The splits a ``train`` run fitted and validated on, from the data set's ``whole``
+    splits: class ``holdout_class`` removed from training and validation
+    (:func:`hold_out_class`), then the first ``train_size`` training images
+    (:func:`limit_train`) and ``valid_size`` validation images (:func:`limit_valid`); the
+    test split whole. ``None`` leaves a split as it is."""
+    return limit_valid(limit_train(hold_out_class(whole, holdout_class), train_size),
+                       valid_size)
 
 
 def _check_size(size, flag: str, name: str, available: int, split: str) -> None:

@@ -30,7 +30,12 @@ from inference.cli.ais_evaluation import (
     check_observed_data,
     evaluate_ais,
 )
-from inference.cli.data_options import add_data_arguments, binarize_name, load_binary_splits
+from inference.cli.data_options import (
+    add_data_arguments,
+    binarize_name,
+    load_binary_splits,
+    run_splits,
+)
 from inference.cli.device_options import add_device_arguments, placement_from
 from inference.cli.families import FAMILY_CLIS, family_of_model, model_data
 from inference.cli.json_output import to_json
@@ -53,7 +58,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "seed default to the ones the model was trained with.")
     p.add_argument("--checkpoint", required=True, help="model.pt written by 'train'")
     add_data_arguments(p, required=False)
-    p.add_argument("--split", choices=SPLIT_NAMES, default="test")
+    p.add_argument("--split", choices=SPLIT_NAMES, default="test",
+                   help="the images scored; on the run's own data (its dataset, "
+                        "binarisation and seed), train and valid are the images the run "
+                        "trained and validated on: its --holdout-class, --train-size and "
+                        "--valid-size apply (default: test)")
     p.add_argument("--seed", type=int, default=None,
                    help="seed of the embedded datasets' split and of stochastic binarisation "
                         "(default: the training run's)")
@@ -106,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
     binarize = args.binarize or config.get("binarize")
     seed = config.get("seed", 0) if args.seed is None else args.seed
     splits = load_binary_splits(dataset, data_path, binarize, seed)
+    own = (dataset, binarize, seed) == (config["dataset"], config.get("binarize"),
+                                        config.get("seed", 0))
+    if own:  # the run's own splits, not the whole data set's
+        splits = run_splits(splits, config.get("holdout_class"), config.get("train_size"),
+                            config.get("valid_size"))
     check_fits_data(model, splits.image_shape,
                     f"--dataset {dataset} ({splits.dim} variables per image, shape "
                     f"{tuple(splits.image_shape)})")

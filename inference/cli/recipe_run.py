@@ -74,17 +74,12 @@ class TrainedRun:
     def splits(self) -> DataSplits:
         """The data the run was trained and scored on, loaded as ``train`` loaded it (a
         held-out class removed from training and validation, then the training size)."""
-        from inference.cli.data_options import (
-            hold_out_class,
-            limit_train,
-            limit_valid,
-            load_binary_splits,
-        )
+        from inference.cli.data_options import load_binary_splits, run_splits
 
         c = self.config
         whole = load_binary_splits(c["dataset"], c["data_path"], c["binarize"], c["seed"])
-        return limit_valid(limit_train(hold_out_class(whole, c.get("holdout_class")),
-                                       c.get("train_size")), c.get("valid_size"))
+        return run_splits(whole, c.get("holdout_class"), c.get("train_size"),
+                          c.get("valid_size"))
 
 
 def load_run(out: str | Path) -> TrainedRun:

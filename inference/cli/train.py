@@ -31,10 +31,8 @@ import torch
 from inference.cli.data_options import (
     add_data_arguments,
     binarize_name,
-    hold_out_class,
-    limit_train,
-    limit_valid,
     load_binary_splits,
+    run_splits,
 )
 from inference.cli.device_options import add_device_arguments, placement_from
 from inference.cli.families import FamilyCLI, RunSettings, family_cli
@@ -131,9 +129,9 @@ def _run(args: argparse.Namespace, group: distributed.Group | None) -> int:
     settings = family_settings(kind, args)
     family.check(settings)
     apply_threads(args.threads)
-    splits = limit_valid(limit_train(hold_out_class(load_binary_splits(
-        args.dataset, args.data_path, args.binarize, args.seed), args.holdout_class),
-        args.train_size), args.valid_size)
+    splits = run_splits(load_binary_splits(args.dataset, args.data_path, args.binarize,
+                                           args.seed),
+                        args.holdout_class, args.train_size, args.valid_size)
     model = build_for_data(kind, splits, args, settings, args.seed)
     family.check_data(model, splits, settings)  # before the run directory is written
     # Fitted and scored on the device; figures and files are made from CPU copies after.
