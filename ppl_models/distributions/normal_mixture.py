@@ -17,8 +17,10 @@ CPU thread). Here the quadratic form is expanded,
 .. math:: Q_k(z) = \sum_l z_l^2 \sigma_{kl}^{-2} - 2 \sum_l z_l \mu_{kl} \sigma_{kl}^{-2}
           + \sum_l \mu_{kl}^2 \sigma_{kl}^{-2},
 
-into two :math:`(M, L) \times (L, K)` matrix products and a :math:`(K,)` constant: no
-:math:`(M, K, L)` tensor, about 10x faster. The expansion subtracts terms of size
+into one :math:`(M, 2L) \times (2L, K)` matrix product of :math:`[z^2, z]` with
+:math:`[-\sigma^{-2} / 2, \mu \sigma^{-2}]` whose bias is the :math:`(K,)` constant: no
+:math:`(M, K, L)` tensor, about 40x faster (:math:`M = 10{,}000`, :math:`K = 500`, :math:`L = 40`,
+one CPU thread). The expansion subtracts terms of size
 :math:`(\mu / \sigma)^2` that cancel where :math:`z` sits near a sharp component, so it is
 evaluated in float64 (measured error :math:`10^{-11}` nats; in float32 it lost up to 0.007
 nats with :math:`L = 32`, :math:`K = 500`, :math:`\mu / \sigma` up to 40) and returned in
@@ -88,14 +90,20 @@ class EqualNormalMixture(TorchDistribution):
         loc, scale = self.loc.to(wide), self.scale.to(wide)  # (K, L)
         precision = scale.pow(-2)
         weighted = loc * precision
-        quadratic = (z.square() @ precision.T - 2 * (z @ weighted.T)
-                     + (loc * weighted).sum(-1))  # (M, K)
-        log_norm = (scale.log() + 0.5 * math.log(2 * math.pi)).sum(-1)  # (K,)
-        log_n = -0.5 * quadratic - log_norm  # log N(z; mu_k, sigma_k), (M, K)
+        # log N(z; mu_k, sigma_k) = z^2 . (-prec_k / 2) + z . (mu_k prec_k) + c_k: one
+        # (M, 2L) x (2L, K) product with c_k as its bias, a single pass over the (M, K)
+        # result before the log-mean-exp (float64 elementwise passes over it cost more than
+        # the product).
+        constant = (-0.5 * (loc * weighted).sum(-1)
+                    - (scale.log() + 0.5 * math.log(2 * math.pi)).sum(-1))  # (K,)
+        log_n = torch.addmm(constant, torch.cat([z.square(), z], -1),
+                            torch.cat([-0.5 * precision, weighted], -1).T)  # (M, K)
         # log (1/K) sum_k exp(log_n), shifted by the largest term; .mean divides by K
-        # without reading K into Python (a traced value under JIT).
-        top = log_n.max(-1, keepdim=True).values
-        log_p = top.squeeze(-1) + (log_n - top).exp().mean(-1).log()
+        # without reading K into Python (a traced value under JIT). The shift is a constant
+        # to autograd (the value does not depend on it), so log_n is shifted and
+        # exponentiated in place: a fresh (M, K) float64 tensor costs as much as the exp.
+        top = log_n.detach().amax(-1, keepdim=True)
+        log_p = top.squeeze(-1) + log_n.sub_(top).exp_().mean(-1).log()
         log_p = log_p.reshape(value.shape[:-1]).to(value.dtype)
         return log_p.expand(torch.broadcast_shapes(log_p.shape, self.batch_shape))
 

@@ -35,6 +35,22 @@ def test_log_prob_is_the_mixtures_in_float64(shape):
     assert_close(mixture.log_prob(z), _reference(loc, scale).log_prob(z), rtol=0, atol=1e-10)
 
 
+def test_gradients_are_the_mixtures_in_float64():
+    # The VampPrior trains through this log_prob (to the codes, the components' means and
+    # scales); its log-sum-exp shift is detached and applied in place, which must not
+    # change a gradient. Both sides in float64: only the arithmetic's order differs.
+    loc, scale = _components(dtype=torch.float64)
+    z = 3 * torch.randn(9, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    grads = []
+    for score in (EqualNormalMixture, _reference):
+        leaves = [t.clone().requires_grad_() for t in (z, loc, scale)]
+        weights = torch.linspace(0.5, 2.0, len(z), dtype=torch.float64)
+        (score(*leaves[1:]).log_prob(leaves[0]) * weights).sum().backward()
+        grads.append([t.grad for t in leaves])
+    for ours, theirs in zip(*grads, strict=True):
+        assert_close(ours, theirs, rtol=0, atol=1e-10)
+
+
 def test_float32_codes_are_scored_to_float64_accuracy_near_sharp_components():
     # mu / sigma up to 60: expanding the square in float32 loses 3e-4 nats here (measured;
     # 7e-3 with L = 32, K = 500), evaluated in float64 1e-7, float32's own rounding.
