@@ -72,8 +72,9 @@ class TrainedRun:
 
     @cached_property
     def splits(self) -> DataSplits:
-        """The data the run was trained and scored on, loaded as ``train`` loaded it (a
-        held-out class removed from training and validation, then the training size)."""
+        """The data the run was trained and scored on, loaded as ``train`` loaded it
+        (:func:`~inference.cli.data_options.run_splits`: a held-out class removed from
+        training and validation, then the training and validation sizes)."""
         from inference.cli.data_options import load_binary_splits, run_splits
 
         c = self.config
