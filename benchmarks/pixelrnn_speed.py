@@ -12,7 +12,9 @@ order swapped every round so that other load on the machine falls on both alike.
 per implementation the median wall and CPU seconds of an update, the seconds of an epoch of
 50,000 images implied by the median (timed updates extrapolated, not a whole epoch run), the
 page faults per update and the ratio baseline / library; with the load average before and
-after. Prints one JSON line.
+after. Both run on the allocator the command line uses (freed memory kept in the process,
+:mod:`inference.heap`; ``PPL_MODELS_RELEASE_MEMORY=1`` measures glibc's defaults). Prints
+one JSON line.
 
     python benchmarks/pixelrnn_speed.py --hidden 16 --layers 1 --threads 1 --record
 """
@@ -28,6 +30,7 @@ import torch
 
 from inference.cli.records import cpu_model
 from inference.cli.script_options import finish, script_parser
+from inference.heap import keep_freed_memory
 from ppl_models.distributions.pixelrnn import KINDS, PixelRNN
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,6 +78,8 @@ def main(args):
               "image": list(shape), "steps": args.steps, "seed": args.seed,
               "threads": torch.get_num_threads(), "cpu": cpu_model(),
               "epoch_images": EPOCH, "seconds_per_epoch": "median update x epoch / batch",
+              # The parser has applied it; asked again (it is idempotent) for the answer.
+              "freed_memory": "kept" if keep_freed_memory() else "released",
               "load_before": [round(v, 2) for v in os.getloadavg()]}
     for kind in args.kinds:
         torch.manual_seed(args.seed)
@@ -119,10 +124,12 @@ def main(args):
     result["load_after"] = [round(v, 2) for v in os.getloadavg()]
     load = f"{result['load_before'][0]:.1f} / {result['load_after'][0]:.1f}"
     return finish(args, result, figures={
-        "columns": ["kind", "threads", "baseline s / epoch", "library s / epoch", "speed-up",
+        "columns": ["kind", "threads", "freed memory", "baseline s / epoch",
+                    "library s / epoch", "speed-up",
                     "speed-up (CPU time)", "page faults / update (baseline, library)",
                     "timed updates each", "load (1 min, before / after)"],
-        "rows": [[kind, result["threads"], round(result[kind]["baseline_s_per_epoch"], 1),
+        "rows": [[kind, result["threads"], result["freed_memory"],
+                  round(result[kind]["baseline_s_per_epoch"], 1),
                   round(result[kind]["library_s_per_epoch"], 1),
                   round(result[kind]["speed_up"], 2), round(result[kind]["speed_up_cpu"], 2),
                   f"{result[kind]['baseline_page_faults_per_update']:.0f}, "

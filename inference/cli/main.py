@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from inference.cli import evaluate, report, sample, train
+from inference.heap import keep_freed_memory
 
 USAGE_ERROR = 2
 
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed usage and the error (or --help)
         return e.code if isinstance(e.code, int) else USAGE_ERROR
+    # Every subcommand trains or scores: freed tensors are reused, not faulted back in.
+    keep_freed_memory()
     # The words as given: a subcommand that reads a recipe tells what was given from them.
     args.argv = list(sys.argv[1:] if argv is None else (str(a) for a in argv))
     try:

@@ -32,6 +32,7 @@ from inference.cli.data_options import DATA_ENVIRONMENT, FILE_DATASETS, IN_DATA_
 from inference.cli.device_options import add_device_arguments
 from inference.cli.records import write_record
 from inference.cli.threads import apply_threads
+from inference.heap import keep_freed_memory
 from inference.recipes import Recipe
 
 #: The shared data folder beside a checkout (``<checkout>/../shared/data``), used when
@@ -45,12 +46,15 @@ def shared_data() -> Path:
 
 
 class ScriptParser(argparse.ArgumentParser):
-    """An argument parser that applies ``--threads`` when it parses: a script's measurements
-    start on the thread count its command line names."""
+    """An argument parser that applies ``--threads`` when it parses, and keeps freed memory
+    in the process (:func:`~inference.heap.keep_freed_memory`), as the command line does: a
+    script's measurements start on the thread count its command line names and on the
+    allocator ``ppl-models`` itself runs with."""
 
     def parse_args(self, args=None, namespace=None):  # noqa: D102 (argparse's)
         parsed = super().parse_args(args, namespace)
         apply_threads(getattr(parsed, "threads", None))
+        keep_freed_memory()
         return parsed
 
 

@@ -66,3 +66,17 @@ def test_a_record_needs_a_table(tmp_path):
                      wall_time_s=1.0, figures={"columns": ["a", "b"], "rows": [["1"]]})
     with pytest.raises(ValueError, match="no table of figures"):
         finish(_args("--record"), {"benchmark": "x"})
+
+
+def test_scripts_and_the_command_line_keep_freed_memory(monkeypatch):
+    # Both entry points ask the allocator to keep freed memory before any work starts
+    # (inference/heap.py; tests/inference/test_heap.py measures what it does).
+    from inference.cli import main as cli_main
+    from inference.cli import script_options
+
+    calls = []
+    monkeypatch.setattr(script_options, "keep_freed_memory", lambda: calls.append("script"))
+    monkeypatch.setattr(cli_main, "keep_freed_memory", lambda: calls.append("cli"))
+    _args()
+    assert cli_main.main(["sample", "--checkpoint", "/nowhere/model.pt"]) == 2
+    assert calls == ["script", "cli"]
