@@ -8,9 +8,8 @@ and the slabs' memory traffic; ``nade_kernel.c`` does all of a position's work i
 over units held in L1, with an exp the compiler vectorises, and in the backward recomputes
 the hidden units one slice of 64 units at a time instead of storing ``N x D x H`` of them.
 
-The C file is compiled once per machine with its C compiler (``$CC``, else ``cc``) at
-``-O3 -march=native`` and cached under ``$PPL_MODELS_CACHE`` (default
-``~/.cache/ppl-models``), keyed by the source, the flags and the CPU. Where no compiler is
+The C file is compiled once per machine (:mod:`~ppl_models.distributions.c_library`: its
+C compiler, ``-O3 -march=native``, cached under ``$PPL_MODELS_CACHE``). Where no compiler is
 found, the build fails, or ``PPL_MODELS_NADE_KERNEL=0`` is set, :func:`nade_kernel` returns
 None and NADE keeps its torch implementation: the kernel is speed only (``float32`` on the
 CPU, outside a CPU autocast), never a requirement. Work is split over
@@ -25,23 +24,15 @@ __all__ = ["NADEKernel", "nade_kernel", "torch_only"]
 import contextlib
 import ctypes
 import functools
-import hashlib
 import os
-import platform
-import shutil
-import subprocess
-import tempfile
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
 
-from ppl_models.cache_folder import default_cache_dir
-from ppl_models.cpu_info import cpuinfo_field
+from ppl_models.distributions.c_library import load_c_library
 
 SOURCE = Path(__file__).with_name("nade_kernel.c")
-FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-shared", "-fPIC")
 #: Work below this many hidden-unit updates stays on one thread: a thread hand-off costs
 #: more than it saves.
 _PARALLEL_FROM = 1 << 20
@@ -125,22 +116,6 @@ def _pool(workers: int, pid: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(workers, thread_name_prefix="nade-kernel")
 
 
-def _cpu_key() -> str:
-    """What ``-march=native`` depends on: the CPU's feature flags where Linux lists them."""
-    return cpuinfo_field("flags") or platform.processor() or platform.machine()
-
-
-def _build(compiler: str, target: Path) -> None:
-    """Compile to a temporary file beside ``target`` and rename it into place, so a
-    concurrent process never loads a half-written library."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as folder:
-        partial = Path(folder) / target.name
-        subprocess.run([compiler, *FLAGS, str(SOURCE), "-o", str(partial)], check=True,
-                       capture_output=True, text=True, timeout=300)
-        os.replace(partial, target)
-
-
 _switched_off = False
 
 
@@ -164,18 +139,5 @@ def nade_kernel() -> NADEKernel | None:
 
 @functools.cache
 def _built() -> NADEKernel | None:
-    compiler = shutil.which(os.environ.get("CC", "cc"))
-    if compiler is None:
-        return None
-    key = hashlib.sha256("\0".join([SOURCE.read_text(), *FLAGS, compiler, _cpu_key()])
-                         .encode()).hexdigest()[:16]
-    target = default_cache_dir() / f"nade_kernel-{key}.so"
-    try:
-        if not target.exists():
-            _build(compiler, target)
-        return NADEKernel(ctypes.CDLL(str(target)))
-    except (OSError, subprocess.SubprocessError) as error:
-        detail = getattr(error, "stderr", "") or error
-        warnings.warn(f"NADE's C kernel could not be built or loaded ({detail}); using the "
-                      "torch implementation", RuntimeWarning, stacklevel=2)
-        return None
+    library = load_c_library(SOURCE, "NADE's C kernel")
+    return None if library is None else NADEKernel(library)
