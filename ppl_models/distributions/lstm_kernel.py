@@ -1,12 +1,13 @@
 """The element-wise work of one LSTM scan step in C (``lstm_kernel.c``), forward and backward.
 
-:class:`~ppl_models.distributions.pixelrnn._LSTMScan` does, per step, one batched matrix
-product and then the gates' sigmoids, the cell and hidden states and (backward) the gates'
-gradients: in torch some fifteen (forward) and twenty-five (backward) separate calls on
-slabs of a few thousand floats, whose cost is mostly the calls. The kernel does a step's
-element-wise work in one call. It is speed only: ``float32`` on the CPU outside a CPU
-autocast; elsewhere, where no C compiler is found (:mod:`~ppl_models.distributions.
-c_library`), or with ``PPL_MODELS_LSTM_KERNEL=0``, the scan keeps its torch code.
+PixelRNN's scan (``_LSTMScan`` in :mod:`~ppl_models.distributions.pixelrnn`) does, per
+step, one batched matrix product and then the gates' sigmoids, the cell and hidden states
+and (backward) the gates' gradients: in torch some fifteen (forward) and twenty-five
+(backward) separate calls on slabs of a few thousand floats, whose cost is mostly the
+calls. The kernel does a step's element-wise work in one call. It is speed only:
+``float32`` on the CPU outside a CPU autocast; elsewhere, where no C compiler is found
+(:mod:`~ppl_models.distributions.c_library`), or with ``PPL_MODELS_LSTM_KERNEL=0``, the
+scan keeps its torch code.
 """
 
 from __future__ import annotations
