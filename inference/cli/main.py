@@ -48,11 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed usage and the error (or --help)
         return e.code if isinstance(e.code, int) else USAGE_ERROR
-    # Every subcommand trains or scores: freed tensors are reused, not faulted back in.
-    keep_freed_memory()
     # The words as given: a subcommand that reads a recipe tells what was given from them.
     args.argv = list(sys.argv[1:] if argv is None else (str(a) for a in argv))
     try:
+        # Every subcommand trains or scores: freed tensors are reused, not faulted back in.
+        keep_freed_memory()
         return args.run(args)
     except (ValueError, OSError) as e:
         # Library errors name the argument at fault; a traceback would bury that line.

@@ -80,3 +80,11 @@ def test_scripts_and_the_command_line_keep_freed_memory(monkeypatch):
     _args()
     assert cli_main.main(["sample", "--checkpoint", "/nowhere/model.pt"]) == 2
     assert calls == ["script", "cli"]
+
+
+def test_a_malformed_release_setting_is_one_line_naming_it(monkeypatch, capsys):
+    from inference.cli import main as cli_main
+
+    monkeypatch.setenv("PPL_MODELS_RELEASE_MEMORY", "yes")
+    assert cli_main.main(["sample", "--checkpoint", "/nowhere/model.pt"]) == 2
+    assert "PPL_MODELS_RELEASE_MEMORY must be 0 or 1" in capsys.readouterr().err
