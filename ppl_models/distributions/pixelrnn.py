@@ -285,14 +285,14 @@ class _LSTMScan(torch.autograd.Function):
                 s = torch.bmm(taps, weight)
             else:
                 s = torch.baddbmm(gates_in, taps, weight)
+            previous = e.narrow(1, step.previous, p)
             if kernel is not None:  # the step's element-wise work in one call
-                kernel.step(s, e.narrow(1, step.previous, p), e.narrow(1, out, p),
-                            h.narrow(1, out, p), tanh_out)
+                kernel.step(s, previous, e.narrow(1, out, p), h.narrow(1, out, p), tanh_out)
                 g, tanh_c = None, tanh_out
             else:
                 o, f, i, g = s.sigmoid_().split(hidden, 2)
                 g = g - 0.5  # tanh(a_g) / 2
-                e_new = torch.mul(f, e.narrow(1, step.previous, p), out=e.narrow(1, out, p))
+                e_new = torch.mul(f, previous, out=e.narrow(1, out, p))
                 tanh_c = torch.sigmoid_(e_new.addcmul_(i, g).mul(4)).mul_(2).sub_(1)
                 torch.mul(o, tanh_c, out=h.narrow(1, out, p))
             if step.copy_to is not None:
@@ -326,34 +326,28 @@ class _LSTMScan(torch.autograd.Function):
                 dh_all.narrow(1, out + p - n, n).add_(dh_all.narrow(1, step.copy_to, n))
                 de_all.narrow(1, out + p - n, n).add_(de_all.narrow(1, step.copy_to, n))
             dh, de = dh_all.narrow(1, out, p), de_all.narrow(1, out, p)  # de: from step + 1
+            previous, de_previous = (e.narrow(1, step.previous, p),
+                                     de_all.narrow(1, step.previous, p))
             if ctx.kernel is not None:
-                ctx.kernel.step_backward(s, tanh_c, e.narrow(1, step.previous, p), dh, de,
-                                         de_all.narrow(1, step.previous, p), da)
-                _add_taps(dh_all, step, torch.bmm(da, weight_t), hidden)
-                continue
-            o, f, i, _ = s.split(hidden, 2)
-            ds_o, ds_fig = torch.addcmul(s, s, s, value=-1).split(split, 2)  # sigma'
-            da_o, da_fig = da.split(split, 2)
-            # h = o tanh(2 e): d tanh(2 e) / de = 2 (1 - tanh^2)
-            de.addcmul_(dh * o, torch.addcmul(two, tanh_c, tanh_c, value=-2))
-            torch.mul(dh * tanh_c, ds_o, out=da_o)
-            previous = e.narrow(1, step.previous, p)
-            fig = torch.cat([previous, g, i], 2).mul_(ds_fig)
-            torch.mul(fig, torch.cat([de, de, de], 2), out=da_fig)
-            de_all.narrow(1, step.previous, p).addcmul_(de, f)
-            _add_taps(dh_all, step, torch.bmm(da, weight_t), hidden)
+                ctx.kernel.step_backward(s, tanh_c, previous, dh, de, de_previous, da)
+            else:
+                o, f, i, _ = s.split(hidden, 2)
+                ds_o, ds_fig = torch.addcmul(s, s, s, value=-1).split(split, 2)  # sigma'
+                da_o, da_fig = da.split(split, 2)
+                # h = o tanh(2 e): d tanh(2 e) / de = 2 (1 - tanh^2)
+                de.addcmul_(dh * o, torch.addcmul(two, tanh_c, tanh_c, value=-2))
+                torch.mul(dh * tanh_c, ds_o, out=da_o)
+                fig = torch.cat([previous, g, i], 2).mul_(ds_fig)
+                torch.mul(fig, torch.cat([de, de, de], 2), out=da_fig)
+                de_previous.addcmul_(de, f)
+            d_taps = torch.bmm(da, weight_t).split(hidden, 2)
+            for t, d_tap in zip(step.taps, d_taps, strict=True):
+                dh_all.narrow(1, t, p).add_(d_tap)
         d_inputs = None
         if ctx.needs_input_grad[1]:
             d_inputs = torch.bmm(d_gates, weight[:, state_taps:].transpose(1, 2))
         return (d_gates if ctx.needs_input_grad[0] else None, d_inputs,
                 torch.bmm(ctx.taps.transpose(1, 2), d_gates), None, None)
-
-
-def _add_taps(dh_all: Tensor, step: _Step, d_taps: Tensor, hidden: int) -> None:
-    """Add a step's gradient with respect to its state taps ``(D, P, taps h)`` to the
-    states it read."""
-    for t, d_tap in zip(step.taps, d_taps.split(hidden, 2), strict=True):
-        dh_all.narrow(1, t, step.size).add_(d_tap)
 
 
 def _flat_rows(rows: Tensor, per_direction: int) -> Tensor:
